@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): Debian tools, type check, then every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npx tsc --noEmit -p .
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+exec node --import tsx --test --test-timeout=300000 "${files[@]}"

@@ -1,0 +1,172 @@
+/**
+ * The boot-state machine of design.md as a pure function:
+ * (state, event, now) -> { state, effects }. No clocks, no I/O: the caller
+ * supplies `now` and carries out the effects (persist, notify, count).
+ */
+import type { BootState, PortState } from './types.js';
+
+export type BootEvent =
+  | { type: 'powerOn' }
+  | { type: 'powerOff' }
+  /** DHCP reply sent; `pxe` when the request came from the boot ROM (option 60 PXEClient). */
+  | { type: 'dhcp'; pxe: boolean }
+  | { type: 'tftp'; file: string }
+  /** The Pi opened the control channel. */
+  | { type: 'hello' }
+  /** piman told the Pi `format` or `boot`. */
+  | { type: 'decision'; action: 'format' | 'boot' }
+  | { type: 'installProgress'; percent: number }
+  | { type: 'archiveSent' }
+  /** The Pi confirmed the install (IS_FORMATTED after the whole archive, or IS_INSTALLED). */
+  | { type: 'installReported' }
+  | { type: 'installAborted'; reason: string }
+  /** Health endpoint answered, or the Pi reported FINISHED. */
+  | { type: 'up' }
+  | { type: 'markReinstall' }
+  | { type: 'cancelReinstall' }
+  | { type: 'fail'; reason: string }
+  | { type: 'tick' };
+
+export type BootEffect =
+  | { type: 'stateChanged'; from: BootState; to: BootState }
+  | { type: 'installDone' }
+  | { type: 'installFailed'; reason: string }
+  /** State that must survive a restart changed: write it. */
+  | { type: 'persist' };
+
+export interface MachineOptions {
+  /** No progress for this long in a transitional state -> failed. */
+  readonly timeoutMs: number;
+}
+
+export interface StepResult {
+  readonly state: PortState;
+  readonly effects: readonly BootEffect[];
+  /** Set when the event was refused (the state is unchanged). */
+  readonly rejected?: string;
+}
+
+const TRANSITIONAL: ReadonlySet<BootState> = new Set(['poweringOn', 'netbooting', 'installing', 'booting']);
+
+export function step(prev: PortState, event: BootEvent, now: number, opts: MachineOptions): StepResult {
+  const effects: BootEffect[] = [];
+  let s: PortState = prev;
+
+  const move = (to: BootState, patch: Partial<PortState> = {}): void => {
+    const from = s.state;
+    s = { ...s, ...patch, lastProgress: now };
+    if (from !== to) {
+      s = { ...s, state: to, lastChange: now };
+      effects.push({ type: 'stateChanged', from, to });
+    }
+    effects.push({ type: 'persist' });
+  };
+  const fail = (reason: string): void => {
+    if (s.state === 'installing') effects.push({ type: 'installFailed', reason });
+    move('failed', { lastError: reason, archiveSent: false });
+  };
+  /** A running install that is interrupted by a new boot keeps its mark and counts as failed. */
+  const interruptInstall = (reason: string): void => {
+    if (s.state === 'installing') {
+      effects.push({ type: 'installFailed', reason });
+      s = { ...s, lastError: reason, archiveSent: false };
+    }
+  };
+
+  switch (event.type) {
+    case 'powerOn':
+      move('poweringOn', { power: 'on', lastError: '' });
+      break;
+    case 'powerOff':
+      interruptInstall('power turned off during install');
+      move('off', { power: 'off', archiveSent: false });
+      break;
+    case 'dhcp':
+      // Only the boot ROM's request means a new boot; the OS renewing its lease does not.
+      if (event.pxe) {
+        interruptInstall('Pi restarted netboot during install');
+        move('netbooting', { power: 'on' });
+      } else {
+        s = { ...s, lastProgress: now };
+      }
+      break;
+    case 'tftp':
+      if (s.state === 'installing') {
+        interruptInstall('Pi restarted netboot during install');
+        move('netbooting', { power: 'on', lastFile: event.file });
+      } else if (s.state === 'netbooting') {
+        s = { ...s, lastFile: event.file, lastProgress: now };
+      } else {
+        move('netbooting', { power: 'on', lastFile: event.file });
+      }
+      break;
+    case 'hello':
+      if (s.state === 'installing' && s.archiveSent) {
+        s = { ...s, lastProgress: now };
+      } else if (s.state !== 'netbooting') {
+        interruptInstall('Pi reconnected before the install finished');
+        move('netbooting', { power: 'on' });
+      } else {
+        s = { ...s, lastProgress: now };
+      }
+      break;
+    case 'decision':
+      if (event.action === 'format') {
+        move('installing', { installProgress: 0, archiveSent: false, lastError: '' });
+      } else {
+        move('booting', { lastError: '' });
+      }
+      break;
+    case 'installProgress':
+      if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
+      s = { ...s, installProgress: clampPercent(event.percent), lastProgress: now };
+      break;
+    case 'archiveSent':
+      if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
+      s = { ...s, installProgress: 100, archiveSent: true, lastProgress: now };
+      effects.push({ type: 'persist' });
+      break;
+    case 'installReported':
+      if (s.state !== 'installing' || !s.archiveSent) {
+        return { state: prev, effects: [], rejected: 'no complete install to confirm' };
+      }
+      effects.push({ type: 'installDone' });
+      move('booting', { reinstall: false, archiveSent: false });
+      break;
+    case 'installAborted':
+      if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
+      effects.push({ type: 'installFailed', reason: event.reason });
+      move('failed', { lastError: event.reason, archiveSent: false });
+      break;
+    case 'up':
+      move('up', { lastError: '' });
+      break;
+    case 'markReinstall':
+      if (!s.reinstall) {
+        s = { ...s, reinstall: true };
+        effects.push({ type: 'persist' });
+      }
+      break;
+    case 'cancelReinstall':
+      if (s.state === 'installing') return { state: prev, effects: [], rejected: 'install already running' };
+      if (s.reinstall) {
+        s = { ...s, reinstall: false };
+        effects.push({ type: 'persist' });
+      }
+      break;
+    case 'fail':
+      fail(event.reason);
+      break;
+    case 'tick':
+      if (TRANSITIONAL.has(s.state) && now - s.lastProgress >= opts.timeoutMs) {
+        fail(`no progress for ${Math.round((now - s.lastProgress) / 1000)} s while ${s.state}`);
+      }
+      break;
+  }
+  return { state: s, effects };
+}
+
+function clampPercent(p: number): number {
+  if (!Number.isFinite(p)) return 0;
+  return Math.max(0, Math.min(100, Math.floor(p)));
+}

@@ -1,0 +1,197 @@
+/**
+ * The live cluster: every port of every configured switch, its binding
+ * (hosts.csv or learned MAC) and its persisted boot state. Every part of the
+ * daemon (agent, DHCP, TFTP, control, power) reads and changes ports only
+ * through this object; it runs the pure boot machine and carries out its
+ * effects: persisting, counting, notifying listeners.
+ */
+import { step, type BootEvent, type BootEffect } from './boot-machine.js';
+import {
+  initialPortState,
+  portId,
+  zeroCounters,
+  type Counters,
+  type HostBinding,
+  type PortKey,
+  type PortState,
+  type PortView,
+  type SwitchInfo,
+} from './types.js';
+import type { ClusterSnapshot, LearnedMac, StateStore } from '../store/state-store.js';
+
+export interface ClusterEvent {
+  readonly port: PortView;
+  readonly effect: BootEffect;
+}
+
+export type ClusterListener = (e: ClusterEvent) => void;
+
+export interface ClusterOptions {
+  readonly switches: readonly SwitchInfo[];
+  readonly hosts: readonly HostBinding[];
+  readonly store: StateStore;
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+}
+
+export interface ApplyResult {
+  readonly ok: boolean;
+  readonly reason?: string;
+  /** Resolves when any state the event changed is on disk. */
+  readonly persisted: Promise<void>;
+}
+
+export class Cluster {
+  readonly switches: readonly SwitchInfo[];
+  private readonly store: StateStore;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private readonly states = new Map<string, PortState>();
+  private readonly hostsByPort = new Map<string, HostBinding>();
+  private readonly learned = new Map<string, string>();
+  private counters: Counters = zeroCounters();
+  private readonly listeners = new Set<ClusterListener>();
+
+  private constructor(opts: ClusterOptions) {
+    this.switches = opts.switches;
+    this.store = opts.store;
+    this.timeoutMs = opts.timeoutMs;
+    this.now = opts.now ?? Date.now;
+    for (const h of opts.hosts) this.hostsByPort.set(portId(h), h);
+    const now = this.now();
+    for (const sw of this.switches) {
+      for (let p = 1; p <= sw.ports; p++) this.states.set(portId({ switchIndex: sw.index, port: p }), initialPortState(now));
+    }
+  }
+
+  /** Builds the cluster and restores what the store remembers. */
+  static async open(opts: ClusterOptions): Promise<Cluster> {
+    const c = new Cluster(opts);
+    const snap = await opts.store.load();
+    if (snap) c.restore(snap);
+    return c;
+  }
+
+  private restore(snap: ClusterSnapshot): void {
+    for (const [id, st] of Object.entries(snap.ports)) {
+      if (this.states.has(id)) this.states.set(id, { ...st });
+    }
+    this.counters = { ...snap.counters };
+    for (const l of snap.learned) this.learned.set(portId(l), l.mac);
+  }
+
+  snapshot(): ClusterSnapshot {
+    const learned: LearnedMac[] = [];
+    for (const [id, mac] of this.learned) {
+      const [s, p] = id.split('.').map(Number) as [number, number];
+      learned.push({ switchIndex: s, port: p, mac });
+    }
+    return { version: 1, ports: Object.fromEntries(this.states), counters: { ...this.counters }, learned };
+  }
+
+  on(listener: ClusterListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  has(key: PortKey): boolean {
+    return this.states.has(portId(key));
+  }
+
+  port(key: PortKey): PortView | undefined {
+    const st = this.states.get(portId(key));
+    return st ? this.view(key, st) : undefined;
+  }
+
+  ports(): PortView[] {
+    const out: PortView[] = [];
+    for (const sw of this.switches) {
+      for (let p = 1; p <= sw.ports; p++) out.push(this.port({ switchIndex: sw.index, port: p })!);
+    }
+    return out;
+  }
+
+  byMac(mac: string): PortView | undefined {
+    for (const [id, h] of this.hostsByPort) if (h.mac === mac) return this.port(h);
+    for (const [id, m] of this.learned) {
+      if (m === mac && !this.hostsByPort.has(id)) return this.port(keyOf(id));
+    }
+    return undefined;
+  }
+
+  byIp(ip: string): PortView | undefined {
+    for (const h of this.hostsByPort.values()) if (h.ip === ip) return this.port(h);
+    return undefined;
+  }
+
+  getCounters(): Readonly<Counters> {
+    return this.counters;
+  }
+
+  /** Counts protocol activity that is not a state change (persisted lazily). */
+  count(name: 'dhcpOffers' | 'dhcpAcks' | 'tftpFiles'): void {
+    this.counters[name]++;
+  }
+
+  /** Runs one event through the boot machine for a port and carries out its effects. */
+  apply(key: PortKey, event: BootEvent): ApplyResult {
+    const id = portId(key);
+    const prev = this.states.get(id);
+    if (!prev) return { ok: false, reason: `no port ${id}`, persisted: Promise.resolve() };
+    const r = step(prev, event, this.now(), { timeoutMs: this.timeoutMs });
+    if (r.rejected) return { ok: false, reason: r.rejected, persisted: Promise.resolve() };
+    this.states.set(id, r.state);
+    let persisted: Promise<void> = Promise.resolve();
+    for (const eff of r.effects) {
+      if (eff.type === 'installDone') this.counters.installsDone++;
+      if (eff.type === 'installFailed') this.counters.installsFailed++;
+    }
+    if (r.effects.some((e) => e.type === 'persist')) persisted = this.persist();
+    const view = this.view(key, r.state);
+    for (const eff of r.effects) {
+      if (eff.type === 'persist') continue;
+      for (const l of this.listeners) l({ port: view, effect: eff });
+    }
+    return { ok: true, persisted };
+  }
+
+  /** Applies a `tick` to every port: moves stuck ports to failed. */
+  tick(): void {
+    for (const sw of this.switches) {
+      for (let p = 1; p <= sw.ports; p++) this.apply({ switchIndex: sw.index, port: p }, { type: 'tick' });
+    }
+  }
+
+  /** Records a MAC the mapper saw on a port (hosts.csv bindings take precedence). */
+  learnMac(key: PortKey, mac: string): Promise<void> {
+    const id = portId(key);
+    if (!this.states.has(id) || this.learned.get(id) === mac) return Promise.resolve();
+    for (const [other, m] of this.learned) if (m === mac) this.learned.delete(other);
+    this.learned.set(id, mac);
+    return this.persist();
+  }
+
+  persist(): Promise<void> {
+    return this.store.save(() => this.snapshot());
+  }
+
+  private view(key: PortKey, st: PortState): PortView {
+    const id = portId(key);
+    const sw = this.switches.find((s) => s.index === key.switchIndex);
+    const h = this.hostsByPort.get(id);
+    return {
+      switchIndex: key.switchIndex,
+      port: key.port,
+      switchName: sw?.name ?? String(key.switchIndex),
+      mac: h?.mac ?? this.learned.get(id) ?? null,
+      ip: h?.ip ?? null,
+      hostname: h?.hostname ?? null,
+      ...st,
+    };
+  }
+}
+
+function keyOf(id: string): PortKey {
+  const [s, p] = id.split('.').map(Number) as [number, number];
+  return { switchIndex: s, port: p };
+}

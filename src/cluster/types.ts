@@ -1,0 +1,91 @@
+/** Shared vocabulary of the cluster model. Pure data, no behaviour. */
+
+export const BOOT_STATES = ['unknown', 'off', 'poweringOn', 'netbooting', 'installing', 'booting', 'up', 'failed'] as const;
+export type BootState = (typeof BOOT_STATES)[number];
+
+/** SNMP enumeration values of pimanPortBootState (PIMAN-MIB). */
+export function bootStateNumber(s: BootState): number {
+  return BOOT_STATES.indexOf(s) + 1;
+}
+
+export type PowerState = 'on' | 'off' | 'unknown';
+
+/** A port is identified by its switch (1-based, config order) and port number. */
+export interface PortKey {
+  readonly switchIndex: number;
+  readonly port: number;
+}
+
+export function portId(k: PortKey): string {
+  return `${k.switchIndex}.${k.port}`;
+}
+
+/** What piman remembers about one port across restarts. */
+export interface PortState {
+  state: BootState;
+  /** Pending reinstall: set by SNMP/CLI, cleared only when an install finished. */
+  reinstall: boolean;
+  /** Percent of the rootfs archive sent in the current install. */
+  installProgress: number;
+  /** The whole archive went out in the current install. */
+  archiveSent: boolean;
+  /** ms since epoch of the last state change. */
+  lastChange: number;
+  /** ms since epoch of the last sign of life; drives the no-progress timeouts. */
+  lastProgress: number;
+  lastError: string;
+  power: PowerState;
+  /** Last boot file the Pi fetched over TFTP (for status). */
+  lastFile: string;
+}
+
+export function initialPortState(now: number): PortState {
+  return {
+    state: 'unknown',
+    reinstall: false,
+    installProgress: 0,
+    archiveSent: false,
+    lastChange: now,
+    lastProgress: now,
+    lastError: '',
+    power: 'unknown',
+    lastFile: '',
+  };
+}
+
+export interface SwitchInfo {
+  /** 1-based position in config; the first index of pimanPortTable. */
+  readonly index: number;
+  readonly name: string;
+  readonly address: string;
+  readonly ports: number;
+}
+
+/** A host from hosts.csv (or learned by the mapper): which Pi sits on which port. */
+export interface HostBinding {
+  readonly switchIndex: number;
+  readonly port: number;
+  readonly mac: string;
+  readonly ip: string | null;
+  readonly hostname: string | null;
+}
+
+export interface Counters {
+  dhcpOffers: number;
+  dhcpAcks: number;
+  tftpFiles: number;
+  installsDone: number;
+  installsFailed: number;
+}
+
+export function zeroCounters(): Counters {
+  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 };
+}
+
+/** Everything a reader (agent, CLI, DHCP policy) sees of one port. */
+export interface PortView extends PortKey, Readonly<PortState> {
+  readonly switchName: string;
+  readonly mac: string | null;
+  readonly ip: string | null;
+  readonly hostname: string | null;
+}

@@ -1,0 +1,116 @@
+/**
+ * hosts.csv: which Pi (MAC, IP, hostname) sits on which switch port.
+ * Two forms are read:
+ *  - the old tool's `mac;ip;hostname;last_used` rows (port = last octet of
+ *    the IP, on the first switch), and
+ *  - a headed form `switch,port,mac,ip,hostname`.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { PimanError } from '../errors.js';
+import { parseMac } from '../cluster/mac.js';
+import { isIpv4, lastOctet } from '../cluster/ipv4.js';
+import type { HostBinding, SwitchInfo } from '../cluster/types.js';
+
+export class HostsError extends PimanError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('E_HOSTS', problems.join('\n'));
+    this.name = 'HostsError';
+    this.problems = problems;
+  }
+}
+
+const HEADER = ['switch', 'port', 'mac', 'ip', 'hostname'];
+
+export function parseHostsText(text: string, file: string, switches: readonly SwitchInfo[]): HostBinding[] {
+  const problems: string[] = [];
+  const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  const headed = firstLine.toLowerCase().replace(/\s/g, '').startsWith('switch,');
+  let rows: Array<{ record: string[]; line: number }>;
+  try {
+    const records = parse(text, {
+      delimiter: headed ? ',' : ';',
+      comment: '#',
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      info: true,
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    rows = records.map((r) => ({ record: r.record, line: r.info.lines }));
+  } catch (e) {
+    throw new HostsError([`${file}: ${(e as Error).message}`]);
+  }
+  if (headed) {
+    const head = rows.shift();
+    const cols = head?.record.map((c) => c.toLowerCase()) ?? [];
+    if (HEADER.some((h, i) => cols[i] !== h)) {
+      throw new HostsError([`${file}: line ${head?.line ?? 1}: header must be '${HEADER.join(',')}'`]);
+    }
+  }
+  const out: HostBinding[] = [];
+  const seen = { mac: new Map<string, number>(), ip: new Map<string, number>(), port: new Map<string, number>() };
+  const dup = (kind: keyof typeof seen, value: string, line: number): boolean => {
+    const prev = seen[kind].get(value);
+    if (prev !== undefined) {
+      problems.push(`${file}: line ${line}: ${kind === 'port' ? 'switch port' : kind.toUpperCase()} ${value} already used on line ${prev}`);
+      return true;
+    }
+    seen[kind].set(value, line);
+    return false;
+  };
+  for (const { record, line } of rows) {
+    const at = `${file}: line ${line}`;
+    const parsed = headed ? fromHeaded(record, at, switches, problems) : fromOld(record, at, switches, problems);
+    if (!parsed) continue;
+    const portKey = `${switches.find((s) => s.index === parsed.switchIndex)?.name}:${parsed.port}`;
+    const bad = [dup('mac', parsed.mac, line), parsed.ip !== null && dup('ip', parsed.ip, line), dup('port', portKey, line)];
+    if (!bad.some(Boolean)) out.push(parsed);
+  }
+  if (problems.length > 0) throw new HostsError(problems);
+  return out;
+}
+
+function fromOld(r: string[], at: string, switches: readonly SwitchInfo[], problems: string[]): HostBinding | null {
+  const [macText = '', ipText = '', hostname = ''] = r;
+  const mac = parseMac(macText);
+  if (!mac) return void problems.push(`${at}: '${macText}' is not a MAC address`), null;
+  if (!isIpv4(ipText)) return void problems.push(`${at}: '${ipText}' is not an IPv4 address`), null;
+  const sw = switches[0];
+  const port = lastOctet(ipText)!;
+  if (!sw || port < 1 || port > sw.ports) {
+    return void problems.push(`${at}: port ${port} (last octet of ${ipText}) is not a port of switch ${sw?.name ?? '?'}`), null;
+  }
+  return { switchIndex: sw.index, port, mac, ip: ipText, hostname: hostname || null };
+}
+
+function fromHeaded(r: string[], at: string, switches: readonly SwitchInfo[], problems: string[]): HostBinding | null {
+  const [swText = '', portText = '', macText = '', ipText = '', hostname = ''] = r;
+  const sw = switches.find((s) => s.name === swText) ?? (/^\d+$/.test(swText) ? switches[Number(swText) - 1] : undefined);
+  if (!sw) return void problems.push(`${at}: unknown switch '${swText}' (known: ${switches.map((s) => s.name).join(', ')})`), null;
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= sw.ports)) return void problems.push(`${at}: port '${portText}' is not 1..${sw.ports} on ${sw.name}`), null;
+  const mac = parseMac(macText);
+  if (!mac) return void problems.push(`${at}: '${macText}' is not a MAC address`), null;
+  if (ipText !== '' && !isIpv4(ipText)) return void problems.push(`${at}: '${ipText}' is not an IPv4 address`), null;
+  return { switchIndex: sw.index, port, mac, ip: ipText || null, hostname: hostname || null };
+}
+
+/** Reads hosts.csv; a missing file means no bindings yet (the mapper can write it). */
+export async function loadHosts(file: string, switches: readonly SwitchInfo[]): Promise<HostBinding[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new HostsError([`${file}: cannot read: ${(e as Error).message}`]);
+  }
+  return parseHostsText(text, file, switches);
+}
+
+export function formatHostsHeaded(hosts: readonly HostBinding[], switches: readonly SwitchInfo[]): string {
+  const name = (i: number): string => switches.find((s) => s.index === i)?.name ?? String(i);
+  const lines = [HEADER.join(',')];
+  for (const h of hosts) lines.push([name(h.switchIndex), h.port, h.mac, h.ip ?? '', h.hostname ?? ''].join(','));
+  return lines.join('\n') + '\n';
+}

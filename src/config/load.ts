@@ -1,0 +1,80 @@
+/**
+ * Reads and validates piman.yaml. Errors name the file, the key path and the
+ * problem; relative paths are resolved against the file's folder.
+ */
+import { readFile, access } from 'node:fs/promises';
+import { dirname, resolve, isAbsolute } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError, PimanError } from '../errors.js';
+import { configSchema, type PimanConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_PATHS = ['./piman.yaml', '/etc/piman/piman.yaml'] as const;
+
+export interface LoadedConfig {
+  readonly path: string;
+  readonly config: PimanConfig;
+}
+
+/** Validates already-parsed YAML; `file` is only used in messages and for relative paths. */
+export function validateConfig(raw: unknown, file: string): PimanConfig {
+  const r = configSchema.safeParse(raw ?? {});
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys') {
+        const at = i.path.length ? `${i.path.join('.')}.` : '';
+        return `${file}: ${i.keys.map((k) => at + k).join(', ')}: unknown key${i.keys.length > 1 ? 's' : ''} (check the spelling; see examples/piman.yaml)`;
+      }
+      return `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const cfg = r.data;
+  const names = new Set<string>();
+  for (const [i, sw] of cfg.switches.entries()) {
+    if (names.has(sw.name)) throw new ConfigError([`${file}: switches.${i}.name: '${sw.name}' is used twice`]);
+    names.add(sw.name);
+    if (sw.version === '3' && !sw.user) throw new ConfigError([`${file}: switches.${i}.user: SNMPv3 needs a user`]);
+  }
+  const base = dirname(resolve(file));
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...cfg,
+    hosts: abs(cfg.hosts),
+    state: abs(cfg.state),
+    tftp: { ...cfg.tftp, root: abs(cfg.tftp.root) },
+    install: { ...cfg.install, rootfs: abs(cfg.install.rootfs) },
+  };
+}
+
+export function parseConfigText(text: string, file: string): PimanConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `${file}: line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+  }
+  return validateConfig(doc.toJS(), file);
+}
+
+export async function loadConfig(path?: string): Promise<LoadedConfig> {
+  const file = path ?? (await findDefaultConfig());
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw new PimanError('E_CONFIG', `${file}: cannot read config: ${why} (give one with -c FILE; see examples/piman.yaml)`);
+  }
+  return { path: resolve(file), config: parseConfigText(text, file) };
+}
+
+async function findDefaultConfig(): Promise<string> {
+  for (const p of DEFAULT_CONFIG_PATHS) {
+    try {
+      await access(p);
+      return p;
+    } catch {
+      // try the next
+    }
+  }
+  return DEFAULT_CONFIG_PATHS[0];
+}

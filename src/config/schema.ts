@@ -1,0 +1,116 @@
+/**
+ * piman.yaml schema. Every object is strict: an unknown key is an error, so a
+ * typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+import { isIpv4 } from '../cluster/ipv4.js';
+
+const ipv4 = z.string().refine(isIpv4, { message: 'must be an IPv4 address like 10.0.0.1' });
+const port = z.number({ message: 'must be a port number' }).int().min(0).max(65535);
+const seconds = z.number({ message: 'must be a number of seconds' }).positive();
+
+const usmUser = z.strictObject({
+  name: z.string().min(1),
+  authProtocol: z.enum(['sha', 'sha256', 'sha512', 'md5']).default('sha256'),
+  authKey: z.string().min(8, { message: 'must be at least 8 characters (SNMPv3 rule)' }),
+  privProtocol: z.enum(['aes', 'aes256b', 'aes256r', 'des']).default('aes'),
+  privKey: z.string().min(8, { message: 'must be at least 8 characters (SNMPv3 rule)' }),
+  access: z.enum(['ro', 'rw']).default('ro'),
+});
+
+const switchSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, { message: 'use letters, digits, _ . - only' }),
+  address: ipv4,
+  port: port.default(161),
+  version: z.enum(['2c', '3']).default('2c'),
+  /** `community` or `community@vlan` for switches with per-VLAN bridge views. */
+  community: z.string().min(1).default('private'),
+  user: usmUser.optional(),
+  powerGroup: z.number().int().min(1).default(1),
+  ports: z.number().int().min(1).max(4096),
+  timeoutMs: z.number().int().min(100).default(5000),
+  retries: z.number().int().min(0).max(10).default(1),
+});
+
+const trapReceiver = z.strictObject({
+  address: ipv4,
+  port: port.default(162),
+  community: z.string().min(1).default('public'),
+});
+
+export const configSchema = z.strictObject({
+  server: z.strictObject({
+    address: ipv4,
+    netmask: ipv4.default('255.255.255.0'),
+    interface: z.string().min(1).optional(),
+    router: ipv4.optional(),
+    dns: z.array(ipv4).default([]),
+    domain: z.string().optional(),
+  }),
+  dhcp: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      port: port.default(67),
+      clientPort: port.default(68),
+      leaseSeconds: z.number().int().min(60).default(3600),
+      /** Optional dynamic range for machines that are not in hosts.csv. */
+      pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),
+    })
+    .prefault({}),
+  tftp: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      port: port.default(69),
+      root: z.string().min(1).default('./boot'),
+      maxTransfers: z.number().int().min(1).default(200),
+      maxBlksize: z.number().int().min(8).max(65464).default(1468),
+      timeoutSeconds: seconds.default(1),
+      retries: z.number().int().min(0).default(5),
+    })
+    .prefault({}),
+  control: z.strictObject({ port: port.default(3333), timeoutSeconds: seconds.default(60) }).prefault({}),
+  install: z.strictObject({ port: port.default(4444), rootfs: z.string().min(1).default('./rootfs.tgz') }).prefault({}),
+  agent: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      address: ipv4.default('127.0.0.1'),
+      port: port.default(161),
+      readCommunity: z.string().min(1).default('public'),
+      writeCommunity: z.string().min(1).default('private'),
+      users: z.array(usmUser).default([]),
+      sysName: z.string().optional(),
+      sysContact: z.string().default(''),
+      sysLocation: z.string().default(''),
+      traps: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          receivers: z.array(trapReceiver).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  hosts: z.string().min(1).default('./hosts.csv'),
+  state: z.string().min(1).default('./state'),
+  switches: z.array(switchSchema).min(1, { message: 'list at least one switch' }),
+  power: z
+    .strictObject({
+      /** Seconds a port stays off during a power cycle (the old tool used 1). */
+      offSeconds: z.number().min(0).default(2),
+      /** Gap between power-ons when several ports cycle at once (Pi 3 shared-xid quirk). */
+      staggerSeconds: z.number().min(0).default(1),
+    })
+    .prefault({}),
+  boot: z.strictObject({ timeoutSeconds: seconds.default(180) }).prefault({}),
+  monitor: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      port: port.default(3000),
+      intervalSeconds: seconds.default(30),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+});
+
+export type PimanConfig = z.infer<typeof configSchema>;
+export type SwitchConfig = PimanConfig['switches'][number];
+export type UsmUserConfig = z.infer<typeof usmUser>;

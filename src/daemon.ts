@@ -1,0 +1,108 @@
+/**
+ * Composition root: the only place that turns piman.yaml into running parts.
+ * Every part receives plain values and interfaces, never the config file.
+ */
+import type { PimanConfig } from './config/schema.js';
+import { loadHosts } from './config/hosts.js';
+import { Cluster } from './cluster/cluster.js';
+import type { SwitchInfo } from './cluster/types.js';
+import { FileStateStore, type StateStore } from './store/state-store.js';
+import { PowerController } from './switch/power.js';
+import type { PoeSwitch } from './switch/types.js';
+import type { Logger } from './log.js';
+import { describeError } from './errors.js';
+
+/** A running piece of the daemon (a server, a poller). */
+export interface Part {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DaemonContext {
+  readonly config: PimanConfig;
+  readonly cluster: Cluster;
+  readonly power: PowerController;
+  readonly switches: ReadonlyMap<number, PoeSwitch>;
+  readonly log: Logger;
+}
+
+export interface DaemonOptions {
+  readonly config: PimanConfig;
+  readonly log: Logger;
+  /** Tests and the lab may replace the SNMP switch clients. */
+  readonly makeSwitch?: (sw: PimanConfig['switches'][number], index: number) => PoeSwitch;
+  readonly store?: StateStore;
+}
+
+export function switchInfos(config: PimanConfig): SwitchInfo[] {
+  return config.switches.map((s, i) => ({ index: i + 1, name: s.name, address: s.address, ports: s.ports }));
+}
+
+export class Daemon {
+  private parts: Part[] = [];
+  private started: Part[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly ctx: DaemonContext,
+    private readonly store: StateStore,
+  ) {}
+
+  static async create(opts: DaemonOptions, partFactories: ReadonlyArray<(ctx: DaemonContext) => Part>): Promise<Daemon> {
+    const { config, log } = opts;
+    const infos = switchInfos(config);
+    const hosts = await loadHosts(config.hosts, infos);
+    const store = opts.store ?? new FileStateStore(config.state);
+    const cluster = await Cluster.open({ switches: infos, hosts, store, timeoutMs: config.boot.timeoutSeconds * 1000 });
+    const switches = new Map<number, PoeSwitch>();
+    if (opts.makeSwitch) config.switches.forEach((s, i) => switches.set(i + 1, opts.makeSwitch!(s, i + 1)));
+    const power = new PowerController({
+      cluster,
+      switches,
+      offMs: config.power.offSeconds * 1000,
+      staggerMs: config.power.staggerSeconds * 1000,
+    });
+    const d = new Daemon({ config, cluster, power, switches, log }, store);
+    d.parts = partFactories.map((f) => f(d.ctx));
+    return d;
+  }
+
+  async start(): Promise<void> {
+    const { log, cluster } = this.ctx;
+    for (const p of this.parts) {
+      try {
+        await p.start();
+        this.started.push(p);
+        log.debug({ part: p.name }, 'started');
+      } catch (e) {
+        log.error({ part: p.name, err: describeError(e) }, `cannot start ${p.name}`);
+        await this.stop();
+        throw e;
+      }
+    }
+    cluster.on(({ port, effect }) => {
+      if (effect.type === 'stateChanged') {
+        log.info({ port: `${port.switchName}:${port.port}`, from: effect.from, to: effect.to, error: port.lastError || undefined }, 'port state');
+      }
+    });
+    this.timer = setInterval(() => cluster.tick(), 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const p of this.started.reverse()) {
+      try {
+        await p.stop();
+      } catch (e) {
+        this.ctx.log.warn({ part: p.name, err: describeError(e) }, `error while stopping ${p.name}`);
+      }
+    }
+    this.started = [];
+    for (const sw of this.ctx.switches.values()) sw.close();
+    await this.ctx.cluster.persist();
+    await this.store.close();
+  }
+}

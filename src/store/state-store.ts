@@ -1,0 +1,126 @@
+/**
+ * Persistence of the cluster state (reinstall marks, boot states, learned
+ * MACs, counters) in `<state>/cluster.json`. A file that does not parse stops
+ * start-up with a clear error and is left untouched for the operator.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PimanError } from '../errors.js';
+import { BOOT_STATES, type Counters, type PortState } from '../cluster/types.js';
+import { CoalescingWriter } from './atomic-file.js';
+
+const portStateSchema = z.object({
+  state: z.enum(BOOT_STATES),
+  reinstall: z.boolean(),
+  installProgress: z.number().int().min(0).max(100),
+  archiveSent: z.boolean(),
+  lastChange: z.number(),
+  lastProgress: z.number(),
+  lastError: z.string(),
+  power: z.enum(['on', 'off', 'unknown']),
+  lastFile: z.string(),
+});
+
+const learnedSchema = z.object({
+  switchIndex: z.number().int().positive(),
+  port: z.number().int().positive(),
+  mac: z.string(),
+});
+
+const snapshotSchema = z.object({
+  version: z.literal(1),
+  ports: z.record(z.string(), portStateSchema),
+  counters: z.object({
+    dhcpOffers: z.number().int().nonnegative(),
+    dhcpAcks: z.number().int().nonnegative(),
+    tftpFiles: z.number().int().nonnegative(),
+    installsDone: z.number().int().nonnegative(),
+    installsFailed: z.number().int().nonnegative(),
+  }),
+  learned: z.array(learnedSchema),
+});
+
+export type LearnedMac = z.infer<typeof learnedSchema>;
+
+export interface ClusterSnapshot {
+  version: 1;
+  /** Keyed by `switchIndex.port`. */
+  ports: Record<string, PortState>;
+  counters: Counters;
+  learned: LearnedMac[];
+}
+
+/** Where the cluster state lives; an interface so tests can use memory. */
+export interface StateStore {
+  load(): Promise<ClusterSnapshot | null>;
+  /** Resolves once the snapshot (as of the moment of writing) is on disk. */
+  save(snapshot: () => ClusterSnapshot): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function parseSnapshot(text: string, where: string): ClusterSnapshot {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new PimanError(
+      'E_STATE_CORRUPT',
+      `${where}: state file is not valid JSON (${(e as Error).message}); it was left as is: repair it, or move it away to start with empty state`,
+    );
+  }
+  const r = snapshotSchema.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const at = first ? first.path.join('.') || '(top)' : '(top)';
+    throw new PimanError(
+      'E_STATE_CORRUPT',
+      `${where}: state file has an unexpected shape at ${at}: ${first?.message ?? 'invalid'}; it was left as is: repair it, or move it away to start with empty state`,
+    );
+  }
+  return r.data;
+}
+
+export class FileStateStore implements StateStore {
+  readonly path: string;
+  private readonly writer: CoalescingWriter;
+
+  constructor(stateDir: string) {
+    this.path = join(stateDir, 'cluster.json');
+    this.writer = new CoalescingWriter(this.path);
+  }
+
+  async load(): Promise<ClusterSnapshot | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new PimanError('E_STATE_IO', `${this.path}: cannot read state file: ${(e as Error).message}`);
+    }
+    return parseSnapshot(text, this.path);
+  }
+
+  save(snapshot: () => ClusterSnapshot): Promise<void> {
+    return this.writer.save(() => JSON.stringify(snapshot(), null, 1) + '\n').catch((e: unknown) => {
+      throw new PimanError('E_STATE_IO', `${this.path}: cannot write state: ${(e as Error).message}`, { cause: e });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.writer.idle();
+  }
+}
+
+export class MemoryStateStore implements StateStore {
+  snapshot: ClusterSnapshot | null = null;
+  writes = 0;
+  async load(): Promise<ClusterSnapshot | null> {
+    return this.snapshot ? structuredClone(this.snapshot) : null;
+  }
+  async save(snapshot: () => ClusterSnapshot): Promise<void> {
+    this.snapshot = structuredClone(snapshot());
+    this.writes++;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,102 @@
+/**
+ * Power control on top of PoeSwitch: cycle = off, wait, on; several ports
+ * cycling together power on one after another with a gap (Pi 3 boot ROMs
+ * share one DHCP xid and confuse each other when they start together). One
+ * port never runs two power operations at once.
+ */
+import { PimanError, describeError } from '../errors.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { portId, type PortKey } from '../cluster/types.js';
+import type { PoeSwitch, PortPower } from './types.js';
+
+export interface PowerControllerOptions {
+  readonly cluster: Cluster;
+  /** PoE switch by switch index (1-based, config order). */
+  readonly switches: ReadonlyMap<number, PoeSwitch>;
+  readonly offMs: number;
+  readonly staggerMs: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class PowerController {
+  private readonly busyPorts = new Set<string>();
+  private staggerChain: Promise<void> = Promise.resolve();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: PowerControllerOptions) {
+    this.sleep = opts.sleep ?? defaultSleep;
+  }
+
+  /** True while a power operation on this port runs (SNMP SETs answer inconsistentValue). */
+  isBusy(key: PortKey): boolean {
+    return this.busyPorts.has(portId(key));
+  }
+
+  async setPower(key: PortKey, power: PortPower): Promise<void> {
+    await this.exclusive(key, async (sw) => {
+      await this.switchCall(key, () => sw.setPower(key.port, power));
+      this.opts.cluster.apply(key, { type: power === 'on' ? 'powerOn' : 'powerOff' });
+    });
+  }
+
+  async getPower(key: PortKey): Promise<PortPower> {
+    return this.switchCall(key, () => this.switchOf(key).getPower(key.port));
+  }
+
+  /** Power-cycles every port; the power-ons are staggered across all concurrent callers. */
+  async cycle(keys: readonly PortKey[]): Promise<void> {
+    const results = await Promise.allSettled(keys.map((k) => this.cycleOne(k)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async cycleOne(key: PortKey): Promise<void> {
+    await this.exclusive(key, async (sw) => {
+      await this.switchCall(key, () => sw.setPower(key.port, 'off'));
+      this.opts.cluster.apply(key, { type: 'powerOff' });
+      await this.sleep(this.opts.offMs);
+      await this.staggered(() => this.switchCall(key, () => sw.setPower(key.port, 'on')));
+      this.opts.cluster.apply(key, { type: 'powerOn' });
+    });
+  }
+
+  /** Runs `fn` in the global power-on queue, then holds the queue for the stagger gap. */
+  private staggered<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.staggerChain.then(fn);
+    this.staggerChain = run.then(
+      () => this.sleep(this.opts.staggerMs),
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async exclusive(key: PortKey, fn: (sw: PoeSwitch) => Promise<void>): Promise<void> {
+    const id = portId(key);
+    const sw = this.switchOf(key);
+    if (this.busyPorts.has(id)) throw new PimanError('E_PORT_BUSY', `port ${id} is already being power-cycled; try again when it is done`);
+    this.busyPorts.add(id);
+    try {
+      await fn(sw);
+    } finally {
+      this.busyPorts.delete(id);
+    }
+  }
+
+  /** Switch errors also land in the port's lastError so pimanPortLastError shows them. */
+  private async switchCall<T>(key: PortKey, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.opts.cluster.apply(key, { type: 'fail', reason: describeError(e) });
+      throw e;
+    }
+  }
+
+  private switchOf(key: PortKey): PoeSwitch {
+    const sw = this.opts.switches.get(key.switchIndex);
+    if (!sw || !this.opts.cluster.has(key)) throw new PimanError('E_UNKNOWN_PORT', `no port ${portId(key)} in the configuration`);
+    return sw;
+  }
+}

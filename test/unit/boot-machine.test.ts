@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { step, type BootEvent } from '../../src/cluster/boot-machine.js';
+import { initialPortState, type BootState, type PortState } from '../../src/cluster/types.js';
+
+const opts = { timeoutMs: 180_000 };
+const at = (state: BootState, patch: Partial<PortState> = {}): PortState => ({ ...initialPortState(0), state, ...patch });
+const run = (s: PortState, e: BootEvent, now = 1000) => step(s, e, now, opts);
+const kinds = (r: ReturnType<typeof run>) => r.effects.map((e) => e.type);
+
+test('off -> poweringOn on power on, with a stateChanged effect and persist', () => {
+  const r = run(at('off', { lastError: 'old' }), { type: 'powerOn' });
+  assert.equal(r.state.state, 'poweringOn');
+  assert.equal(r.state.power, 'on');
+  assert.equal(r.state.lastError, '');
+  assert.equal(r.state.lastChange, 1000);
+  assert.deepEqual(r.effects[0], { type: 'stateChanged', from: 'off', to: 'poweringOn' });
+  assert.ok(kinds(r).includes('persist'));
+});
+
+test('poweringOn -> netbooting on a PXE DHCP reply; an OS lease renewal changes nothing', () => {
+  assert.equal(run(at('poweringOn'), { type: 'dhcp', pxe: true }).state.state, 'netbooting');
+  const renew = run(at('up'), { type: 'dhcp', pxe: false });
+  assert.equal(renew.state.state, 'up');
+  assert.deepEqual(kinds(renew), []);
+});
+
+test('tftp fetch moves a port to netbooting and records the file', () => {
+  const r = run(at('off'), { type: 'tftp', file: 'bootcode.bin' });
+  assert.equal(r.state.state, 'netbooting');
+  assert.equal(r.state.lastFile, 'bootcode.bin');
+  const again = run(r.state, { type: 'tftp', file: 'start.elf' }, 2000);
+  assert.equal(again.state.lastFile, 'start.elf');
+  assert.equal(again.state.lastProgress, 2000);
+});
+
+test('netbooting -> installing on format, -> booting on boot', () => {
+  const f = run(at('netbooting', { installProgress: 50 }), { type: 'decision', action: 'format' });
+  assert.equal(f.state.state, 'installing');
+  assert.equal(f.state.installProgress, 0);
+  assert.equal(f.state.archiveSent, false);
+  assert.equal(run(at('netbooting'), { type: 'decision', action: 'boot' }).state.state, 'booting');
+});
+
+test('install completes only after the whole archive went out and the Pi confirmed', () => {
+  let s = at('installing', { reinstall: true });
+  const early = run(s, { type: 'installReported' });
+  assert.equal(early.rejected, 'no complete install to confirm');
+  assert.equal(early.state.reinstall, true);
+  s = run(s, { type: 'installProgress', percent: 42.7 }).state;
+  assert.equal(s.installProgress, 42);
+  s = run(s, { type: 'archiveSent' }).state;
+  assert.equal(s.archiveSent, true);
+  assert.equal(s.reinstall, true, 'sending the archive does not clear the mark');
+  const done = run(s, { type: 'installReported' });
+  assert.equal(done.state.state, 'booting');
+  assert.equal(done.state.reinstall, false);
+  assert.ok(kinds(done).includes('installDone'));
+});
+
+test('booting -> up', () => {
+  const r = run(at('booting'), { type: 'up' });
+  assert.equal(r.state.state, 'up');
+});
+
+test('a Pi pulled mid-install fails, keeps its mark, and counts a failed install', () => {
+  const r = run(at('installing', { reinstall: true, installProgress: 30 }), { type: 'installAborted', reason: 'connection closed at 30 %' });
+  assert.equal(r.state.state, 'failed');
+  assert.equal(r.state.reinstall, true);
+  assert.equal(r.state.lastError, 'connection closed at 30 %');
+  assert.ok(kinds(r).includes('installFailed'));
+});
+
+test('power off during install records a failed install and keeps the mark', () => {
+  const r = run(at('installing', { reinstall: true }), { type: 'powerOff' });
+  assert.equal(r.state.state, 'off');
+  assert.equal(r.state.reinstall, true);
+  assert.ok(kinds(r).includes('installFailed'));
+});
+
+test('a new netboot during install interrupts it', () => {
+  const r = run(at('installing', { reinstall: true }), { type: 'dhcp', pxe: true });
+  assert.equal(r.state.state, 'netbooting');
+  assert.ok(kinds(r).includes('installFailed'));
+  assert.equal(r.state.reinstall, true);
+});
+
+test('hello after the archive was sent keeps installing (the Pi may confirm on a new connection)', () => {
+  const r = run(at('installing', { archiveSent: true }), { type: 'hello' });
+  assert.equal(r.state.state, 'installing');
+  const fresh = run(at('up'), { type: 'hello' });
+  assert.equal(fresh.state.state, 'netbooting');
+});
+
+test('reinstall mark: set, cancel, and cancel refused while installing', () => {
+  const m = run(at('up'), { type: 'markReinstall' });
+  assert.equal(m.state.reinstall, true);
+  assert.deepEqual(kinds(m), ['persist']);
+  const c = run(m.state, { type: 'cancelReinstall' });
+  assert.equal(c.state.reinstall, false);
+  const refused = run(at('installing', { reinstall: true }), { type: 'cancelReinstall' });
+  assert.equal(refused.rejected, 'install already running');
+  assert.equal(refused.state.reinstall, true);
+});
+
+test('progress events outside an install are refused', () => {
+  assert.equal(run(at('up'), { type: 'installProgress', percent: 5 }).rejected, 'not installing');
+  assert.equal(run(at('up'), { type: 'archiveSent' }).rejected, 'not installing');
+  assert.equal(run(at('up'), { type: 'installAborted', reason: 'x' }).rejected, 'not installing');
+});
+
+for (const state of ['poweringOn', 'netbooting', 'installing', 'booting'] as const) {
+  test(`timeout: ${state} without progress for the timeout -> failed with the reason`, () => {
+    const s = at(state, { lastProgress: 0 });
+    assert.equal(step(s, { type: 'tick' }, 179_999, opts).state.state, state, 'not before the timeout');
+    const r = step(s, { type: 'tick' }, 180_000, opts);
+    assert.equal(r.state.state, 'failed');
+    assert.equal(r.state.lastError, `no progress for 180 s while ${state}`);
+    assert.equal(kinds(r).includes('installFailed'), state === 'installing');
+  });
+}
+
+for (const state of ['unknown', 'off', 'up', 'failed'] as const) {
+  test(`timeout: ${state} is a resting state and never times out`, () => {
+    const r = step(at(state, { lastProgress: 0 }), { type: 'tick' }, 10_000_000, opts);
+    assert.equal(r.state.state, state);
+    assert.deepEqual(r.effects, []);
+  });
+}
+
+test('fail from any state records the reason', () => {
+  const r = run(at('up'), { type: 'fail', reason: 'switch sw1 (10.0.0.2) did not answer within 5 s' });
+  assert.equal(r.state.state, 'failed');
+  assert.match(r.state.lastError, /did not answer/);
+});
+
+test('the machine never mutates its input', () => {
+  const s = Object.freeze(at('installing', { reinstall: true }));
+  run(s, { type: 'archiveSent' });
+  run(s, { type: 'powerOff' });
+  assert.equal(s.archiveSent, false);
+});
