@@ -52,6 +52,8 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       port: port.default(67),
       clientPort: port.default(68),
+      /** Where replies to clients without an address go; the loopback lab uses 127.0.0.1. */
+      broadcastAddress: ipv4.default('255.255.255.255'),
       leaseSeconds: z.number().int().min(60).default(3600),
       /** Optional dynamic range for machines that are not in hosts.csv. */
       pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),
