@@ -33,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (isPimanError(e)) {
-      process.stderr.write(`piman: ${e.message}\n`);
+      for (const line of e.message.split('\n')) process.stderr.write(`piman: ${line}\n`);
       return e.exitCode;
     }
     process.stderr.write(`piman: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

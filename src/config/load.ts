@@ -51,7 +51,14 @@ export function parseConfigText(text: string, file: string): PimanConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `${file}: line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
   }
-  return validateConfig(doc.toJS(), file);
+  let raw: unknown;
+  try {
+    // toJS resolves aliases and can still refuse the document (e.g. an unknown alias).
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError([`${file}: ${(e as Error).message.split('\n')[0]}`]);
+  }
+  return validateConfig(raw, file);
 }
 
 export async function loadConfig(path?: string): Promise<LoadedConfig> {

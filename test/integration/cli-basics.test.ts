@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const bin = new URL('../../bin/piman.js', import.meta.url).pathname;
+const example = new URL('../../examples/piman.yaml', import.meta.url).pathname;
+
+function piman(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('--help lists the old tool commands', async () => {
+  const r = await piman(['--help']);
+  assert.equal(r.code, 0);
+  for (const c of ['server', 'restart', 'reinstall', 'mapper', 'monitoring', 'status']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
+});
+
+test('config check: the example is ok', async () => {
+  const r = await piman(['config', 'check', '-c', example]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ok/);
+});
+
+test('config check: a bad value and an unknown key each exit 1 naming the key, without a stack', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const text = await readFile(example, 'utf8');
+  await writeFile(join(dir, 'bad.yaml'), text.replace('  port: 69', '  port: "x"'));
+  const bad = await piman(['config', 'check', '-c', join(dir, 'bad.yaml')]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /bad\.yaml: tftp\.port: must be a port number/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  await writeFile(join(dir, 'unknown.yaml'), text + 'colour: blue\n');
+  const unknown = await piman(['-c', join(dir, 'unknown.yaml'), 'config', 'check']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /unknown\.yaml: colour: unknown key/);
+});
+
+test('config check reports hosts.csv problems with the line', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'piman.yaml'), 'server: { address: 10.0.0.1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 8 }]\n');
+  await writeFile(join(dir, 'hosts.csv'), 'b827eb000001;10.0.0.1;a;\nzz;10.0.0.2;b;\n');
+  const r = await piman(['config', 'check'], dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /hosts\.csv: line 2: 'zz' is not a MAC address/);
+});
+
+test('a missing argument prints the usage and exits 2', async () => {
+  const r = await piman(['restart']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /missing required argument 'port'/);
+  assert.match(r.stderr, /Usage: piman restart/);
+});
+
+test('an unknown command exits 2', async () => {
+  const r = await piman(['frobnicate']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command 'frobnicate'/);
+});

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster, type ClusterEvent } from '../../src/cluster/cluster.js';
+import { MemoryStateStore } from '../../src/store/state-store.js';
+import type { HostBinding, SwitchInfo } from '../../src/cluster/types.js';
+
+const switches: SwitchInfo[] = [
+  { index: 1, name: 'sw1', address: '10.0.0.2', ports: 4 },
+  { index: 2, name: 'sw2', address: '10.0.0.3', ports: 2 },
+];
+const hosts: HostBinding[] = [{ switchIndex: 1, port: 3, mac: 'b8:27:eb:00:00:03', ip: '10.0.0.3', hostname: 'pi3' }];
+
+async function open(store = new MemoryStateStore(), now = () => 1000) {
+  return Cluster.open({ switches, hosts, store, timeoutMs: 180_000, now });
+}
+
+test('every port of every switch exists, in switch then port order', async () => {
+  const c = await open();
+  assert.deepEqual(c.ports().map((p) => `${p.switchName}:${p.port}`), ['sw1:1', 'sw1:2', 'sw1:3', 'sw1:4', 'sw2:1', 'sw2:2']);
+  assert.equal(c.port({ switchIndex: 1, port: 3 })?.hostname, 'pi3');
+  assert.equal(c.port({ switchIndex: 3, port: 1 }), undefined);
+  assert.equal(c.port({ switchIndex: 1, port: 9 }), undefined);
+});
+
+test('lookups by MAC and IP', async () => {
+  const c = await open();
+  assert.equal(c.byMac('b8:27:eb:00:00:03')?.port, 3);
+  assert.equal(c.byIp('10.0.0.3')?.port, 3);
+  assert.equal(c.byMac('b8:27:eb:00:00:99'), undefined);
+});
+
+test('a reinstall mark is persisted before apply says so, and survives a restart', async () => {
+  const store = new MemoryStateStore();
+  const c = await open(store);
+  const r = c.apply({ switchIndex: 1, port: 3 }, { type: 'markReinstall' });
+  assert.ok(r.ok);
+  await r.persisted;
+  assert.equal(store.snapshot?.ports['1.3']?.reinstall, true);
+  const again = await open(store);
+  assert.equal(again.port({ switchIndex: 1, port: 3 })?.reinstall, true);
+});
+
+test('listeners see state changes and install outcomes; counters follow', async () => {
+  const c = await open();
+  const seen: ClusterEvent[] = [];
+  c.on((e) => seen.push(e));
+  const k = { switchIndex: 1, port: 3 };
+  c.apply(k, { type: 'decision', action: 'format' });
+  c.apply(k, { type: 'archiveSent' });
+  c.apply(k, { type: 'installReported' });
+  assert.deepEqual(seen.map((e) => e.effect.type), ['stateChanged', 'installDone', 'stateChanged']);
+  assert.equal(seen[0]?.port.state, 'installing');
+  assert.equal(c.getCounters().installsDone, 1);
+});
+
+test('a refused event changes nothing and says why', async () => {
+  const c = await open();
+  const r = c.apply({ switchIndex: 1, port: 1 }, { type: 'installReported' });
+  assert.equal(r.ok, false);
+  assert.equal(r.reason, 'no complete install to confirm');
+  assert.equal(c.apply({ switchIndex: 9, port: 1 }, { type: 'up' }).reason, 'no port 9.1');
+});
+
+test('tick moves stuck ports to failed', async () => {
+  let now = 0;
+  const c = await open(new MemoryStateStore(), () => now);
+  c.apply({ switchIndex: 2, port: 1 }, { type: 'powerOn' });
+  now = 180_000;
+  c.tick();
+  const p = c.port({ switchIndex: 2, port: 1 });
+  assert.equal(p?.state, 'failed');
+  assert.equal(p?.lastError, 'no progress for 180 s while poweringOn');
+});
+
+test('learned MACs bind ports without hosts.csv rows, move with the MAC, and persist', async () => {
+  const store = new MemoryStateStore();
+  const c = await open(store);
+  await c.learnMac({ switchIndex: 2, port: 1 }, 'dc:a6:32:00:00:01');
+  assert.equal(c.byMac('dc:a6:32:00:00:01')?.switchName, 'sw2');
+  await c.learnMac({ switchIndex: 2, port: 2 }, 'dc:a6:32:00:00:01');
+  assert.equal(c.port({ switchIndex: 2, port: 1 })?.mac, null);
+  assert.equal(c.byMac('dc:a6:32:00:00:01')?.port, 2);
+  const again = await open(store);
+  assert.equal(again.port({ switchIndex: 2, port: 2 })?.mac, 'dc:a6:32:00:00:01');
+});
+
+test('state of ports no longer in the config is ignored on restore', async () => {
+  const store = new MemoryStateStore();
+  store.snapshot = { version: 1, ports: { '1.99': { ...(await open()).port({ switchIndex: 1, port: 1 })!, reinstall: true } }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 }, learned: [] };
+  const c = await open(store);
+  assert.equal(c.ports().length, 6);
+});

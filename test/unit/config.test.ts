@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { parseConfigText, loadConfig } from '../../src/config/load.js';
+import { ConfigError, PimanError } from '../../src/errors.js';
+
+const example = await readFile(new URL('../../examples/piman.yaml', import.meta.url), 'utf8');
+const minimal = 'server: { address: 10.0.0.1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 24 }]\n';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfigText(text, '/etc/piman/piman.yaml');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    return [...e.problems];
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+test('the shipped example validates and resolves relative paths against its folder', () => {
+  const cfg = parseConfigText(example, '/srv/piman/piman.yaml');
+  assert.equal(cfg.tftp.root, '/srv/piman/boot');
+  assert.equal(cfg.install.rootfs, '/srv/piman/rootfs.tgz');
+  assert.equal(cfg.hosts, '/srv/piman/hosts.csv');
+  assert.equal(cfg.state, '/srv/piman/state');
+  assert.equal(cfg.switches[0]?.powerGroup, 1);
+});
+
+test('a minimal file gets the documented defaults', () => {
+  const cfg = parseConfigText(minimal, '/x/piman.yaml');
+  assert.equal(cfg.dhcp.port, 67);
+  assert.equal(cfg.tftp.port, 69);
+  assert.equal(cfg.control.port, 3333);
+  assert.equal(cfg.install.port, 4444);
+  assert.equal(cfg.agent.address, '127.0.0.1');
+  assert.equal(cfg.power.offSeconds, 2);
+  assert.equal(cfg.boot.timeoutSeconds, 180);
+  assert.equal(cfg.switches[0]?.community, 'private');
+});
+
+test('a wrong type names the key path and the file', () => {
+  const problems = problemsOf(minimal + 'tftp: { port: "x" }\n');
+  assert.deepEqual(problems, ['/etc/piman/piman.yaml: tftp.port: must be a port number']);
+});
+
+test('unknown keys are errors, at the top and nested', () => {
+  assert.match(problemsOf(minimal + 'monitr: {}\n')[0]!, /piman\.yaml: monitr: unknown key/);
+  assert.match(problemsOf(minimal + 'dhcp: { leaseSecs: 5 }\n')[0]!, /piman\.yaml: dhcp\.leaseSecs: unknown key/);
+});
+
+test('every problem is reported, not only the first', () => {
+  const problems = problemsOf('server: { address: 10.0.0.300 }\nswitches: []\n');
+  assert.equal(problems.length, 2);
+  assert.ok(problems.some((p) => p.includes('server.address: must be an IPv4 address')));
+  assert.ok(problems.some((p) => p.includes('switches: list at least one switch')));
+});
+
+test('duplicate switch names and v3 without a user are refused', () => {
+  assert.match(problemsOf('server: { address: 10.0.0.1 }\nswitches: [{ name: a, address: 10.0.0.2, ports: 1 }, { name: a, address: 10.0.0.3, ports: 1 }]\n')[0]!, /switches\.1\.name: 'a' is used twice/);
+  assert.match(problemsOf('server: { address: 10.0.0.1 }\nswitches: [{ name: a, address: 10.0.0.2, ports: 1, version: "3" }]\n')[0]!, /switches\.0\.user: SNMPv3 needs a user/);
+});
+
+test('YAML syntax errors and duplicate keys give the line', () => {
+  assert.match(problemsOf('server: { address: 10.0.0.1\n')[0]!, /piman\.yaml: line \d+:/);
+  assert.match(problemsOf('server: { address: 10.0.0.1 }\nserver: { address: 10.0.0.2 }\n')[0]!, /line 2/);
+});
+
+test('a missing file is one clear error', async () => {
+  await assert.rejects(loadConfig('/nonexistent/piman.yaml'), (e: unknown) => e instanceof PimanError && /cannot read config: no such file/.test(e.message));
+});
+
+test('loadConfig reads a file from disk', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cfg-'));
+  try {
+    await writeFile(join(dir, 'piman.yaml'), minimal);
+    const { config } = await loadConfig(join(dir, 'piman.yaml'));
+    assert.equal(config.state, join(dir, 'state'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('fuzz: arbitrary text never escapes as anything but ConfigError', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.constantFrom(example, minimal).chain((base) => fc.tuple(fc.nat(base.length), fc.string()).map(([i, s]) => base.slice(0, i) + s + base.slice(i)))), (text) => {
+      try {
+        parseConfigText(text, 'f.yaml');
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, readFile, writeFile, readdir, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStateStore, parseSnapshot } from '../../src/store/state-store.js';
+import { PimanError } from '../../src/errors.js';
+import { initialPortState, zeroCounters } from '../../src/cluster/types.js';
+
+const writer = new URL('../helpers/store-writer.ts', import.meta.url).pathname;
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-store-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('save then load round-trips the snapshot', async (t) => {
+  const dir = await tempDir(t);
+  const store = new FileStateStore(dir);
+  const snap = { version: 1 as const, ports: { '1.7': { ...initialPortState(5), reinstall: true } }, counters: zeroCounters(), learned: [{ switchIndex: 1, port: 7, mac: 'b8:27:eb:00:00:07' }] };
+  await store.save(() => snap);
+  assert.deepEqual(await new FileStateStore(dir).load(), snap);
+});
+
+test('no file means no state yet', async (t) => {
+  const dir = await tempDir(t);
+  assert.equal(await new FileStateStore(dir).load(), null);
+});
+
+test('a corrupt file stops loading with a clear error and is kept as it was', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'cluster.json');
+  await writeFile(path, '{"version":1,"ports":{');
+  await assert.rejects(new FileStateStore(dir).load(), (e: unknown) => e instanceof PimanError && e.code === 'E_STATE_CORRUPT' && e.message.includes(path) && /not valid JSON/.test(e.message));
+  assert.equal(await readFile(path, 'utf8'), '{"version":1,"ports":{', 'the file is left untouched');
+  await writeFile(path, JSON.stringify({ version: 1, ports: { '1.1': { state: 'flying' } }, counters: zeroCounters(), learned: [] }));
+  await assert.rejects(new FileStateStore(dir).load(), (e: unknown) => e instanceof PimanError && /unexpected shape at ports\.1\.1\.state/.test(e.message));
+});
+
+test('parseSnapshot rejects a snapshot of another version', () => {
+  assert.throws(() => parseSnapshot('{"version":2}', 'f'), /unexpected shape at version/);
+});
+
+test('burst of saves collapses but the last one always lands', async (t) => {
+  const dir = await tempDir(t);
+  const store = new FileStateStore(dir);
+  let n = 0;
+  const saves = Array.from({ length: 50 }, () => store.save(() => ({ version: 1, ports: {}, counters: { ...zeroCounters(), installsDone: ++n }, learned: [] })));
+  await Promise.all(saves);
+  const loaded = await store.load();
+  assert.equal(loaded?.counters.installsDone, n);
+  assert.ok(n < 50, `writes were coalesced (${n} snapshots for 50 saves)`);
+});
+
+test('crash safety: SIGKILL at random moments always leaves the old or the new state', async (t) => {
+  const dir = await tempDir(t);
+  let lastDone = 0;
+  for (let round = 0; round < 12; round++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(lastDone)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => void child.kill('SIGKILL'));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // Wait until it has written a few versions, then kill it at a random point.
+    await waitFor(() => out.split('\n').length > 3, 20_000, 'writer to start writing');
+    await new Promise((r) => setTimeout(r, Math.random() * 80));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const confirmed = out.trim().split('\n').map(Number).filter(Number.isFinite);
+    const lastConfirmed = confirmed.at(-1)!;
+    const loaded = await new FileStateStore(dir).load();
+    assert.ok(loaded, 'state file exists');
+    const v = loaded.counters.installsDone;
+    assert.ok(v >= lastConfirmed && v <= lastConfirmed + 1, `round ${round}: loaded version ${v}, last confirmed ${lastConfirmed}`);
+    assert.equal(Object.keys(loaded.ports).length, 400);
+    lastDone = v;
+  }
+  const leftovers = (await readdir(dir)).filter((f) => f !== 'cluster.json');
+  // Temp files of killed writers may remain; they are never read as state.
+  for (const f of leftovers) assert.match(f, /^\.cluster\.json\.\d+\.\d+\.tmp$/);
+});
+
+test('state folder is created when missing', async (t) => {
+  const dir = await tempDir(t);
+  const nested = join(dir, 'a', 'b');
+  await new FileStateStore(nested).save(() => ({ version: 1, ports: {}, counters: zeroCounters(), learned: [] }));
+  await mkdir(nested, { recursive: true });
+  assert.ok((await readdir(nested)).includes('cluster.json'));
+});
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
