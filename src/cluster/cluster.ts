@@ -19,9 +19,15 @@ import {
 } from './types.js';
 import type { ClusterSnapshot, LearnedMac, StateStore } from '../store/state-store.js';
 
+/** A health threshold crossed on a running Pi (from the monitor). */
+export interface HealthAlertEffect {
+  readonly type: 'healthAlert';
+  readonly message: string;
+}
+
 export interface ClusterEvent {
   readonly port: PortView;
-  readonly effect: BootEffect;
+  readonly effect: BootEffect | HealthAlertEffect;
 }
 
 export type ClusterListener = (e: ClusterEvent) => void;
@@ -160,6 +166,13 @@ export class Cluster {
     for (const sw of this.switches) {
       for (let p = 1; p <= sw.ports; p++) this.apply({ switchIndex: sw.index, port: p }, { type: 'tick' });
     }
+  }
+
+  /** Tells listeners (agent traps, logs) that a Pi crossed a health threshold. */
+  alert(key: PortKey, message: string): void {
+    const view = this.port(key);
+    if (!view) return;
+    for (const l of this.listeners) l({ port: view, effect: { type: 'healthAlert', message } });
   }
 
   /** Records a MAC the mapper saw on a port (hosts.csv bindings take precedence). */
