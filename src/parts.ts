@@ -3,8 +3,11 @@
  * config sections it needs to its part's plain options.
  */
 import type { DaemonContext, DaemonOptions, Part } from './daemon.js';
+import { monitorPart } from './monitor/part.js';
 
-export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [];
+export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
+  monitorPart,
+];
 
 /** How the daemon reaches real switches (SNMP). */
 export const makeSwitch: DaemonOptions['makeSwitch'] = undefined;

@@ -105,9 +105,21 @@ export const configSchema = z.strictObject({
   boot: z.strictObject({ timeoutSeconds: seconds.default(180) }).prefault({}),
   monitor: z
     .strictObject({
+      /** Poll running Pis and raise alerts; booting Pis are always probed to see them come up. */
       enabled: z.boolean().default(false),
+      /** Port of the Pis' health endpoint (GET /event/), as the old monitoring agent used. */
       port: port.default(3000),
       intervalSeconds: seconds.default(30),
+      /** Alert thresholds; the defaults are the old tool's monitoring.config values. */
+      thresholds: z
+        .strictObject({
+          cpuPercent: z.number().min(0).max(100).default(50),
+          memoryPercent: z.number().min(0).max(100).default(70),
+          diskPercent: z.number().min(0).max(100).default(50),
+          pids: z.number().int().min(1).default(100),
+          temp: z.number().default(80),
+        })
+        .prefault({}),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
