@@ -1,0 +1,211 @@
+/**
+ * PoeSwitch over SNMP (net-snmp client): POWER-ETHERNET-MIB for power and
+ * detection, BRIDGE-MIB / Q-BRIDGE-MIB for the forwarding table.
+ *
+ * `timeoutMs` is the whole time piman waits for an answer; it is split over
+ * the first try and the retries, so "did not answer within 5 s" holds.
+ * A `community@vlan` community is used as written for the bridge tables
+ * (per-VLAN views) and without its `@vlan` part for the PoE table.
+ */
+import { PimanError } from '../errors.js';
+import type { SwitchConfig } from '../config/schema.js';
+import { decodeFdb } from './fdb.js';
+import {
+  DOT1D_BASE_PORT_IFINDEX,
+  DOT1D_TP_FDB_PORT,
+  DOT1Q_TP_FDB_PORT,
+  adminEnableOid,
+  detectionFromNumber,
+  detectionStatusOid,
+  powerToTruth,
+  truthToPower,
+} from './oids.js';
+import {
+  ErrorStatus,
+  errorStatusOf,
+  isAuthFailure,
+  isTimeout,
+  isVarbindError,
+  snmpGet,
+  snmpSetInt,
+  snmpSubtree,
+  type Session,
+  type Varbind,
+} from './snmp-client.js';
+import snmp, { type SessionOptions, type UsmUser } from 'net-snmp';
+import { guardedDgram } from '../snmp/guarded-dgram.js';
+import type { DetectionStatus, PoeSwitch, PortPower } from './types.js';
+
+export type SnmpSwitchOptions = Pick<
+  SwitchConfig,
+  'name' | 'address' | 'port' | 'version' | 'community' | 'user' | 'powerGroup' | 'timeoutMs' | 'retries'
+>;
+
+const STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(ErrorStatus).map(([k, v]) => [v, k]),
+);
+
+export class SnmpPoeSwitch implements PoeSwitch {
+  readonly name: string;
+  readonly address: string;
+  private readonly sessions = new Map<string, Session>();
+  private closed = false;
+
+  constructor(private readonly opts: SnmpSwitchOptions) {
+    this.name = opts.name;
+    this.address = opts.address;
+  }
+
+  /** `address` or `address:port` when not 161, for messages. */
+  get where(): string {
+    return this.opts.port === 161 ? this.opts.address : `${this.opts.address}:${this.opts.port}`;
+  }
+
+  async setPower(port: number, power: PortPower): Promise<void> {
+    const oid = adminEnableOid(this.opts.powerGroup, port);
+    try {
+      await snmpSetInt(this.session('poe'), oid, powerToTruth(power));
+    } catch (e) {
+      throw this.translate(e, port, `switch port ${port} ${power}`);
+    }
+  }
+
+  async getPower(port: number): Promise<PortPower> {
+    const v = await this.getInt(port, adminEnableOid(this.opts.powerGroup, port));
+    const p = truthToPower(v);
+    if (p === null) throw new PimanError('E_SWITCH', `switch ${this.name} (${this.where}): port ${port} reports pethPsePortAdminEnable ${v}, expected 1 or 2`);
+    return p;
+  }
+
+  async detection(port: number): Promise<DetectionStatus> {
+    return detectionFromNumber(await this.getInt(port, detectionStatusOid(this.opts.powerGroup, port)));
+  }
+
+  async macTable(): Promise<Map<number, string[]>> {
+    const s = this.session('bridge');
+    try {
+      // One walk at a time: small switches drop bursts of GETBULKs.
+      const dot1d = await snmpSubtree(s, DOT1D_TP_FDB_PORT);
+      const dot1q = await snmpSubtree(s, DOT1Q_TP_FDB_PORT);
+      const basePortIfIndex = await snmpSubtree(s, DOT1D_BASE_PORT_IFINDEX);
+      return decodeFdb({ dot1d, dot1q, basePortIfIndex });
+    } catch (e) {
+      throw this.translate(e, null, 'forwarding table');
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.sessions.values()) {
+      try {
+        s.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.sessions.clear();
+  }
+
+  private async getInt(port: number, oid: string): Promise<number> {
+    let vbs: Varbind[];
+    try {
+      vbs = await snmpGet(this.session('poe'), [oid]);
+    } catch (e) {
+      throw this.translate(e, port, `switch port ${port}`);
+    }
+    const vb = vbs[0];
+    if (!vb || isVarbindError(vb)) throw this.noPort(port);
+    if (typeof vb.value !== 'number') {
+      throw new PimanError('E_SWITCH', `switch ${this.name} (${this.where}): ${oid} is not an integer; is this a POWER-ETHERNET-MIB switch?`);
+    }
+    return vb.value;
+  }
+
+  private noPort(port: number): PimanError {
+    return new PimanError(
+      'E_SWITCH_NO_PORT',
+      `switch ${this.name} (${this.where}): port ${port} is not a PoE port in power group ${this.opts.powerGroup} ` +
+        `(no pethPsePortAdminEnable.${this.opts.powerGroup}.${port}); check the port number and the switch's powerGroup`,
+    );
+  }
+
+  /** Turns a net-snmp failure into an error the user can act on. */
+  private translate(e: unknown, port: number | null, what: string): PimanError {
+    const at = `switch ${this.name} (${this.where})`;
+    if (isTimeout(e)) {
+      const secs = Math.round(this.opts.timeoutMs / 100) / 10;
+      const cred = this.opts.version === '3' ? 'SNMPv3 user' : 'community';
+      return new PimanError('E_SWITCH_TIMEOUT', `${at} did not answer within ${secs} s; check that it is up and reachable and that the ${cred} is right`, {
+        cause: e,
+      });
+    }
+    if (isAuthFailure(e)) {
+      return new PimanError('E_SWITCH_REFUSED', `${at} refused the SNMPv3 user '${this.opts.user?.name ?? ''}' (${(e as Error).message}); check the user and its keys`, {
+        cause: e,
+      });
+    }
+    const status = errorStatusOf(e);
+    if (status !== null) {
+      const name = STATUS_NAMES[status] ?? `error-status ${status}`;
+      if (port !== null && (status === ErrorStatus.noSuchName || status === ErrorStatus.noCreation || status === ErrorStatus.inconsistentName)) {
+        return this.noPort(port);
+      }
+      if (status === ErrorStatus.noAccess || status === ErrorStatus.readOnly || status === ErrorStatus.authorizationError || status === ErrorStatus.notWritable) {
+        return new PimanError('E_SWITCH_REFUSED', `${at} refused to set ${what} (${name}); use a community/user with write access to pethPsePortTable`, {
+          cause: e,
+        });
+      }
+      return new PimanError('E_SWITCH', `${at} answered ${name} for ${what}`, { cause: e });
+    }
+    if (this.closed) return new PimanError('E_SWITCH', `${at}: the connection was closed while reading ${what}`, { cause: e });
+    return new PimanError('E_SWITCH', `${at}: ${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+
+  private session(kind: 'poe' | 'bridge'): Session {
+    if (this.closed) throw new PimanError('E_SWITCH', `switch ${this.name} (${this.where}): client already closed`);
+    const { community } = this.opts;
+    const key = kind === 'bridge' ? community : community.replace(/@[^@]*$/, '');
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.createSession(key);
+      // A malformed answer makes net-snmp emit 'error'; unheard it would kill the process.
+      s.on('error', () => undefined);
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private createSession(community: string): Session {
+    const o = this.opts;
+    const attempts = o.retries + 1;
+    const options: SessionOptions = {
+      port: o.port,
+      retries: o.retries,
+      timeout: Math.max(50, Math.floor(o.timeoutMs / attempts)),
+      version: o.version === '3' ? snmp.Version3 : snmp.Version2c,
+      transport: 'udp4',
+      backoff: 1,
+      // Parsing happens inside the socket handler; a hostile answer must not kill piman.
+      dgramModule: guardedDgram(() => undefined),
+    };
+    if (o.version !== '3') return snmp.createSession(o.address, community, options);
+    if (!o.user) throw new PimanError('E_CONFIG', `switch ${o.name}: SNMPv3 needs a user`);
+    return snmp.createV3Session(o.address, v3User(o.user), options);
+  }
+}
+
+function v3User(u: NonNullable<SwitchConfig['user']>): UsmUser {
+  return {
+    name: u.name,
+    level: snmp.SecurityLevel.authPriv,
+    authProtocol: snmp.AuthProtocols[u.authProtocol],
+    authKey: u.authKey,
+    privProtocol: snmp.PrivProtocols[u.privProtocol],
+    privKey: u.privKey,
+  };
+}
+
+/** The daemon's makeSwitch: one SNMP client per configured switch. */
+export function snmpSwitchFromConfig(sw: SwitchConfig): SnmpPoeSwitch {
+  return new SnmpPoeSwitch(sw);
+}
