@@ -56,9 +56,14 @@ export class HealthMonitor {
       const id = portId(p);
       if (this.inFlight.has(id)) continue;
       if (p.state === 'booting') due.push(p);
-      else if (p.state === 'up' && this.opts.alerts && now - (this.lastPolled.get(id) ?? 0) >= this.opts.intervalMs) due.push(p);
+      else if (p.state === 'up' && this.opts.alerts && this.isDue(id, now)) due.push(p);
     }
     return Promise.all(due.map((p) => this.poll(p, now))).then(() => undefined);
+  }
+
+  private isDue(id: string, now: number): boolean {
+    const last = this.lastPolled.get(id);
+    return last === undefined || now - last >= this.opts.intervalMs;
   }
 
   private async poll(p: PortView, now: number): Promise<void> {
