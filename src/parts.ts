@@ -4,9 +4,11 @@
  */
 import type { DaemonContext, DaemonOptions, Part } from './daemon.js';
 import { monitorPart } from './monitor/part.js';
+import { metricsPart } from './metrics/part.js';
 
 export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
   monitorPart,
+  metricsPart,
 ];
 
 /** How the daemon reaches real switches (SNMP). */

@@ -122,6 +122,14 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Prometheus text exposition at http://address:port/metrics. */
+      enabled: z.boolean().default(false),
+      address: ipv4.default('127.0.0.1'),
+      port: port.default(9464),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
 });
 

@@ -1,0 +1,36 @@
+/** HTTP endpoint for Prometheus scrapes: GET /metrics, nothing else. */
+import { createServer, type Server } from 'node:http';
+import type { DaemonContext, Part } from '../daemon.js';
+import { renderMetrics } from './prometheus.js';
+
+export function metricsPart(ctx: DaemonContext): Part {
+  const { enabled, address, port } = ctx.config.metrics;
+  let server: Server | null = null;
+  return {
+    name: 'metrics',
+    async start() {
+      if (!enabled) return;
+      const s = createServer((req, res) => {
+        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(renderMetrics(ctx.cluster.ports(), ctx.cluster.getCounters()));
+      });
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, address, () => resolve());
+      });
+      server = s;
+      ctx.log.info({ url: `http://${address}:${(s.address() as { port: number }).port}/metrics` }, 'metrics endpoint listening');
+    },
+    async stop() {
+      if (!server) return;
+      const s = server;
+      server = null;
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    },
+  };
+}
