@@ -19,7 +19,8 @@ export type PimanErrorCode =
   | 'E_DECODE'
   | 'E_ROOTFS'
   | 'E_NOT_IMPLEMENTED'
-  | 'E_NETNS';
+  | 'E_NETNS'
+  | 'E_SNMP';
 
 export class PimanError extends Error {
   readonly code: PimanErrorCode;

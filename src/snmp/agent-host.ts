@@ -1,0 +1,327 @@
+/**
+ * Runs a net-snmp Agent safely: crash-guarded sockets, communities and USM
+ * users with access levels, a known bound port (port 0 works), and fixes for
+ * net-snmp pitfalls on the request path:
+ * - GETNEXT/GETBULK use a sorted leaf index (fast on large tables), answer
+ *   endOfMibView past the last object, and GETBULK repetitions are clamped
+ *   and bounded by response size (net-snmp has no cap: EMSGSIZE, no reply);
+ * - the varbind types of a SET are kept for the SET's test pass, because
+ *   net-snmp casts the value to the column's type and loses the request's.
+ * Both piman's agent and the simulated switch use this.
+ */
+import type { Socket } from 'node:dgram';
+import snmp, { type Agent, type AgentCallback, type Mib, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
+import type { UsmUserConfig } from '../config/schema.js';
+import { PimanError, describeError } from '../errors.js';
+import { guardedDgram } from './guarded-dgram.js';
+import { LeafIndex, type TreeNode } from './leaf-index.js';
+import { parseOid } from './oid.js';
+import { toUsmUser } from './usm.js';
+
+export type Access = 'ro' | 'rw';
+
+export interface CommunityConfig {
+  readonly name: string;
+  readonly access: Access;
+}
+
+export interface AgentHostOptions {
+  readonly address: string;
+  /** 0 picks a free port; see AgentHost.port. */
+  readonly port: number;
+  readonly communities: readonly CommunityConfig[];
+  readonly users?: readonly UsmUserConfig[];
+  /** Upper bound of GETBULK max-repetitions (default 50). */
+  readonly maxRepetitions?: number;
+  /** Rough byte budget of one GETBULK response (default 16000, well below UDP's 65507). */
+  readonly maxResponseBytes?: number;
+  /** A request that was refused or could not be processed (for counting and rate-limited logs). */
+  readonly onRequestError?: (e: AgentRequestError) => void;
+}
+
+export type AgentRequestErrorKind = 'badCommunity' | 'badUser' | 'malformed' | 'crashed' | 'other';
+
+export interface AgentRequestError {
+  readonly kind: AgentRequestErrorKind;
+  readonly message: string;
+  /** `address:port` of the sender when known. */
+  readonly from?: string;
+}
+
+/** SNMP group counters (SNMPv2-MIB snmp group) kept by the host. */
+export interface AgentStats {
+  inPkts: number;
+  badCommunityNames: number;
+  badCommunityUses: number;
+  asnParseErrs: number;
+}
+
+/** The SET whose test pass is running right now (net-snmp runs it synchronously). */
+export interface SetRequestInfo {
+  /** Community (v1/v2c) or user name (v3). */
+  readonly securityName: string;
+  readonly access: Access | null;
+  /** Type each varbind carried on the wire, by varbind position. */
+  readonly types: readonly (ObjectTypeCode | undefined)[];
+}
+
+export interface AgentHost {
+  readonly agent: Agent;
+  readonly mib: Mib;
+  readonly address: string;
+  readonly port: number;
+  readonly stats: AgentStats;
+  /** Valid only while a SET's test pass runs (inside a bulk set handler or provider handler). */
+  currentSet(): SetRequestInfo | null;
+  /** Call after adding or removing instances behind net-snmp's back. */
+  invalidateIndex(): void;
+  close(): Promise<void>;
+}
+
+// ---- net-snmp internals this file touches (untyped upstream) ----
+interface WireVarbind {
+  oid: string;
+  type?: ObjectTypeCode;
+  value?: VarbindValue;
+  previousOid?: string;
+}
+interface RequestPdu {
+  type: number;
+  varbinds: WireVarbind[];
+  nonRepeaters?: number;
+  maxRepetitions?: number;
+}
+interface RequestMessage {
+  version: number;
+  community?: string;
+  user?: { name: string };
+  pdu: RequestPdu;
+}
+interface ResponsePdu {
+  varbinds: WireVarbind[];
+}
+type Handler3 = (socket: unknown, msg: RequestMessage, rinfo: unknown) => void;
+interface AgentInternals {
+  mib: Mib & { root: TreeNode };
+  request: Handler3;
+  getNextRequest: Handler3;
+  getBulkRequest: Handler3;
+  setRequest: Handler3;
+  sendResponse: (socket: unknown, rinfo: unknown, msg: RequestMessage, pdu: ResponsePdu) => void;
+}
+
+export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost> {
+  const stats: AgentStats = { inPkts: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0 };
+  const report = (e: AgentRequestError): void => opts.onRequestError?.(e);
+  const sockets: Socket[] = [];
+  const inner = guardedDgram((err, rinfo) => {
+    stats.asnParseErrs++;
+    report({ kind: 'crashed', message: describeError(err), ...(rinfo ? { from: `${rinfo.address}:${rinfo.port}` } : {}) });
+  });
+  const dgramModule = {
+    createSocket: (type: Parameters<typeof inner.createSocket>[0]): Socket => {
+      const s = inner.createSocket(type);
+      // net-snmp turns port 0 into 161 (`port || 161`): bind what was asked for.
+      const bind = s.bind.bind(s) as (port: number, address?: string) => Socket;
+      (s as unknown as { bind: (port: number, address?: string) => Socket }).bind = (_port: number, address?: string) => bind(opts.port, address);
+      s.prependListener('message', () => {
+        stats.inPkts++;
+      });
+      sockets.push(s);
+      return s;
+    },
+  };
+
+  let started = false;
+  const callback: AgentCallback = (error) => {
+    if (!error) return;
+    const rinfo = (error as { rinfo?: { address: string; port: number } }).rinfo;
+    const from = rinfo ? `${rinfo.address}:${rinfo.port}` : undefined;
+    const msg = error.message;
+    if (!started && 'code' in error) return; // bind errors are reported by startAgentHost itself
+    if (msg.startsWith('Local community not found')) {
+      stats.badCommunityNames++;
+      report({ kind: 'badCommunity', message: msg, ...(from ? { from } : {}) });
+    } else if (msg.startsWith('Local user')) {
+      report({ kind: 'badUser', message: msg, ...(from ? { from } : {}) });
+    } else if (error instanceof snmp.ProcessingError || msg.startsWith('Failure to process')) {
+      stats.asnParseErrs++;
+      report({ kind: 'malformed', message: describeError((error as { error?: unknown }).error ?? error), ...(from ? { from } : {}) });
+    } else {
+      report({ kind: 'other', message: msg, ...(from ? { from } : {}) });
+    }
+  };
+
+  const agent = snmp.createAgent(
+    {
+      address: opts.address,
+      port: opts.port,
+      transport: 'udp4',
+      accessControlModelType: snmp.AccessControlModelType.Simple,
+      dgramModule,
+    },
+    callback,
+  );
+  const socket = sockets[0];
+  if (!socket) throw new PimanError('E_SNMP', 'net-snmp did not open a socket');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('listening', () => resolve());
+      socket.once('error', reject);
+    });
+  } catch (e) {
+    agent.close();
+    throw new PimanError('E_SNMP', `cannot listen for SNMP on ${opts.address}:${opts.port}: ${describeError(e)}; pick another agent.address/agent.port or stop what uses it`, { cause: e });
+  }
+  started = true;
+
+  const access = configureAccess(agent, opts);
+  const internals = agent as unknown as AgentInternals;
+  const index = new LeafIndex(() => internals.mib.root);
+  watchMib(internals.mib, index);
+  let currentSet: SetRequestInfo | null = null;
+  installRequestPatches(internals, index, opts, (msg) => {
+    const securityName = msg.version === snmp.Version3 ? (msg.user?.name ?? '') : (msg.community ?? '');
+    return {
+      securityName,
+      access: access.get(`${msg.version === snmp.Version3 ? 'u' : 'c'}:${securityName}`) ?? null,
+      types: msg.pdu.varbinds.map((v) => v.type),
+    };
+  }, (info) => {
+    currentSet = info;
+  });
+
+  const bound = socket.address();
+  return {
+    agent,
+    mib: agent.getMib(),
+    address: bound.address,
+    port: bound.port,
+    stats,
+    currentSet: () => currentSet,
+    invalidateIndex: () => index.invalidate(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        let left = sockets.length;
+        if (left === 0) resolve();
+        for (const s of sockets) s.once('close', () => (--left === 0 ? resolve() : undefined));
+        agent.close();
+      }),
+  };
+}
+
+function configureAccess(agent: Agent, opts: AgentHostOptions): Map<string, Access> {
+  const auth = agent.getAuthorizer();
+  const acm = auth.getAccessControlModel();
+  const level = (a: Access): 1 | 2 => (a === 'rw' ? snmp.AccessLevel.ReadWrite : snmp.AccessLevel.ReadOnly);
+  const access = new Map<string, Access>();
+  for (const c of opts.communities) {
+    auth.addCommunity(c.name);
+    acm.setCommunityAccess(c.name, level(c.access));
+    access.set(`c:${c.name}`, c.access);
+  }
+  for (const u of opts.users ?? []) {
+    auth.addUser(toUsmUser(u));
+    acm.setUserAccess(u.name, level(u.access));
+    access.set(`u:${u.name}`, u.access);
+  }
+  return access;
+}
+
+/** Any change of the tree's shape goes through these Mib methods. */
+function watchMib(mib: Mib, index: LeafIndex): void {
+  const m = mib as unknown as Record<string, unknown>;
+  for (const name of ['registerProvider', 'unregisterProvider', 'addTableRow', 'deleteTableRow', 'setScalarValue', 'setTableSingleCell']) {
+    const original = m[name];
+    if (typeof original !== 'function') continue;
+    m[name] = function (this: unknown, ...args: unknown[]): unknown {
+      index.invalidate();
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+}
+
+function installRequestPatches(
+  a: AgentInternals,
+  index: LeafIndex,
+  opts: AgentHostOptions,
+  describeSet: (msg: RequestMessage) => SetRequestInfo,
+  setCurrent: (info: SetRequestInfo | null) => void,
+): void {
+  const maxRep = Math.max(1, opts.maxRepetitions ?? 50);
+  const budget = Math.max(1000, opts.maxResponseBytes ?? 16000);
+  /** Varbind positions answered endOfMibView, per request. */
+  const endOfMib = new WeakMap<RequestMessage, Map<number, string>>();
+
+  const next = (start: string, out: WireVarbind[], ends: Map<number, string>): TreeNode | null => {
+    const node = index.next(parseOid(start) ?? []);
+    if (!node) {
+      ends.set(out.length, start);
+      out.push({ previousOid: start, oid: start, type: snmp.ObjectType.EndOfMibView, value: null });
+      return null;
+    }
+    out.push({ previousOid: start, oid: node.address.join('.') });
+    return node;
+  };
+
+  a.getNextRequest = function (socket, msg, rinfo) {
+    const out: WireVarbind[] = [];
+    const ends = new Map<number, string>();
+    for (const vb of msg.pdu.varbinds) next(vb.oid, out, ends);
+    msg.pdu.varbinds = out;
+    if (ends.size) endOfMib.set(msg, ends);
+    a.request(socket, msg, rinfo);
+  };
+
+  a.getBulkRequest = function (socket, msg, rinfo) {
+    const vbs = msg.pdu.varbinds;
+    const n = Math.min(Math.max(0, msg.pdu.nonRepeaters ?? 0), vbs.length);
+    const reps = Math.min(Math.max(0, msg.pdu.maxRepetitions ?? 0), maxRep);
+    const out: WireVarbind[] = [];
+    const ends = new Map<number, string>();
+    let bytes = 0;
+    const account = (node: TreeNode | null, oid: string): void => {
+      bytes += oid.length + 16 + valueSize(node?.value);
+    };
+    for (let i = 0; i < n; i++) account(next(vbs[i]!.oid, out, ends), vbs[i]!.oid);
+    const cursors = vbs.slice(n).map((v) => v.oid);
+    const done = cursors.map(() => false);
+    for (let r = 0; r < reps && cursors.length > 0 && bytes < budget; r++) {
+      for (let j = 0; j < cursors.length; j++) {
+        const node = next(cursors[j]!, out, ends);
+        account(node, cursors[j]!);
+        if (node) cursors[j] = node.address.join('.');
+        else done[j] = true;
+      }
+      if (done.every(Boolean)) break;
+    }
+    msg.pdu.varbinds = out;
+    if (ends.size) endOfMib.set(msg, ends);
+    a.request(socket, msg, rinfo);
+  };
+
+  const originalSet = a.setRequest.bind(a);
+  a.setRequest = function (socket, msg, rinfo) {
+    // net-snmp runs the test pass synchronously inside setRequest.
+    setCurrent(describeSet(msg));
+    try {
+      originalSet(socket, msg, rinfo);
+    } finally {
+      setCurrent(null);
+    }
+  };
+
+  const originalSend = a.sendResponse.bind(a);
+  a.sendResponse = function (socket, rinfo, msg, pdu) {
+    const ends = endOfMib.get(msg);
+    if (ends) {
+      for (const [i, oid] of ends) pdu.varbinds[i] = { oid, type: snmp.ObjectType.EndOfMibView, value: null };
+    }
+    originalSend(socket, rinfo, msg, pdu);
+  };
+}
+
+function valueSize(v: unknown): number {
+  if (typeof v === 'string' || Buffer.isBuffer(v)) return v.length;
+  return 8;
+}
