@@ -1,0 +1,167 @@
+/**
+ * DHCP leases: which MAC holds which address until when. Bound leases are
+ * persisted in `<state>/dhcp-leases.json` (atomic writes, bursts coalesced);
+ * offers and declined addresses live in memory only.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PimanError } from '../errors.js';
+import { CoalescingWriter } from '../store/atomic-file.js';
+import type { BindingSource } from './policy.js';
+
+export interface Lease {
+  readonly mac: string;
+  readonly ip: string;
+  /** ms since epoch. */
+  readonly expires: number;
+  readonly source: BindingSource;
+}
+
+const fileSchema = z.object({
+  version: z.literal(1),
+  leases: z.array(
+    z.object({
+      mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
+      ip: z.string(),
+      expires: z.number(),
+      source: z.enum(['static', 'learned', 'pool']),
+    }),
+  ),
+});
+
+export const LEASE_FILE = 'dhcp-leases.json';
+const MAX_OFFERS = 4096;
+
+export class LeaseStore {
+  private readonly bound = new Map<string, Lease>();
+  private readonly byIp = new Map<string, string>();
+  private readonly offers = new Map<string, { ip: string; until: number }>();
+  private readonly declined = new Map<string, number>();
+  private readonly writer: CoalescingWriter | null;
+
+  private constructor(readonly file: string | null) {
+    this.writer = file ? new CoalescingWriter(file) : null;
+  }
+
+  /** In memory only (tests, `state` not wanted). */
+  static memory(): LeaseStore {
+    return new LeaseStore(null);
+  }
+
+  /** Opens `<stateDir>/dhcp-leases.json`; a missing file means no leases yet. */
+  static async open(stateDir: string): Promise<LeaseStore> {
+    const file = join(stateDir, LEASE_FILE);
+    const store = new LeaseStore(file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return store;
+      throw new PimanError('E_STATE_IO', `${file}: cannot read the DHCP leases: ${(e as Error).message}`);
+    }
+    let parsed: z.infer<typeof fileSchema>;
+    try {
+      parsed = fileSchema.parse(JSON.parse(text));
+    } catch (e) {
+      throw new PimanError(
+        'E_STATE_CORRUPT',
+        `${file}: not a piman DHCP lease file (${(e as Error).message.split('\n')[0]}); move it away to start with no leases`,
+      );
+    }
+    for (const l of parsed.leases) store.put(l);
+    return store;
+  }
+
+  private put(l: Lease): void {
+    const old = this.bound.get(l.mac);
+    if (old && this.byIp.get(old.ip) === l.mac) this.byIp.delete(old.ip);
+    const prevOwner = this.byIp.get(l.ip);
+    if (prevOwner !== undefined && prevOwner !== l.mac) this.bound.delete(prevOwner);
+    this.bound.set(l.mac, l);
+    this.byIp.set(l.ip, l.mac);
+  }
+
+  get(mac: string): Lease | undefined {
+    return this.bound.get(mac);
+  }
+
+  /** The MAC whose lease (expired or not) names this address. */
+  ownerOf(ip: string): string | undefined {
+    return this.byIp.get(ip);
+  }
+
+  offerOf(mac: string, now: number): string | undefined {
+    const o = this.offers.get(mac);
+    return o && o.until > now ? o.ip : undefined;
+  }
+
+  /** An address offered to another MAC and not yet expired. */
+  isOffered(ip: string, mac: string, now: number): boolean {
+    for (const [m, o] of this.offers) if (m !== mac && o.ip === ip && o.until > now) return true;
+    return false;
+  }
+
+  offer(mac: string, ip: string, until: number, now: number): void {
+    this.offers.delete(mac);
+    this.offers.set(mac, { ip, until });
+    // Bound the memory a flood of DISCOVERs can take: expired first, then oldest.
+    if (this.offers.size > MAX_OFFERS) {
+      for (const [m, o] of this.offers) if (o.until <= now) this.offers.delete(m);
+      for (const m of this.offers.keys()) {
+        if (this.offers.size <= MAX_OFFERS) break;
+        this.offers.delete(m);
+      }
+    }
+  }
+
+  dropOffer(mac: string): void {
+    this.offers.delete(mac);
+  }
+
+  /** Records a bound lease; resolves once it is on disk. */
+  bind(mac: string, ip: string, expires: number, source: BindingSource): Promise<void> {
+    this.offers.delete(mac);
+    this.put({ mac, ip, expires, source });
+    return this.save();
+  }
+
+  release(mac: string, now: number): Promise<void> {
+    const l = this.bound.get(mac);
+    if (!l) return Promise.resolve();
+    // Keep the record (the client gets the same address again) but expired.
+    this.bound.set(mac, { ...l, expires: Math.min(l.expires, now) });
+    return this.save();
+  }
+
+  decline(ip: string, until: number): Promise<void> {
+    this.declined.set(ip, until);
+    const owner = this.byIp.get(ip);
+    if (owner !== undefined) {
+      this.byIp.delete(ip);
+      this.bound.delete(owner);
+    }
+    return this.save();
+  }
+
+  isDeclined(ip: string, now: number): boolean {
+    const until = this.declined.get(ip);
+    if (until === undefined) return false;
+    if (until <= now) this.declined.delete(ip);
+    return until > now;
+  }
+
+  list(): Lease[] {
+    return [...this.bound.values()];
+  }
+
+  private save(): Promise<void> {
+    if (!this.writer) return Promise.resolve();
+    return this.writer.save(() => JSON.stringify({ version: 1, leases: this.list() }));
+  }
+
+  /** Resolves when every write has reached the disk. */
+  async close(): Promise<void> {
+    await this.writer?.idle();
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The DHCP server: two UDP sockets around the pure policy.
+ *  - `listen` on 0.0.0.0:port receives broadcasts (Node cannot tell on which
+ *    interface a datagram arrived, so unknown MACs are simply not answered);
+ *  - `reply` on <server.address>:port (SO_REUSEADDR, SO_BROADCAST) sends every
+ *    reply, so broadcasts leave through the interface owning that address,
+ *    and receives what clients and relays unicast to piman.
+ * Every datagram is handled inside a try/catch: a hostile packet is counted,
+ * logged (rate-limited) and dropped.
+ */
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Logger } from '../log.js';
+import { describeError, PimanError } from '../errors.js';
+import { decodeDhcp, encodeDhcp, type DhcpPacket } from './packet.js';
+import { getVendorClass, isPxeRequest, messageTypeName } from './options.js';
+import {
+  buildReply,
+  classify,
+  decide,
+  replyDestination,
+  type Bindings,
+  type Decision,
+  type ServerSettings,
+} from './policy.js';
+import { ClusterBindings, type PoolRange } from './bindings.js';
+import type { LeaseStore } from './leases.js';
+import { UnknownMacs, type UnknownMac } from './unknown.js';
+import { RateLimiter } from './rate-limit.js';
+
+export interface DhcpServerOptions {
+  readonly settings: ServerSettings;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly clientPort: number;
+  readonly broadcastAddress: string;
+  /** Where broadcasts are received; 0.0.0.0 unless a test wants otherwise. */
+  readonly listenAddress?: string;
+  readonly pool?: PoolRange | undefined;
+  readonly cluster: Cluster;
+  readonly leases: LeaseStore;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** How long a pool address stays reserved for an OFFER. */
+  readonly offerHoldMs?: number;
+}
+
+export interface DhcpStats {
+  received: number;
+  malformed: number;
+  ignored: number;
+  unknown: number;
+  offers: number;
+  acks: number;
+  naks: number;
+  sendErrors: number;
+}
+
+/** A PXE DISCOVER this recent makes the same client's REQUEST a PXE one too. */
+const PXE_MEMORY_MS = 60_000;
+
+export class DhcpServer {
+  private listenSock: dgram.Socket | null = null;
+  private replySock: dgram.Socket | null = null;
+  private boundPort = 0;
+  private readonly bindings: Bindings;
+  private readonly unknown = new UnknownMacs();
+  private readonly limiter = new RateLimiter();
+  private readonly pxeSeen = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly pending = new Set<Promise<void>>();
+  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, unknown: 0, offers: 0, acks: 0, naks: 0, sendErrors: 0 };
+
+  constructor(private readonly o: DhcpServerOptions) {
+    this.now = o.now ?? Date.now;
+    this.bindings = new ClusterBindings({ cluster: o.cluster, leases: o.leases, settings: o.settings, pool: o.pool, now: this.now });
+  }
+
+  /** The UDP port in use (the configured one, or the one the OS picked for 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** MACs that got no reply, most recent first (for `piman status --unknown`). */
+  unknownMacs(): UnknownMac[] {
+    return this.unknown.list();
+  }
+
+  async start(): Promise<void> {
+    const listenAddress = this.o.listenAddress ?? '0.0.0.0';
+    const listen = await bindSocket(listenAddress, this.o.port);
+    this.listenSock = listen;
+    this.boundPort = (listen.address() as AddressInfo).port;
+    try {
+      this.replySock = listenAddress === this.o.settings.address ? listen : await bindSocket(this.o.settings.address, this.boundPort);
+    } catch (e) {
+      listen.close();
+      this.listenSock = null;
+      throw e;
+    }
+    this.replySock.setBroadcast(true);
+    for (const s of new Set([listen, this.replySock])) {
+      s.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+      s.on('error', (err) => this.warn('socket', `DHCP socket error: ${describeError(err)}`));
+      try {
+        s.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        // The kernel caps it (net.core.rmem_max); the default still works.
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    const socks = new Set([this.listenSock, this.replySock].filter((s): s is dgram.Socket => s !== null));
+    this.listenSock = this.replySock = null;
+    await Promise.all([...socks].map((s) => new Promise<void>((res) => s.close(() => res()))));
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    this.stats.received++;
+    try {
+      this.handle(msg, rinfo);
+    } catch (e) {
+      this.stats.malformed++;
+      this.warn('malformed', `dropped a DHCP datagram from ${rinfo.address}:${rinfo.port}: ${describeError(e)}`);
+    }
+  }
+
+  /** Decode, decide, carry out, reply. Throws only on malformed input. */
+  private handle(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const req = decodeDhcp(msg);
+    const c = classify(req);
+    if (!c) {
+      this.stats.ignored++;
+      return;
+    }
+    const t = this.now();
+    const pxeRequest = isPxeRequest(req);
+    if (pxeRequest) {
+      this.pxeSeen.delete(c.mac);
+      this.pxeSeen.set(c.mac, t);
+      if (this.pxeSeen.size > 4096) this.pxeSeen.delete(this.pxeSeen.keys().next().value!);
+    }
+    const d = decide(req, c, this.bindings, this.o.settings);
+    const pxe = pxeRequest || t - (this.pxeSeen.get(c.mac) ?? -Infinity) < PXE_MEMORY_MS;
+    const reply = buildReply(req, d, this.o.settings, pxe);
+    const wait = this.carryOut(req, d, pxeRequest, t);
+    if (!reply) return;
+    const send = (): void => this.send(req, reply);
+    if (wait) {
+      // A new pool lease is on disk before the client hears of it.
+      const p = wait.then(send, (e) => this.warn('lease-write', `DHCP lease not saved, no ACK sent: ${describeError(e)}`));
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p));
+    } else {
+      send();
+    }
+  }
+
+  /** Side effects of a decision; returns a promise to await before replying, if any. */
+  private carryOut(req: DhcpPacket, d: Decision, pxeRequest: boolean, t: number): Promise<void> | undefined {
+    const { cluster, leases, settings, log } = this.o;
+    switch (d.kind) {
+      case 'unknown': {
+        this.stats.unknown++;
+        if (this.unknown.record(d.mac, t, getVendorClass(req) ?? null)) {
+          log.info(
+            { mac: d.mac, type: messageTypeName(req.options.get(53)?.[0] ?? 0), vendorClass: getVendorClass(req) },
+            `DHCP: no binding for ${d.mac} (not in hosts.csv, not learned, no pool): not answering; it is listed by 'piman status --unknown'`,
+          );
+        }
+        return undefined;
+      }
+      case 'offer': {
+        this.stats.offers++;
+        cluster.count('dhcpOffers');
+        if (d.binding.source === 'pool') leases.offer(d.binding.mac, d.binding.ip, t + (this.o.offerHoldMs ?? 60_000), t);
+        if (d.binding.port) notify(cluster, d.binding.port, pxeRequest, log);
+        return undefined;
+      }
+      case 'ack': {
+        this.stats.acks++;
+        cluster.count('dhcpAcks');
+        if (d.binding.port) notify(cluster, d.binding.port, pxeRequest, log);
+        const old = leases.get(d.binding.mac);
+        const saved = leases.bind(d.binding.mac, d.binding.ip, t + settings.leaseSeconds * 1000, d.binding.source);
+        if (d.binding.source === 'pool' && old?.ip !== d.binding.ip) return saved;
+        saved.catch((e) => this.warn('lease-write', `DHCP lease file not written: ${describeError(e)}`));
+        return undefined;
+      }
+      case 'nak':
+        this.stats.naks++;
+        log.info({ mac: d.mac, reason: d.reason }, 'DHCP NAK');
+        return undefined;
+      case 'release':
+        leases.release(d.binding.mac, t).catch((e) => this.warn('lease-write', `DHCP lease file not written: ${describeError(e)}`));
+        return undefined;
+      case 'decline':
+        log.warn({ mac: d.binding.mac, ip: d.ip }, `DHCP DECLINE: ${d.ip} is in use by another machine on the network`);
+        leases.decline(d.ip, t + settings.leaseSeconds * 1000).catch((e) => this.warn('lease-write', describeError(e)));
+        return undefined;
+      case 'otherServer':
+        leases.dropOffer(d.mac);
+        return undefined;
+      case 'inform':
+        return undefined;
+      case 'ignore':
+        this.stats.ignored++;
+        log.debug({ reason: d.reason }, 'DHCP request ignored');
+        return undefined;
+    }
+  }
+
+  private send(req: DhcpPacket, reply: DhcpPacket): void {
+    const sock = this.replySock;
+    if (!sock) return;
+    const dest = replyDestination(req, reply, {
+      serverPort: this.boundPort,
+      clientPort: this.o.clientPort,
+      broadcastAddress: this.o.broadcastAddress,
+    });
+    sock.send(encodeDhcp(reply), dest.port, dest.address, (err) => {
+      if (err) {
+        this.stats.sendErrors++;
+        this.warn('send', `DHCP reply to ${dest.address}:${dest.port} not sent: ${describeError(err)}`);
+      }
+    });
+  }
+
+  private warn(key: string, msg: string): void {
+    const r = this.limiter.take(key, this.now());
+    if (r.ok) this.o.log.warn(r.suppressed ? { suppressed: r.suppressed } : {}, msg);
+  }
+}
+
+function notify(cluster: Cluster, port: { switchIndex: number; port: number }, pxe: boolean, log: Logger): void {
+  const r = cluster.apply(port, { type: 'dhcp', pxe });
+  if (!r.ok) log.debug({ port, reason: r.reason }, 'boot machine refused DHCP event');
+  r.persisted.catch((e) => log.warn({ err: describeError(e) }, 'cluster state not saved'));
+}
+
+function bindSocket(address: string, port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    const onError = (err: Error): void => {
+      s.close();
+      reject(
+        new PimanError(
+          'E_CONFIG',
+          `DHCP cannot bind ${address}:${port}: ${err.message}` +
+            ` (is server.address an address of this machine, is the port free, is piman allowed to bind ports below 1024?)`,
+          { cause: err },
+        ),
+      );
+    };
+    s.once('error', onError);
+    s.bind({ address, port, exclusive: true }, () => {
+      s.off('error', onError);
+      resolve(s);
+    });
+  });
+}
