@@ -5,10 +5,14 @@
 import type { DaemonContext, DaemonOptions, Part } from './daemon.js';
 import { monitorPart } from './monitor/part.js';
 import { metricsPart } from './metrics/part.js';
+import { tftpPart } from './tftp/part.js';
+import { installPart } from './control/part.js';
 
 export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
   monitorPart,
   metricsPart,
+  tftpPart,
+  installPart,
 ];
 
 /** How the daemon reaches real switches (SNMP). */

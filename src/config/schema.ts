@@ -63,15 +63,35 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       port: port.default(69),
+      /** Listening address; transfers answer from it too. 0.0.0.0 = every interface. */
+      address: ipv4.default('0.0.0.0'),
       root: z.string().min(1).default('./boot'),
       maxTransfers: z.number().int().min(1).default(200),
       maxBlksize: z.number().int().min(8).max(65464).default(1468),
+      /** RFC 7440 windowsize offered at most (1 = lock-step); only used when a client asks. */
+      maxWindowsize: z.number().int().min(1).max(65535).default(16),
       timeoutSeconds: seconds.default(1),
       retries: z.number().int().min(0).default(5),
     })
     .prefault({}),
-  control: z.strictObject({ port: port.default(3333), timeoutSeconds: seconds.default(60) }).prefault({}),
-  install: z.strictObject({ port: port.default(4444), rootfs: z.string().min(1).default('./rootfs.tgz') }).prefault({}),
+  control: z
+    .strictObject({
+      /** Listening address of the control channel (0.0.0.0: every interface). */
+      address: ipv4.default('0.0.0.0'),
+      port: port.default(3333),
+      /** A control connection silent this long (and no rootfs bytes moving) is closed. */
+      timeoutSeconds: seconds.default(60),
+    })
+    .prefault({}),
+  install: z
+    .strictObject({
+      address: ipv4.default('0.0.0.0'),
+      port: port.default(4444),
+      rootfs: z.string().min(1).default('./rootfs.tgz'),
+      /** A rootfs stream that moves no byte this long is aborted. */
+      timeoutSeconds: seconds.default(60),
+    })
+    .prefault({}),
   agent: z
     .strictObject({
       enabled: z.boolean().default(true),

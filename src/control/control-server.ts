@@ -1,0 +1,167 @@
+/**
+ * TCP server of the control channel (control.port, 3333 by default). Thin:
+ * identifies the Pi by its address, feeds received lines to the pure
+ * conversation and carries out its turns (apply events, then send).
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Cluster } from '../cluster/cluster.js';
+import type { PortKey } from '../cluster/types.js';
+import type { Logger } from '../log.js';
+import { describeError } from '../errors.js';
+import { LineSplitter } from './lines.js';
+import { archiveDone, openConversation, receiveLine, type Conversation, type PortFacts, type Turn } from './conversation.js';
+import type { InstallHub } from './hub.js';
+import { LogLimiter } from './log-limit.js';
+import { peerIpv4 } from './peer.js';
+import { listen, closeServer } from './listen.js';
+
+export interface ControlServerOptions {
+  readonly cluster: Cluster;
+  readonly hub: InstallHub;
+  readonly log: Logger;
+  readonly host: string;
+  readonly port: number;
+  /** A connection with no line from the Pi (and no rootfs bytes going out) for this long is closed. */
+  readonly timeoutMs: number;
+  readonly now?: () => Date;
+}
+
+export class ControlServer {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly limiter = new LogLimiter();
+
+  constructor(private readonly opts: ControlServerOptions) {}
+
+  async start(): Promise<void> {
+    const server = createServer((s) => this.onConnection(s));
+    server.on('error', (e) => this.opts.log.error({ err: describeError(e) }, 'control server error'));
+    await listen(server, this.opts.host, this.opts.port, 'control.port');
+    this.server = server;
+  }
+
+  address(): AddressInfo {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') throw new Error('control server is not listening');
+    return a;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (this.server) await closeServer(this.server);
+    this.server = null;
+  }
+
+  private onConnection(socket: Socket): void {
+    const { cluster, log } = this.opts;
+    const ip = peerIpv4(socket.remoteAddress);
+    const view = cluster.byIp(ip);
+    if (!view) {
+      const l = this.limiter.check(`peer ${ip}`);
+      if (l !== 'drop') log.warn({ peer: ip }, `control connection from ${ip}, which is no Pi in hosts.csv: closed${l === 'last' ? ' (more from this address not logged for a minute)' : ''}`);
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    new ControlConnection(socket, ip, { switchIndex: view.switchIndex, port: view.port }, this.opts, this.limiter, log.child({ pi: `${view.switchName}:${view.port}`, ip })).begin(() =>
+      this.sockets.delete(socket),
+    );
+  }
+}
+
+/** One Pi's connection: lines are handled strictly in order, each turn finished before the next. */
+class ControlConnection {
+  private conv: Conversation | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly splitter = new LineSplitter();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ip: string,
+    private readonly key: PortKey,
+    private readonly opts: ControlServerOptions,
+    private readonly limiter: LogLimiter,
+    private readonly log: Logger,
+  ) {}
+
+  begin(onClose: () => void): void {
+    const { socket, opts, log } = this;
+    log.info('Pi connected to the control channel');
+    const timer = setTimeout(() => this.onIdle(timer), opts.timeoutMs);
+    const unsubscribe = opts.hub.onArchiveSent(this.key, () => this.enqueue(() => (this.conv ? archiveDone(this.conv, this.facts()) : null)));
+    socket.on('data', (chunk: Buffer) => {
+      timer.refresh();
+      for (const line of this.splitter.push(chunk)) this.onLine(line.text, line.truncated);
+    });
+    socket.on('end', () => {
+      const rest = this.splitter.end();
+      if (rest) this.onLine(rest.text, rest.truncated);
+    });
+    socket.on('error', (e) => log.debug({ err: describeError(e) }, 'control connection error'));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      unsubscribe();
+      onClose();
+      log.info({ phase: this.conv?.phase }, 'control connection closed');
+    });
+    this.enqueue(() => openConversation(opts.now?.() ?? new Date()));
+  }
+
+  private onLine(text: string, truncated: boolean): void {
+    if (truncated) this.log.info('overlong line from Pi cut');
+    this.enqueue(() => (this.conv ? receiveLine(this.conv, text, this.facts()) : null));
+  }
+
+  private facts(): PortFacts {
+    const p = this.opts.cluster.port(this.key);
+    return { state: p?.state ?? 'unknown', reinstall: p?.reinstall ?? false, archiveSent: p?.archiveSent ?? false };
+  }
+
+  private enqueue(next: () => Turn | null): void {
+    this.chain = this.chain
+      .then(async () => {
+        const turn = next();
+        if (turn) await this.carryOut(turn);
+      })
+      .catch((e: unknown) => {
+        this.log.error({ err: describeError(e) }, 'control channel: cannot carry out the decision; closing the connection');
+        this.opts.hub.forget(this.key);
+        this.socket.destroy();
+      });
+  }
+
+  private async carryOut(turn: Turn): Promise<void> {
+    const { cluster, hub } = this.opts;
+    this.conv = turn.conv;
+    for (const n of turn.notes) {
+      if (n.unknown) {
+        const l = this.limiter.check(`lines ${this.ip}`);
+        if (l === 'drop') continue;
+        this.log[n.level](l === 'last' ? `${n.msg} (more unknown lines not logged for a minute)` : n.msg);
+      } else {
+        this.log[n.level](n.msg);
+      }
+    }
+    const persisted: Promise<void>[] = [];
+    for (const ev of turn.events) {
+      const r = cluster.apply(this.key, ev);
+      if (!r.ok) this.log.warn({ event: ev.type, reason: r.reason }, 'boot state event refused');
+      persisted.push(r.persisted);
+    }
+    if (turn.events.some((e) => e.type === 'decision' && e.action === 'format')) hub.expect(this.key, this.ip);
+    if (turn.send.length === 0) return;
+    // A `format` wipes the Pi: its mark must be on disk before the Pi acts on it.
+    await Promise.all(persisted);
+    if (!this.socket.destroyed) this.socket.write(turn.send.join('\n') + '\n');
+  }
+
+  private onIdle(timer: NodeJS.Timeout): void {
+    const last = this.opts.hub.lastStreamActivity(this.key);
+    if (last !== null && Date.now() - last < this.opts.timeoutMs) {
+      timer.refresh();
+      return;
+    }
+    this.log.info({ seconds: this.opts.timeoutMs / 1000 }, 'control connection idle too long: closed');
+    this.socket.destroy();
+  }
+}

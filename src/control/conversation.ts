@@ -1,0 +1,159 @@
+/**
+ * One control-channel conversation as a pure function:
+ * (conversation, line received, facts about the Pi's port) -> lines to send,
+ * boot-machine events to apply (in order), and notes to log. No sockets, no
+ * clocks: the server feeds lines and carries the result out.
+ *
+ * The decision (design.md): `format` when the Pi reports IS_UNINSTALLED or its
+ * port is marked for reinstall, `boot` otherwise. A `format` for an
+ * uninstalled Pi also sets the reinstall mark, so the pending install is
+ * remembered across a crash of piman or of the Pi: the mark is cleared only
+ * by a confirmed install (boot machine `installReported`).
+ *
+ * Completion: the archive went out completely AND the Pi confirmed after it.
+ * Confirmations: IS_INSTALLED (piman's script, after unpacking), IS_FORMATTED
+ * when it comes after the archive (lab Pis), or FINISHED MOUNTING after the
+ * archive (the old script sends IS_FORMATTED before receiving, then mounts).
+ */
+import type { BootEvent } from '../cluster/boot-machine.js';
+import type { BootState } from '../cluster/types.js';
+import { EOM, classifyLine, dateCommand } from './messages.js';
+
+/** What the conversation needs to know about the Pi's port, read fresh for every line. */
+export interface PortFacts {
+  readonly state: BootState;
+  readonly reinstall: boolean;
+  readonly archiveSent: boolean;
+}
+
+export type Phase =
+  /** Date sent; waiting for IS_INSTALLED / IS_UNINSTALLED. */
+  | 'asking'
+  /** Told `format`: formatting, receiving the archive, confirming. */
+  | 'installing'
+  /** Told `boot`, or the install was confirmed: waiting for the mount. */
+  | 'booting'
+  /** Nothing more to decide on this connection. */
+  | 'done';
+
+export interface Conversation {
+  readonly phase: Phase;
+  /** IS_FORMATTED seen (before or after the archive). */
+  readonly formatted: boolean;
+  /** The Pi confirmed before the archive was marked complete; settle it when it is. */
+  readonly confirmPending: boolean;
+}
+
+export interface Note {
+  readonly level: 'debug' | 'info' | 'warn';
+  readonly msg: string;
+  /** Unknown lines: the server rate-limits these. */
+  readonly unknown?: boolean;
+}
+
+export interface Turn {
+  readonly conv: Conversation;
+  readonly send: readonly string[];
+  readonly events: readonly BootEvent[];
+  readonly notes: readonly Note[];
+}
+
+export function openConversation(now: Date): Turn {
+  return {
+    conv: { phase: 'asking', formatted: false, confirmPending: false },
+    send: [dateCommand(now), EOM],
+    events: [{ type: 'hello' }],
+    notes: [],
+  };
+}
+
+const FORMAT = ['format', EOM] as const;
+const BOOT = ['boot', EOM] as const;
+
+export function receiveLine(conv: Conversation, line: string, port: PortFacts): Turn {
+  const msg = classifyLine(line);
+  const none = (notes: Note[] = []): Turn => ({ conv, send: [], events: [], notes });
+  switch (msg.kind) {
+    case 'empty':
+      return none();
+    case 'echo':
+      return none([{ level: 'debug', msg: `Pi echo/trace: ${msg.text}` }]);
+    case 'status':
+      return none([{ level: 'debug', msg: `Pi status: ${msg.text}` }]);
+    case 'unknown':
+      return none([{ level: 'info', msg: `unknown line from Pi: ${JSON.stringify(msg.text)}`, unknown: true }]);
+    case 'uninstalled':
+      if (conv.phase !== 'asking') return none([{ level: 'info', msg: `IS_UNINSTALLED ignored while ${conv.phase}` }]);
+      return {
+        conv: { ...conv, phase: 'installing' },
+        send: FORMAT,
+        events: [{ type: 'markReinstall' }, { type: 'decision', action: 'format' }],
+        notes: [{ level: 'info', msg: 'Pi is not installed: told format' }],
+      };
+    case 'installed':
+      if (conv.phase === 'asking') {
+        if (port.reinstall) {
+          return {
+            conv: { ...conv, phase: 'installing' },
+            send: FORMAT,
+            events: [{ type: 'decision', action: 'format' }],
+            notes: [{ level: 'info', msg: 'Pi is marked for reinstall: told format' }],
+          };
+        }
+        return {
+          conv: { ...conv, phase: 'booting' },
+          send: BOOT,
+          events: [{ type: 'decision', action: 'boot' }],
+          notes: [{ level: 'info', msg: 'Pi is installed: told boot' }],
+        };
+      }
+      if (conv.phase === 'installing') return confirm(conv, port, 'IS_INSTALLED');
+      return none([{ level: 'debug', msg: `IS_INSTALLED ignored while ${conv.phase}` }]);
+    case 'formatted':
+      if (conv.phase !== 'installing') return none([{ level: 'debug', msg: `IS_FORMATTED ignored while ${conv.phase}` }]);
+      if (port.archiveSent) return confirm({ ...conv, formatted: true }, port, 'IS_FORMATTED after the archive');
+      // Old script: formatted and about to receive; its confirmation is the mount after the archive.
+      return { conv: { ...conv, formatted: true }, send: [], events: [], notes: [{ level: 'info', msg: 'Pi formatted its disk; waiting for the archive' }] };
+    case 'mounted':
+      if (conv.phase === 'booting') {
+        return { conv: { ...conv, phase: 'done' }, send: [], events: [{ type: 'up' }], notes: [{ level: 'info', msg: 'Pi mounted its root: up' }] };
+      }
+      if (conv.phase === 'installing') {
+        if (!port.archiveSent) {
+          const reason = 'Pi mounted its root before the whole rootfs archive was sent';
+          return { conv: { ...conv, phase: 'done' }, send: [], events: [{ type: 'installAborted', reason }], notes: [{ level: 'warn', msg: reason }] };
+        }
+        const t = confirm(conv, port, 'FINISHED MOUNTING after the archive');
+        return { ...t, conv: { ...t.conv, phase: 'done' }, events: [...t.events, { type: 'up' }] };
+      }
+      return none([{ level: 'debug', msg: `mount report ignored while ${conv.phase}` }]);
+    case 'installFailed': {
+      if (conv.phase !== 'installing') return none([{ level: 'info', msg: `Pi reported an install failure while ${conv.phase}: ${msg.reason}` }]);
+      const reason = `Pi could not unpack the rootfs: ${msg.reason}`;
+      return { conv: { ...conv, phase: 'done', confirmPending: false }, send: [], events: [{ type: 'installAborted', reason }], notes: [{ level: 'warn', msg: reason }] };
+    }
+  }
+}
+
+/** The rootfs server sent the whole archive to this Pi: settle a confirmation that came first. */
+export function archiveDone(conv: Conversation, port: PortFacts): Turn {
+  if (conv.phase === 'installing' && conv.confirmPending) return confirm({ ...conv, confirmPending: false }, port, 'earlier confirmation');
+  return { conv, send: [], events: [], notes: [] };
+}
+
+function confirm(conv: Conversation, port: PortFacts, how: string): Turn {
+  if (!port.archiveSent) {
+    return {
+      conv: { ...conv, confirmPending: true },
+      send: [],
+      events: [],
+      notes: [{ level: 'info', msg: `Pi confirmed (${how}) before the archive was marked sent; waiting for the stream to finish` }],
+    };
+  }
+  return {
+    conv: { ...conv, phase: 'booting', confirmPending: false },
+    send: [],
+    events: [{ type: 'installReported' }],
+    notes: [{ level: 'info', msg: `install confirmed (${how})` }],
+  };
+}

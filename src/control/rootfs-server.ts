@@ -1,0 +1,165 @@
+/**
+ * TCP server of the rootfs stream (install.port, 4444 by default): sends the
+ * archive to the one Pi that was just told `format`, never anyone else.
+ * The file is piped with backpressure (memory stays flat whatever its size);
+ * progress feeds the boot machine; a peer gone mid-stream aborts the install.
+ *
+ * The Pi's `nc` may half-close its sending side at once (its stdin is
+ * /dev/null or the control socket): the server allows half-open sockets so
+ * that this does not cut the stream.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { open } from 'node:fs/promises';
+import type { Cluster } from '../cluster/cluster.js';
+import type { PortKey } from '../cluster/types.js';
+import type { Logger } from '../log.js';
+import { describeError } from '../errors.js';
+import type { InstallHub } from './hub.js';
+import { LogLimiter } from './log-limit.js';
+import { peerIpv4 } from './peer.js';
+import { listen, closeServer } from './listen.js';
+
+export interface RootfsServerOptions {
+  readonly cluster: Cluster;
+  readonly hub: InstallHub;
+  readonly log: Logger;
+  readonly host: string;
+  readonly port: number;
+  readonly rootfs: string;
+  /** A stream that moves no byte for this long is aborted. */
+  readonly timeoutMs: number;
+  /** Least time between two progress updates of one port. */
+  readonly progressIntervalMs?: number;
+  /** Read size; larger chunks mean fewer syscalls and callbacks. */
+  readonly chunkBytes?: number;
+}
+
+export class RootfsServer {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly limiter = new LogLimiter();
+
+  constructor(private readonly opts: RootfsServerOptions) {}
+
+  async start(): Promise<void> {
+    const server = createServer({ allowHalfOpen: true }, (s) => void this.onConnection(s));
+    server.on('error', (e) => this.opts.log.error({ err: describeError(e) }, 'rootfs server error'));
+    await listen(server, this.opts.host, this.opts.port, 'install.port');
+    this.server = server;
+  }
+
+  address(): AddressInfo {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') throw new Error('rootfs server is not listening');
+    return a;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (this.server) await closeServer(this.server);
+    this.server = null;
+  }
+
+  private refuse(socket: Socket, ip: string, why: string): void {
+    const l = this.limiter.check(`refused ${ip}`);
+    if (l !== 'drop') this.opts.log.warn({ peer: ip }, `rootfs request from ${ip} refused: ${why}${l === 'last' ? ' (more not logged for a minute)' : ''}`);
+    socket.destroy();
+  }
+
+  private async onConnection(socket: Socket): Promise<void> {
+    const { cluster, hub } = this.opts;
+    const ip = peerIpv4(socket.remoteAddress);
+    socket.on('error', () => undefined); // reported through 'close' below
+    const view = cluster.byIp(ip);
+    if (!view) return this.refuse(socket, ip, 'no Pi in hosts.csv has this address');
+    const key: PortKey = { switchIndex: view.switchIndex, port: view.port };
+    if (hub.isStreaming(key)) return this.refuse(socket, ip, 'a stream to this Pi is already running');
+    if (view.state !== 'installing' || view.archiveSent || !hub.take(key, ip)) {
+      return this.refuse(socket, ip, 'this Pi was not just told format on the control channel');
+    }
+    const log = this.opts.log.child({ pi: `${view.switchName}:${view.port}`, ip });
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    hub.streamStarted(key, Date.now());
+    try {
+      await this.stream(socket, key, log);
+    } finally {
+      hub.streamEnded(key);
+    }
+  }
+
+  private async stream(socket: Socket, key: PortKey, log: Logger): Promise<void> {
+    const { cluster, hub, rootfs } = this.opts;
+    const abort = (reason: string): void => {
+      const r = cluster.apply(key, { type: 'installAborted', reason });
+      log.warn({ applied: r.ok }, reason);
+    };
+    let fh;
+    let size: number;
+    try {
+      fh = await open(rootfs, 'r');
+      size = (await fh.stat()).size;
+    } catch (e) {
+      await fh?.close();
+      socket.destroy();
+      return abort(`cannot read the rootfs archive ${rootfs}: ${describeError(e)}`);
+    }
+    log.info({ bytes: size }, 'streaming the rootfs archive');
+    const started = Date.now();
+    const interval = this.opts.progressIntervalMs ?? 500;
+    const rs = fh.createReadStream({ highWaterMark: this.opts.chunkBytes ?? 256 * 1024 });
+    let sent = 0;
+    let lastPercent = -1;
+    let lastReport = 0;
+    let finished = false;
+    let cancelled: string | null = null;
+
+    socket.setTimeout(this.opts.timeoutMs, () => {
+      if (!finished) cancelled = `the rootfs stream stalled: no byte moved for ${this.opts.timeoutMs / 1000} s`;
+      socket.destroy();
+    });
+    socket.resume(); // discard anything the Pi's nc sends; we only need to see its end
+    rs.on('data', (chunk: string | Buffer) => {
+      sent += chunk.length;
+      const now = Date.now();
+      hub.streamActive(key, now);
+      const percent = size === 0 ? 100 : Math.floor((sent * 100) / size);
+      if (percent !== lastPercent && now - lastReport >= interval && sent < size) {
+        lastPercent = percent;
+        lastReport = now;
+        // The boot machine refuses progress once the port left `installing` (Pi rebooted, power off).
+        if (!cluster.apply(key, { type: 'installProgress', percent }).ok) {
+          cancelled = 'the port is no longer installing';
+          socket.destroy();
+        }
+      }
+    });
+    rs.pipe(socket);
+
+    await new Promise<void>((resolve) => {
+      socket.once('finish', () => {
+        finished = true;
+        resolve();
+      });
+      socket.once('close', () => resolve());
+      rs.once('error', (e) => {
+        cancelled = `cannot read the rootfs archive ${rootfs}: ${describeError(e)}`;
+        socket.destroy();
+      });
+    });
+    rs.destroy();
+    await fh.close().catch(() => undefined);
+
+    const mib = (sent / 1048576).toFixed(1);
+    if (finished && sent === size && cancelled === null) {
+      const secs = Math.max((Date.now() - started) / 1000, 0.001);
+      const r = cluster.apply(key, { type: 'archiveSent' });
+      log.info({ bytes: sent, seconds: Number(secs.toFixed(1)), mibPerSecond: Number((sent / 1048576 / secs).toFixed(1)), applied: r.ok }, 'rootfs archive sent');
+      if (r.ok) hub.archiveSent(key);
+      return;
+    }
+    socket.destroy();
+    const pct = size === 0 ? 0 : Math.floor((sent * 100) / size);
+    abort(cancelled ?? `Pi closed the rootfs stream at ${pct}% (${mib} of ${(size / 1048576).toFixed(1)} MiB sent)`);
+  }
+}
