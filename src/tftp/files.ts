@@ -1,0 +1,133 @@
+/**
+ * The file source: opens what a read request names, confined to tftp.root.
+ * Candidates come from paths.ts; each is resolved with realpath so a
+ * symlink may point anywhere inside the root but never out of it, then
+ * opened with O_NOFOLLOW and checked to be a regular file. Files are read
+ * by position (streamed); only cmdline.txt is read whole, to replace MASTER.
+ */
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { isRewritten, requestCandidates, rewriteMaster } from './paths.js';
+
+/** A file being served: its size and positional reads. */
+export interface OpenedFile {
+  readonly size: number;
+  /** Reads up to `buf.length` bytes at `position`; returns the count (short only at EOF). */
+  read(position: number, buf: Buffer): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type OpenResult =
+  | { readonly ok: true; readonly file: OpenedFile; /** path under the root actually served */ readonly path: string; readonly name: string }
+  | { readonly ok: false; readonly code: number; readonly message: string };
+
+export interface FileSourceOptions {
+  readonly root: string;
+  /** Replaces MASTER in cmdline.txt. */
+  readonly serverAddress: string;
+  /** cmdline.txt larger than this is served unchanged (the real one is < 4 KiB). */
+  readonly maxRewriteBytes?: number;
+}
+
+class DiskFile implements OpenedFile {
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+  async read(position: number, buf: Buffer): Promise<number> {
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, got, buf.length - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+class MemoryFile implements OpenedFile {
+  constructor(private readonly content: Buffer) {}
+  get size(): number {
+    return this.content.length;
+  }
+  async read(position: number, buf: Buffer): Promise<number> {
+    return this.content.copy(buf, 0, Math.min(position, this.content.length));
+  }
+  async close(): Promise<void> {}
+}
+
+const NOT_FOUND = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
+
+export class FileSource {
+  private rootReal: Promise<string> | null = null;
+
+  constructor(private readonly opts: FileSourceOptions) {}
+
+  private root(): Promise<string> {
+    // Resolved lazily and again after a failure, so a root created after start works.
+    if (!this.rootReal) {
+      this.rootReal = realpath(this.opts.root);
+      this.rootReal.catch(() => (this.rootReal = null));
+    }
+    return this.rootReal;
+  }
+
+  /** Opens the file a request names; `mac` (if the peer is a known Pi) enables its own folder. */
+  async open(requested: string, mac: string | null): Promise<OpenResult> {
+    const c = requestCandidates(requested, mac);
+    if (!c.ok) return c;
+    let root: string;
+    try {
+      root = await this.root();
+    } catch {
+      return { ok: false, code: 1, message: `TFTP root ${this.opts.root} does not exist` };
+    }
+    for (const rel of c.paths) {
+      const r = await this.openOne(root, rel);
+      if (r === 'missing') continue;
+      if (!r.ok) return r;
+      return { ok: true, file: r.file, path: rel, name: c.name };
+    }
+    return { ok: false, code: 1, message: `file not found: ${c.name}` };
+  }
+
+  private async openOne(root: string, rel: string): Promise<'missing' | { ok: true; file: OpenedFile } | { ok: false; code: number; message: string }> {
+    let real: string;
+    try {
+      real = await realpath(join(root, rel));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (NOT_FOUND.has(code)) return 'missing';
+      return { ok: false, code: 2, message: `cannot open ${rel}: ${code || 'error'}` };
+    }
+    if (!real.startsWith(root + sep)) return { ok: false, code: 2, message: `${rel} leads outside the TFTP root` };
+    let fh: FileHandle;
+    try {
+      fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (NOT_FOUND.has(code)) return 'missing';
+      return { ok: false, code: 2, message: `cannot open ${rel}: ${code || 'error'}` };
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) {
+        await fh.close();
+        return st.isDirectory() ? 'missing' : { ok: false, code: 2, message: `${rel} is not a regular file` };
+      }
+      if (isRewritten(rel) && st.size <= (this.opts.maxRewriteBytes ?? 65536)) {
+        const content = await fh.readFile();
+        await fh.close();
+        return { ok: true, file: new MemoryFile(rewriteMaster(content, this.opts.serverAddress)) };
+      }
+      return { ok: true, file: new DiskFile(fh, st.size) };
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      return { ok: false, code: 2, message: `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+  }
+}

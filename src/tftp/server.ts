@@ -1,0 +1,249 @@
+/**
+ * Read-only TFTP server: one listening socket for requests, one socket per
+ * transfer on an ephemeral port. Knows nothing about the cluster; the
+ * part (part.ts) plugs in peer lookup and the served-file callback.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { decodeTftp, encodeTftp, TFTP_ERRORS, type TftpRequest } from './packet.js';
+import { negotiate } from './negotiate.js';
+import { TftpSession } from './session.js';
+import { FileSource, type OpenedFile } from './files.js';
+import { BlockReader } from './reader.js';
+import { Transfer, type TransferEnd } from './transfer.js';
+import { RateLimiter } from './rate-limit.js';
+
+export interface TftpServerOptions {
+  /** Listening address ('0.0.0.0' for all) and port (69; tests pass 0). */
+  readonly address: string;
+  readonly port: number;
+  readonly root: string;
+  /** Replaces MASTER in cmdline.txt. */
+  readonly serverAddress: string;
+  readonly maxTransfers: number;
+  readonly maxBlksize: number;
+  readonly maxWindowsize: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly log: Logger;
+  /** MAC of a known peer, to look in its `<mac-with-dashes>/` folder first. */
+  readonly peerMac?: (address: string) => string | null;
+  /** Called once per completely served file. */
+  readonly onServed?: (e: ServedFile) => void;
+}
+
+export interface ServedFile {
+  readonly address: string;
+  readonly port: number;
+  /** The request's file name, normalised (no `./`, no doubled `/`). */
+  readonly file: string;
+  /** Path under the root that was actually sent (prefix folder or root). */
+  readonly path: string;
+  readonly bytes: number;
+}
+
+export interface TftpStats {
+  served: number;
+  aborted: number;
+  timedOut: number;
+  failed: number;
+  refused: number;
+  busy: number;
+  malformed: number;
+}
+
+const MODES = new Set(['octet', 'netascii']);
+
+export class TftpServer {
+  private socket: Socket | null = null;
+  /** Transfers (and requests still opening their file), keyed by peer address:port. */
+  private readonly active = new Map<string, Transfer | 'opening'>();
+  private readonly files: FileSource;
+  private readonly limiter = new RateLimiter(10, 10_000);
+  readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, malformed: 0 };
+
+  constructor(private readonly opts: TftpServerOptions) {
+    this.files = new FileSource({ root: opts.root, serverAddress: opts.serverAddress });
+  }
+
+  get activeTransfers(): number {
+    return this.active.size;
+  }
+
+  address(): AddressInfo {
+    if (!this.socket) throw new Error('TFTP server is not running');
+    return this.socket.address();
+  }
+
+  start(): Promise<void> {
+    const sock = createSocket({ type: 'udp4' });
+    this.socket = sock;
+    sock.on('message', (msg, rinfo) => {
+      try {
+        this.onRequest(msg, rinfo);
+      } catch (e) {
+        this.opts.log.error({ err: (e as Error).message, from: rinfo.address }, 'TFTP request handler failed');
+      }
+    });
+    return new Promise((resolve, reject) => {
+      sock.once('error', (e) => {
+        this.socket = null;
+        reject(new Error(`cannot listen for TFTP on ${this.opts.address}:${this.opts.port}: ${e.message} (check tftp.port / tftp.address; port 69 needs root or CAP_NET_BIND_SERVICE)`));
+      });
+      sock.bind({ address: this.opts.address, port: this.opts.port }, () => {
+        sock.removeAllListeners('error');
+        sock.on('error', (e) => this.opts.log.warn({ err: e.message }, 'TFTP socket error'));
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.active.values()) if (t !== 'opening') t.abort('server shutting down');
+    this.active.clear();
+    const s = this.socket;
+    this.socket = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private onRequest(msg: Buffer, rinfo: RemoteInfo): void {
+    let p;
+    try {
+      p = decodeTftp(msg);
+    } catch (e) {
+      this.malformed(rinfo, e);
+      return;
+    }
+    if (p.op === 'wrq') {
+      this.refuse(rinfo, TFTP_ERRORS.accessViolation, 'this TFTP server is read-only', p.filename);
+      return;
+    }
+    // Stray ACK/DATA/ERROR on the request port (e.g. from a finished transfer): ignore.
+    if (p.op !== 'rrq') return;
+    const mode = p.mode.toLowerCase();
+    if (!MODES.has(mode)) {
+      this.refuse(rinfo, TFTP_ERRORS.illegalOperation, `transfer mode '${p.mode}' is not supported (use octet)`, p.filename);
+      return;
+    }
+    const key = `${rinfo.address}:${rinfo.port}`;
+    // A retransmitted request of a running transfer: the transfer retransmits by itself.
+    if (this.active.has(key)) return;
+    if (this.active.size >= this.opts.maxTransfers) {
+      // Dropped, not refused: boot ROMs repeat the request, an ERROR would abort their boot.
+      this.stats.busy++;
+      if (this.limiter.allow('busy')) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers, request dropped (raise tftp.maxTransfers)');
+      return;
+    }
+    this.active.set(key, 'opening');
+    this.startTransfer(p, rinfo, key).catch((e: unknown) => {
+      this.active.delete(key);
+      this.stats.failed++;
+      this.opts.log.error({ err: (e as Error).message, file: p.filename }, 'TFTP: cannot start transfer');
+    });
+  }
+
+  private async startTransfer(req: TftpRequest, rinfo: RemoteInfo, key: string): Promise<void> {
+    const { opts } = this;
+    const mac = opts.peerMac?.(rinfo.address) ?? null;
+    const r = await this.files.open(req.filename, mac);
+    if (!this.socket) {
+      if (r.ok) await r.file.close();
+      return;
+    }
+    if (!r.ok) {
+      this.active.delete(key);
+      this.refuse(rinfo, r.code, r.message, req.filename);
+      return;
+    }
+    const n = negotiate(req.options, r.file.size, { maxBlksize: opts.maxBlksize, maxWindowsize: opts.maxWindowsize });
+    const timeoutMs = n.timeoutMs ?? opts.timeoutMs;
+    const session = new TftpSession({
+      size: r.file.size,
+      blksize: n.blksize,
+      windowsize: n.windowsize,
+      timeoutMs,
+      maxTimeoutMs: Math.max(timeoutMs, opts.timeoutMs) * 8,
+      retries: opts.retries,
+      oack: n.oack,
+    });
+    const sock = await this.bindTransferSocket(r.file);
+    if (!sock) {
+      this.active.delete(key);
+      return;
+    }
+    if (this.active.get(key) !== 'opening') {
+      // The server stopped while the socket was being bound.
+      sock.close();
+      await r.file.close();
+      return;
+    }
+    const served = { file: r.name, path: r.path };
+    const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(r.file, n.blksize), {
+      onEnd: (end) => this.ended(key, t, rinfo, served, end),
+      onMalformed: (from, err) => this.malformed(from, err),
+    });
+    this.active.set(key, t);
+    opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: r.file.size, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
+    t.start();
+  }
+
+  private bindTransferSocket(file: OpenedFile): Promise<Socket | null> {
+    return new Promise((resolve) => {
+      const s = createSocket({ type: 'udp4' });
+      s.once('error', (e) => {
+        this.opts.log.error({ err: e.message }, 'TFTP: cannot open a transfer socket');
+        file.close().catch(() => undefined);
+        s.close();
+        resolve(null);
+      });
+      // Same address as the request socket so replies leave from the address the Pi asked.
+      s.bind({ address: this.opts.address, port: 0 }, () => {
+        s.removeAllListeners('error');
+        resolve(s);
+      });
+    });
+  }
+
+  private ended(key: string, t: Transfer, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
+    if (this.active.get(key) === t) this.active.delete(key);
+    const log = this.opts.log;
+    switch (end.result) {
+      case 'complete':
+        this.stats.served++;
+        log.debug({ from: rinfo.address, file: served.file, bytes: end.bytes }, 'TFTP: file served');
+        try {
+          this.opts.onServed?.({ address: rinfo.address, port: rinfo.port, file: served.file, path: served.path, bytes: end.bytes });
+        } catch (e) {
+          log.error({ err: (e as Error).message }, 'TFTP: served-file callback failed');
+        }
+        break;
+      case 'aborted':
+        // Normal for the Pi 4: it reads tsize from the OACK and aborts with ERROR 0.
+        this.stats.aborted++;
+        log.debug({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer aborted by client');
+        break;
+      case 'timeout':
+        this.stats.timedOut++;
+        if (this.limiter.allow('timeout')) log.warn({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer timed out');
+        break;
+      case 'error':
+        this.stats.failed++;
+        if (this.limiter.allow('error')) log.warn({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer failed');
+        break;
+    }
+  }
+
+  private refuse(rinfo: RemoteInfo, code: number, message: string, file: string): void {
+    this.stats.refused++;
+    if (this.limiter.allow('refuse')) this.opts.log.info({ from: rinfo.address, file, code, reason: message }, 'TFTP: request refused');
+    this.socket?.send(encodeTftp({ op: 'error', code, message }), rinfo.port, rinfo.address, () => undefined);
+  }
+
+  private malformed(rinfo: RemoteInfo, err: unknown): void {
+    this.stats.malformed++;
+    if (this.limiter.allow('malformed')) {
+      this.opts.log.warn({ from: `${rinfo.address}:${rinfo.port}`, err: (err as Error).message, suppressed: this.limiter.suppressed('malformed') }, 'TFTP: malformed packet dropped');
+    }
+  }
+}

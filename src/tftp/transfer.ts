@@ -1,0 +1,186 @@
+/**
+ * Drives one TftpSession over its own UDP socket (a fresh ephemeral port,
+ * the transfer ID of RFC 1350): carries out the session's actions in
+ * order, feeds it ACK/ERROR/timer events, answers strangers with ERROR 5.
+ */
+import type { Socket, RemoteInfo } from 'node:dgram';
+import { decodeTftp, encodeData, encodeTftp, TFTP_ERRORS } from './packet.js';
+import type { SessionAction, SessionResult, TftpSession } from './session.js';
+import type { BlockReader } from './reader.js';
+
+export interface TransferEnd {
+  readonly result: SessionResult | 'error';
+  readonly detail: string;
+  readonly bytes: number;
+}
+
+export interface TransferHooks {
+  onEnd(end: TransferEnd): void;
+  /** A packet on this socket that is not TFTP (for rate-limited logging). */
+  onMalformed(from: RemoteInfo, err: unknown): void;
+}
+
+export class Transfer {
+  private queue: SessionAction[] = [];
+  private busy = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private ended = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly peerAddress: string,
+    private readonly peerPort: number,
+    private readonly session: TftpSession,
+    private readonly reader: BlockReader,
+    private readonly hooks: TransferHooks,
+  ) {
+    socket.on('message', (msg, rinfo) => {
+      try {
+        this.onMessage(msg, rinfo);
+      } catch (e) {
+        this.finish('error', `internal error: ${(e as Error).message}`);
+      }
+    });
+    socket.on('error', (e) => this.finish('error', `socket error: ${e.message}`));
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  start(): void {
+    this.run(this.session.start());
+  }
+
+  /** Ends the transfer from outside (server stopping). */
+  abort(reason: string): void {
+    if (this.ended) return;
+    this.sendRaw(encodeTftp({ op: 'error', code: TFTP_ERRORS.notDefined, message: reason }));
+    this.finish('aborted', reason);
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.ended) return;
+    if (rinfo.address !== this.peerAddress || rinfo.port !== this.peerPort) {
+      // RFC 1350: a packet from another TID gets ERROR 5 and does not disturb the transfer.
+      const err = encodeTftp({ op: 'error', code: TFTP_ERRORS.unknownTid, message: 'unknown transfer ID' });
+      this.socket.send(err, rinfo.port, rinfo.address, () => undefined);
+      return;
+    }
+    let p;
+    try {
+      p = decodeTftp(msg);
+    } catch (e) {
+      this.hooks.onMalformed(rinfo, e);
+      return;
+    }
+    if (p.op === 'ack') this.run(this.session.onAck(p.block));
+    else if (p.op === 'error') this.run(this.session.onError(p.code, p.message));
+    else {
+      this.sendRaw(encodeTftp({ op: 'error', code: TFTP_ERRORS.illegalOperation, message: `unexpected ${p.op.toUpperCase()} during a read transfer` }));
+      this.finish('error', `client sent ${p.op.toUpperCase()} during the transfer`);
+    }
+  }
+
+  private run(actions: SessionAction[]): void {
+    for (const a of actions) this.queue.push(a);
+    if (!this.busy) this.drain();
+  }
+
+  /** Carries out queued actions in order; pauses only while a block is read from disk. */
+  private drain(): void {
+    while (this.queue.length > 0 && !this.ended) {
+      const a = this.queue.shift()!;
+      switch (a.type) {
+        case 'data': {
+          // The client may have acknowledged this block while we waited for the disk.
+          if (a.block <= this.session.acked) break;
+          const len = this.session.blockLength(a.block);
+          let payload: Buffer | Promise<Buffer>;
+          try {
+            payload = this.reader.block(a.block, len);
+          } catch (e) {
+            this.failRead(e);
+            return;
+          }
+          if (Buffer.isBuffer(payload)) {
+            this.sendRaw(encodeData(a.block, payload));
+            break;
+          }
+          this.busy = true;
+          payload.then(
+            (b) => {
+              this.busy = false;
+              if (this.ended) return;
+              if (a.block > this.session.acked) this.sendRaw(encodeData(a.block, b));
+              this.drain();
+            },
+            (e: unknown) => {
+              this.busy = false;
+              this.failRead(e);
+            },
+          );
+          return;
+        }
+        case 'oack':
+          this.sendRaw(encodeTftp({ op: 'oack', options: a.options }));
+          break;
+        case 'error':
+          this.sendRaw(encodeTftp({ op: 'error', code: a.code, message: a.message }));
+          break;
+        case 'timer':
+          this.arm(a.ms);
+          break;
+        case 'end':
+          this.finish(a.result, a.detail);
+          break;
+      }
+    }
+  }
+
+  private arm(ms: number): void {
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(() => {
+      if (!this.ended) this.run(this.session.onTimeout());
+    }, ms);
+  }
+
+  private failRead(e: unknown): void {
+    if (this.ended) return;
+    const why = e instanceof Error ? e.message : String(e);
+    this.sendRaw(encodeTftp({ op: 'error', code: TFTP_ERRORS.notDefined, message: 'read error on server' }));
+    this.finish('error', `read error: ${why}`);
+  }
+
+  private sendRaw(buf: Buffer): void {
+    if (this.ended) return;
+    this.socket.send(buf, this.peerPort, this.peerAddress, (err) => {
+      if (err) this.finish('error', `send failed: ${err.message}`);
+    });
+  }
+
+  private finish(result: TransferEnd['result'], detail: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+    const bytes = result === 'complete' ? this.session.cfg.size : 0;
+    // Close after pending sends (the final ERROR) have been handed to the kernel.
+    setImmediate(() => {
+      try {
+        this.socket.close();
+      } catch {
+        /* already closed */
+      }
+    });
+    this.reader.close().catch(() => undefined);
+    this.hooks.onEnd({ result, detail, bytes });
+  }
+}
