@@ -20,6 +20,7 @@ export type PimanErrorCode =
   | 'E_ROOTFS'
   | 'E_NOT_IMPLEMENTED'
   | 'E_NETNS'
+  | 'E_TFTP'
   | 'E_SNMP';
 
 export class PimanError extends Error {
