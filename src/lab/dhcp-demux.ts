@@ -1,0 +1,76 @@
+/**
+ * The loopback lab's shared DHCP client socket. piman sends every reply to
+ * dhcp.broadcastAddress:dhcp.clientPort (127.0.0.1:<this port>); the demux
+ * hands each reply to the virtual Pi whose MAC is in chaddr, as the shared
+ * Ethernet segment plus each Pi's MAC filter would. Requests leave from the
+ * same socket towards piman's DHCP port.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { macFromBytes } from '../cluster/mac.js';
+import type { DhcpLink } from './virtual-pi.js';
+
+const CHADDR = 28;
+
+export class DhcpDemux {
+  private readonly byMac = new Map<string, Set<(p: Buffer) => void>>();
+  dropped = 0;
+
+  private constructor(
+    private readonly sock: Socket,
+    private readonly server: { address: string; port: number },
+  ) {
+    sock.on('message', (msg: Buffer) => {
+      if (msg.length < CHADDR + 6) return void this.dropped++;
+      const listeners = this.byMac.get(macFromBytes(msg.subarray(CHADDR, CHADDR + 6)));
+      if (!listeners || listeners.size === 0) return void this.dropped++;
+      for (const l of listeners) l(msg);
+    });
+    sock.on('error', () => undefined);
+  }
+
+  /** Binds address:port (port 0 = any free one; read `port`). */
+  static open(server: { address: string; port: number }, address = '127.0.0.1', port = 0): Promise<DhcpDemux> {
+    return new Promise((resolve, reject) => {
+      const sock = createSocket({ type: 'udp4' });
+      sock.once('error', reject);
+      sock.bind({ address, port }, () => {
+        sock.off('error', reject);
+        resolve(new DhcpDemux(sock, server));
+      });
+    });
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  link(mac: string): DhcpLink {
+    const mine = new Set<(p: Buffer) => void>();
+    let set = this.byMac.get(mac);
+    if (!set) this.byMac.set(mac, (set = new Set()));
+    const all = set;
+    return {
+      send: (packet) =>
+        new Promise<void>((resolve) => {
+          // A lost request is the boot ROM's problem; it retransmits.
+          this.sock.send(packet, this.server.port, this.server.address, () => resolve());
+        }),
+      onReply: (listener) => {
+        all.add(listener);
+        mine.add(listener);
+        return () => {
+          all.delete(listener);
+          mine.delete(listener);
+        };
+      },
+      close: () => {
+        for (const l of mine) all.delete(l);
+        mine.clear();
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.sock.close(() => r()));
+  }
+}
