@@ -7,12 +7,14 @@ import { monitorPart } from './monitor/part.js';
 import { metricsPart } from './metrics/part.js';
 import { tftpPart } from './tftp/part.js';
 import { installPart } from './control/part.js';
+import { dhcpPart } from './dhcp/part.js';
 
 export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
   monitorPart,
   metricsPart,
   tftpPart,
   installPart,
+  dhcpPart,
 ];
 
 /** How the daemon reaches real switches (SNMP). */

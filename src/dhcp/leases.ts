@@ -136,6 +136,7 @@ export class LeaseStore {
 
   decline(ip: string, until: number): Promise<void> {
     this.declined.set(ip, until);
+    for (const [m, o] of this.offers) if (o.ip === ip) this.offers.delete(m);
     const owner = this.byIp.get(ip);
     if (owner !== undefined) {
       this.byIp.delete(ip);

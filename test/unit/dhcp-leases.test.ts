@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LeaseStore } from '../../src/dhcp/leases.js';
+import { ClusterBindings, learnedAddress } from '../../src/dhcp/bindings.js';
+import { Cluster } from '../../src/cluster/cluster.js';
+import { MemoryStateStore } from '../../src/store/state-store.js';
+import { PimanError } from '../../src/errors.js';
+import type { ServerSettings } from '../../src/dhcp/policy.js';
+
+const S: ServerSettings = { address: '10.0.0.1', netmask: '255.255.255.0', router: '10.0.0.1', dns: [], leaseSeconds: 3600 };
+
+test('lease file: written atomically, read back, corrupt file refused with a clear error', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-leases-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const a = await LeaseStore.open(dir);
+  await a.bind('02:00:00:00:00:01', '10.0.0.100', 5000, 'pool');
+  await a.bind('02:00:00:00:00:02', '10.0.0.101', 6000, 'pool');
+  // The address moves to another MAC: the old holder loses it.
+  await a.bind('02:00:00:00:00:03', '10.0.0.101', 7000, 'pool');
+  await a.close();
+  const b = await LeaseStore.open(dir);
+  assert.equal(b.get('02:00:00:00:00:01')?.ip, '10.0.0.100');
+  assert.equal(b.get('02:00:00:00:00:02'), undefined);
+  assert.equal(b.ownerOf('10.0.0.101'), '02:00:00:00:00:03');
+  await writeFile(join(dir, 'dhcp-leases.json'), '{"version":1,"leases":[{"mac":"nope"}]}');
+  await assert.rejects(LeaseStore.open(dir), (e: unknown) => e instanceof PimanError && e.code === 'E_STATE_CORRUPT' && /move it away/.test(e.message));
+});
+
+test('pool allocation skips static, offered, declined and leased addresses; reuses expired ones last', async () => {
+  let now = 1000;
+  const cluster = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '10.0.9.1', ports: 4 }],
+    hosts: [{ switchIndex: 1, port: 1, mac: 'b8:27:eb:00:00:01', ip: '10.0.0.50', hostname: null }],
+    store: new MemoryStateStore(),
+    timeoutMs: 1000,
+  });
+  const leases = LeaseStore.memory();
+  const b = new ClusterBindings({ cluster, leases, settings: S, pool: { start: '10.0.0.50', end: '10.0.0.53' }, now: () => now });
+  assert.equal(b.allocate('02:00:00:00:00:01', undefined), '10.0.0.51');
+  leases.offer('02:00:00:00:00:01', '10.0.0.51', now + 100, now);
+  assert.equal(b.allocate('02:00:00:00:00:02', '10.0.0.51'), '10.0.0.52');
+  await leases.bind('02:00:00:00:00:02', '10.0.0.52', now + 100, 'pool');
+  await leases.decline('10.0.0.53', now + 100);
+  assert.equal(b.allocate('02:00:00:00:00:03', undefined), undefined);
+  now += 200; // offer, lease and quarantine expire
+  assert.equal(b.allocate('02:00:00:00:00:03', undefined), '10.0.0.51');
+  assert.equal(b.allocate('02:00:00:00:00:02', undefined), '10.0.0.52', 'a client gets its old address back');
+});
+
+test('learned MACs get network + port (switches numbered on), never a taken address', async () => {
+  const cluster = await Cluster.open({
+    switches: [
+      { index: 1, name: 'sw1', address: '10.0.9.1', ports: 8 },
+      { index: 2, name: 'sw2', address: '10.0.9.2', ports: 8 },
+    ],
+    hosts: [{ switchIndex: 1, port: 3, mac: 'b8:27:eb:00:00:01', ip: '10.0.0.4', hostname: null }],
+    store: new MemoryStateStore(),
+    timeoutMs: 1000,
+  });
+  const view = (s: number, p: number) => cluster.port({ switchIndex: s, port: p })!;
+  assert.equal(learnedAddress(view(1, 5), cluster, S, undefined), '10.0.0.5');
+  assert.equal(learnedAddress(view(2, 5), cluster, S, undefined), '10.0.0.13');
+  assert.equal(learnedAddress(view(1, 1), cluster, S, undefined), undefined, 'piman itself');
+  assert.equal(learnedAddress(view(1, 4), cluster, S, undefined), undefined, 'hosts.csv address of another port');
+  assert.equal(learnedAddress(view(1, 6), cluster, S, { start: '10.0.0.6', end: '10.0.0.9' }), undefined, 'pool');
+});
