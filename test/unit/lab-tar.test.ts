@@ -48,7 +48,7 @@ test('tar: what buildTar writes, TarReader reads back, whatever the chunking', (
 test('tar: a flipped header byte fails the checksum; a cut archive fails at end()', () => {
   const tar = buildTar(entries);
   const bad = Buffer.from(tar);
-  bad[3] ^= 0x20;
+  bad[3] = bad[3]! ^ 0x20;
   assert.throws(() => read(bad, 512), /checksum/);
   assert.throws(() => read(tar.subarray(0, 1024 + 100), 512), /ends inside a file|end-of-archive/);
   assert.throws(() => read(tar.subarray(0, tar.length - 1024), 512), /end-of-archive/);
@@ -79,7 +79,7 @@ test('receiveRootfs: a truncated or corrupt stream is an E_ROOTFS error', async 
   const gz = gzipSync(buildTar(entries));
   await assert.rejects(receiveRootfs(Readable.from([gz.subarray(0, gz.length - 10)])), (e: { code?: string }) => e.code === 'E_ROOTFS');
   const bad = Buffer.from(gz);
-  bad[bad.length - 6] ^= 0xff; // CRC32 trailer
+  bad[bad.length - 6] = bad[bad.length - 6]! ^ 0xff; // CRC32 trailer
   await assert.rejects(receiveRootfs(Readable.from([bad])), (e: { code?: string }) => e.code === 'E_ROOTFS');
   await assert.rejects(receiveRootfs(Readable.from([Buffer.alloc(0)])), (e: { code?: string }) => e.code === 'E_ROOTFS');
 });
