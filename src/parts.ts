@@ -8,6 +8,7 @@ import { metricsPart } from './metrics/part.js';
 import { tftpPart } from './tftp/part.js';
 import { installPart } from './control/part.js';
 import { dhcpPart } from './dhcp/part.js';
+import { snmpSwitchFromConfig } from './switch/snmp-switch.js';
 
 export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
   monitorPart,
@@ -18,4 +19,4 @@ export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
 ];
 
 /** How the daemon reaches real switches (SNMP). */
-export const makeSwitch: DaemonOptions['makeSwitch'] = undefined;
+export const makeSwitch: DaemonOptions['makeSwitch'] = snmpSwitchFromConfig;
