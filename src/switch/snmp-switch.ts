@@ -66,6 +66,8 @@ export class SnmpPoeSwitch implements PoeSwitch {
     try {
       await snmpSetInt(this.session('poe'), oid, powerToTruth(power));
     } catch (e) {
+      // notWritable means "no such port" on some agents and "read-only view" on others: ask.
+      if (errorStatusOf(e) === ErrorStatus.notWritable && (await this.missing(oid))) throw this.noPort(port);
       throw this.translate(e, port, `switch port ${port} ${power}`);
     }
   }
@@ -119,6 +121,16 @@ export class SnmpPoeSwitch implements PoeSwitch {
       throw new PimanError('E_SWITCH', `switch ${this.name} (${this.where}): ${oid} is not an integer; is this a POWER-ETHERNET-MIB switch?`);
     }
     return vb.value;
+  }
+
+  /** True when a GET of `oid` says the object does not exist. */
+  private async missing(oid: string): Promise<boolean> {
+    try {
+      const [vb] = await snmpGet(this.session('poe'), [oid]);
+      return !vb || isVarbindError(vb);
+    } catch (e) {
+      return errorStatusOf(e) === ErrorStatus.noSuchName;
+    }
   }
 
   private noPort(port: number): PimanError {
