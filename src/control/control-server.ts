@@ -69,10 +69,15 @@ export class ControlServer {
   }
 }
 
-/** One Pi's connection: lines are handled strictly in order, each turn finished before the next. */
+/**
+ * One Pi's connection. Each line is decided and its events applied at once,
+ * in the 'data' handler, so the port facts it sees are those of the moment it
+ * arrived (IS_FORMATTED means something else before and after the archive).
+ * Only the writes wait, in order, for the state they depend on to be on disk.
+ */
 class ControlConnection {
   private conv: Conversation | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private writes: Promise<void> = Promise.resolve();
   private readonly splitter = new LineSplitter();
 
   constructor(
@@ -87,8 +92,11 @@ class ControlConnection {
   begin(onClose: () => void): void {
     const { socket, opts, log } = this;
     log.info('Pi connected to the control channel');
+    socket.setNoDelay(true); // replies are a few small writes the Pi waits for
     const timer = setTimeout(() => this.onIdle(timer), opts.timeoutMs);
-    const unsubscribe = opts.hub.onArchiveSent(this.key, () => this.enqueue(() => (this.conv ? archiveDone(this.conv, this.facts()) : null)));
+    const unsubscribe = opts.hub.onArchiveSent(this.key, () => {
+      if (this.conv) this.carryOut(archiveDone(this.conv, this.facts()));
+    });
     socket.on('data', (chunk: Buffer) => {
       timer.refresh();
       for (const line of this.splitter.push(chunk)) this.onLine(line.text, line.truncated);
@@ -104,12 +112,12 @@ class ControlConnection {
       onClose();
       log.info({ phase: this.conv?.phase }, 'control connection closed');
     });
-    this.enqueue(() => openConversation(opts.now?.() ?? new Date()));
+    this.carryOut(openConversation(opts.now?.() ?? new Date()));
   }
 
   private onLine(text: string, truncated: boolean): void {
     if (truncated) this.log.info('overlong line from Pi cut');
-    this.enqueue(() => (this.conv ? receiveLine(this.conv, text, this.facts()) : null));
+    if (this.conv) this.carryOut(receiveLine(this.conv, text, this.facts()));
   }
 
   private facts(): PortFacts {
@@ -117,20 +125,7 @@ class ControlConnection {
     return { state: p?.state ?? 'unknown', reinstall: p?.reinstall ?? false, archiveSent: p?.archiveSent ?? false };
   }
 
-  private enqueue(next: () => Turn | null): void {
-    this.chain = this.chain
-      .then(async () => {
-        const turn = next();
-        if (turn) await this.carryOut(turn);
-      })
-      .catch((e: unknown) => {
-        this.log.error({ err: describeError(e) }, 'control channel: cannot carry out the decision; closing the connection');
-        this.opts.hub.forget(this.key);
-        this.socket.destroy();
-      });
-  }
-
-  private async carryOut(turn: Turn): Promise<void> {
+  private carryOut(turn: Turn): void {
     const { cluster, hub } = this.opts;
     this.conv = turn.conv;
     for (const n of turn.notes) {
@@ -150,9 +145,18 @@ class ControlConnection {
     }
     if (turn.events.some((e) => e.type === 'decision' && e.action === 'format')) hub.expect(this.key, this.ip);
     if (turn.send.length === 0) return;
+    const text = turn.send.join('\n') + '\n';
     // A `format` wipes the Pi: its mark must be on disk before the Pi acts on it.
-    await Promise.all(persisted);
-    if (!this.socket.destroyed) this.socket.write(turn.send.join('\n') + '\n');
+    this.writes = this.writes
+      .then(() => Promise.all(persisted))
+      .then(() => {
+        if (!this.socket.destroyed) this.socket.write(text);
+      })
+      .catch((e: unknown) => {
+        this.log.error({ err: describeError(e) }, 'control channel: state not saved, so the decision is not sent; closing the connection');
+        hub.forget(this.key);
+        this.socket.destroy();
+      });
   }
 
   private onIdle(timer: NodeJS.Timeout): void {

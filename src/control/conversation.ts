@@ -10,10 +10,13 @@
  * remembered across a crash of piman or of the Pi: the mark is cleared only
  * by a confirmed install (boot machine `installReported`).
  *
- * Completion: the archive went out completely AND the Pi confirmed after it.
- * Confirmations: IS_INSTALLED (piman's script, after unpacking), IS_FORMATTED
- * when it comes after the archive (lab Pis), or FINISHED MOUNTING after the
- * archive (the old script sends IS_FORMATTED before receiving, then mounts).
+ * Completion: the archive went out completely AND the Pi confirmed after it:
+ * IS_INSTALLED (piman's script, after unpacking) or FINISHED MOUNTING (the old
+ * script and the lab's virtual Pis mount the new root after unpacking).
+ * IS_FORMATTED is never a confirmation on its own: the old script sends it
+ * *before* it fetches the archive, and the Pi's small writes can reach piman
+ * tens of ms late (Nagle against delayed ACK), after a small archive went out,
+ * so its arrival time cannot tell "ready to receive" from "received".
  */
 import type { BootEvent } from '../cluster/boot-machine.js';
 import type { BootState } from '../cluster/types.js';
@@ -38,7 +41,7 @@ export type Phase =
 
 export interface Conversation {
   readonly phase: Phase;
-  /** IS_FORMATTED seen (before or after the archive). */
+  /** IS_FORMATTED seen (for status only). */
   readonly formatted: boolean;
   /** The Pi confirmed before the archive was marked complete; settle it when it is. */
   readonly confirmPending: boolean;
@@ -111,9 +114,7 @@ export function receiveLine(conv: Conversation, line: string, port: PortFacts): 
       return none([{ level: 'debug', msg: `IS_INSTALLED ignored while ${conv.phase}` }]);
     case 'formatted':
       if (conv.phase !== 'installing') return none([{ level: 'debug', msg: `IS_FORMATTED ignored while ${conv.phase}` }]);
-      if (port.archiveSent) return confirm({ ...conv, formatted: true }, port, 'IS_FORMATTED after the archive');
-      // Old script: formatted and about to receive; its confirmation is the mount after the archive.
-      return { conv: { ...conv, formatted: true }, send: [], events: [], notes: [{ level: 'info', msg: 'Pi formatted its disk; waiting for the archive' }] };
+      return { conv: { ...conv, formatted: true }, send: [], events: [], notes: [{ level: 'info', msg: 'Pi formatted its disk' }] };
     case 'mounted':
       if (conv.phase === 'booting') {
         return { conv: { ...conv, phase: 'done' }, send: [], events: [{ type: 'up' }], notes: [{ level: 'info', msg: 'Pi mounted its root: up' }] };

@@ -20,7 +20,7 @@ export function dateCommand(now: Date): string {
 export type PiMessage =
   | { kind: 'installed' }
   | { kind: 'uninstalled' }
-  /** Old script: partitions are ready (sent before the archive); lab Pis send it after unpacking. */
+  /** Partitions are ready (the old script sends it before fetching the archive). */
   | { kind: 'formatted' }
   /** The new root is mounted; the Pi switches to it next. */
   | { kind: 'mounted' }
@@ -79,7 +79,8 @@ export function classifyLine(raw: string): PiMessage {
   }
   if (STATUS.has(text)) return { kind: 'status', text };
   // `+ cmd` is sh's xtrace (`++` inside subshells); the rest are echoes of our own commands.
-  if (text.startsWith('+') || ECHOES.has(text) || text.startsWith('busybox date -s ') || text.startsWith("Sorry don't know how to do")) {
+  // A lone quote closes a multi-line value in the trace (`+ msg='format<newline>'`).
+  if (text.startsWith('+') || /^['"]+$/.test(text) || ECHOES.has(text) || text.startsWith('busybox date -s ') || text.startsWith("Sorry don't know how to do")) {
     return { kind: 'echo', text };
   }
   return { kind: 'unknown', text };

@@ -16,6 +16,8 @@ export interface InstallServersOptions {
   readonly log: Logger;
   readonly control: { readonly address: string; readonly port: number; readonly timeoutSeconds: number };
   readonly install: { readonly address: string; readonly port: number; readonly rootfs: string; readonly timeoutSeconds: number };
+  /** Least ms between two progress updates of one port (default 500). */
+  readonly progressIntervalMs?: number;
 }
 
 export class InstallServers implements Part {
@@ -42,6 +44,7 @@ export class InstallServers implements Part {
       port: opts.install.port,
       rootfs: opts.install.rootfs,
       timeoutMs: opts.install.timeoutSeconds * 1000,
+      ...(opts.progressIntervalMs === undefined ? {} : { progressIntervalMs: opts.progressIntervalMs }),
     });
   }
 

@@ -1,0 +1,34 @@
+/** An in-process cluster with one Pi bound to a loopback address, plus piman's install servers on free ports. */
+import { Cluster } from '../../src/cluster/cluster.js';
+import { MemoryStateStore, type StateStore } from '../../src/store/state-store.js';
+import { InstallServers } from '../../src/control/part.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import type { PortKey } from '../../src/cluster/types.js';
+
+export const PI: PortKey = { switchIndex: 1, port: 1 };
+
+export async function startInstall(opts: {
+  rootfs: string;
+  piIp?: string;
+  store?: StateStore;
+  log?: Logger;
+  controlTimeoutSeconds?: number;
+  installTimeoutSeconds?: number;
+  progressIntervalMs?: number;
+}): Promise<{ cluster: Cluster; servers: InstallServers; controlPort: number; installPort: number }> {
+  const cluster = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
+    hosts: [{ switchIndex: 1, port: 1, mac: 'b8:27:eb:00:00:01', ip: opts.piIp ?? '127.0.0.1', hostname: 'pi1' }],
+    store: opts.store ?? new MemoryStateStore(),
+    timeoutMs: 180_000,
+  });
+  const servers = new InstallServers({
+    cluster,
+    log: opts.log ?? silentLogger(),
+    control: { address: '127.0.0.1', port: 0, timeoutSeconds: opts.controlTimeoutSeconds ?? 60 },
+    install: { address: '127.0.0.1', port: 0, rootfs: opts.rootfs, timeoutSeconds: opts.installTimeoutSeconds ?? 60 },
+    ...(opts.progressIntervalMs === undefined ? {} : { progressIntervalMs: opts.progressIntervalMs }),
+  });
+  await servers.start();
+  return { cluster, servers, controlPort: servers.control.address().port, installPort: servers.rootfs.address().port };
+}
