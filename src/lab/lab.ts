@@ -14,6 +14,7 @@ import { dhcpPart } from '../dhcp/part.js';
 import { tftpPart } from '../tftp/part.js';
 import { installPart } from '../control/part.js';
 import { monitorPart } from '../monitor/part.js';
+import { agentPart } from '../agent/part.js';
 import { parseConfigText } from '../config/load.js';
 import type { PimanConfig } from '../config/schema.js';
 import { snmpSwitchFromConfig } from '../switch/snmp-switch.js';
@@ -60,7 +61,7 @@ export interface LabPorts {
  */
 export function labParts(): Array<(ctx: DaemonContext) => Part> {
   const list = [...partFactories];
-  for (const f of [dhcpPart, tftpPart, installPart, monitorPart] as Array<(ctx: DaemonContext) => Part>) {
+  for (const f of [dhcpPart, tftpPart, installPart, monitorPart, agentPart] as Array<(ctx: DaemonContext) => Part>) {
     if (!list.includes(f)) list.push(f);
   }
   return list;

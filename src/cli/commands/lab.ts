@@ -1,14 +1,48 @@
 import type { Command } from 'commander';
 import { PimanError } from '../../errors.js';
+import { runLab } from '../../lab/run-lab.js';
 import { registerLabSwitch } from './lab-switch.js';
+
+interface LabOpts {
+  pis: string;
+  model: string;
+  demo?: boolean;
+  verbose?: boolean;
+  keep?: boolean;
+}
+
+function parseInt10(name: string, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new PimanError('E_USAGE', `${name} must be a whole number from ${min} to ${max}, not '${text}'`, { exitCode: 2 });
+  return n;
+}
 
 export function registerLab(program: Command): void {
   const lab = program
     .command('lab')
-    .description('virtual lab: simulated switch and Pis with piman on loopback')
-    .allowUnknownOption(false)
-    .action(() => {
-      throw new PimanError('E_NOT_IMPLEMENTED', "'piman lab' is not available in this build yet (tracked in issue 7)");
+    .description('virtual lab: piman, a simulated PoE switch and virtual Pis on loopback (no hardware, no root)')
+    .option('--pis <n>', 'number of virtual Pis (1..1000)', '8')
+    .option('--model <3|4>', 'Raspberry Pi model to emulate', '4')
+    .option('--demo', 'reinstall a few Pis through SNMP, print the inventory and exit')
+    .option('--keep', 'keep the lab folder (config, state, boot files) after exit')
+    .option('-v, --verbose', "show piman's log")
+    .action(async (opts: LabOpts) => {
+      const pis = parseInt10('--pis', opts.pis, 1, 1000);
+      const model = parseInt10('--model', opts.model, 3, 4) as 3 | 4;
+      const code = await runLab({
+        pis,
+        model,
+        demo: Boolean(opts.demo),
+        verbose: Boolean(opts.verbose),
+        keep: Boolean(opts.keep),
+        out: process.stdout,
+        untilStopped: () =>
+          new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          }),
+      });
+      process.exitCode = code;
     });
   registerLabSwitch(lab);
 }
