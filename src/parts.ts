@@ -8,6 +8,7 @@ import { metricsPart } from './metrics/part.js';
 import { tftpPart } from './tftp/part.js';
 import { installPart } from './control/part.js';
 import { dhcpPart } from './dhcp/part.js';
+import { agentPart } from './agent/part.js';
 import { snmpSwitchFromConfig } from './switch/snmp-switch.js';
 
 export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
@@ -16,6 +17,7 @@ export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
   tftpPart,
   installPart,
   dhcpPart,
+  agentPart,
 ];
 
 /** How the daemon reaches real switches (SNMP). */

@@ -103,6 +103,8 @@ export const configSchema = z.strictObject({
       sysName: z.string().optional(),
       sysContact: z.string().default(''),
       sysLocation: z.string().default(''),
+      /** Seconds between pimanSwitchReachable probes (one GET per switch); 0 turns them off. */
+      switchPollSeconds: z.number().min(0).default(60),
       traps: z
         .strictObject({
           enabled: z.boolean().default(false),

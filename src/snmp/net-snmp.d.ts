@@ -179,6 +179,13 @@ declare module 'net-snmp' {
     walk(oid: string, maxRepetitions: number, feed: FeedCallback, done: DoneCallback): void;
     subtree(oid: string, maxRepetitions: number, feed: FeedCallback, done: DoneCallback): void;
     trap(typeOrOid: number | string, varbinds: Varbind[], cb: (error: Error | null) => void): void;
+    /** `upTime` (centiseconds) becomes sysUpTime.0 of a v2c/v3 trap. */
+    trap(
+      typeOrOid: number | string,
+      varbinds: Varbind[],
+      options: { upTime?: number; agentAddr?: string },
+      cb: (error: Error | null) => void,
+    ): void;
     inform(typeOrOid: number | string, varbinds: Varbind[], cb: ResponseCallback): void;
     close(): void;
     on(event: 'error', listener: (err: Error) => void): this;

@@ -1,0 +1,116 @@
+/**
+ * piman's SNMP agent: PIMAN-MIB over the live cluster plus the SNMPv2-MIB
+ * system group, v2c communities and v3 USM users, SETs that act through the
+ * PowerController, and notifications to the configured receivers.
+ */
+import os from 'node:os';
+import type { Cluster } from '../cluster/cluster.js';
+import type { PortKey, PortView } from '../cluster/types.js';
+import type { UsmUserConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { PoeSwitch } from '../switch/types.js';
+import { startAgentHost, type AgentHost, type AgentRequestError } from '../snmp/agent-host.js';
+import { registerProviders } from './mib-providers.js';
+import { LogLimiter } from './rate-limit.js';
+import { createSetHandlers, type PowerControl } from './set-handler.js';
+import { SwitchReachability } from './switch-reachability.js';
+import { TrapSender, type TrapReceiver } from './traps.js';
+
+export interface PimanAgentOptions {
+  readonly address: string;
+  readonly port: number;
+  readonly readCommunity: string;
+  readonly writeCommunity: string;
+  readonly users: readonly UsmUserConfig[];
+  readonly sysName?: string | undefined;
+  readonly sysContact: string;
+  readonly sysLocation: string;
+  readonly traps: { readonly enabled: boolean; readonly receivers: readonly TrapReceiver[] };
+  /** Seconds between switch reachability probes; 0 turns them off. */
+  readonly switchPollSeconds: number;
+  readonly maxRepetitions?: number;
+  readonly cluster: Cluster;
+  readonly power: PowerControl;
+  readonly switches: ReadonlyMap<number, PoeSwitch>;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+export class PimanAgent {
+  private constructor(
+    private readonly host: AgentHost,
+    private readonly traps: TrapSender | null,
+    private readonly reach: SwitchReachability,
+    private readonly unsubscribe: () => void,
+  ) {}
+
+  static async start(opts: PimanAgentOptions): Promise<PimanAgent> {
+    const { log, cluster } = opts;
+    const now = opts.now ?? Date.now;
+    const startedAt = now();
+    const limiter = new LogLimiter(5, 60_000);
+    const onRequestError = (e: AgentRequestError): void => {
+      const source = e.from?.replace(/:\d+$/, '') ?? 'unknown';
+      const suppressed = limiter.allow(`${e.kind}:${source}`);
+      if (suppressed === null) return;
+      const what = e.kind === 'badCommunity' ? 'SNMP request with an unknown community' : e.kind === 'badUser' ? 'SNMPv3 request refused' : 'SNMP request dropped';
+      log.warn({ from: e.from, reason: e.message, suppressed: suppressed || undefined }, what);
+    };
+    const host = await startAgentHost({
+      address: opts.address,
+      port: opts.port,
+      communities: [
+        { name: opts.readCommunity, access: 'ro' },
+        { name: opts.writeCommunity, access: 'rw' },
+      ],
+      users: opts.users,
+      ...(opts.maxRepetitions ? { maxRepetitions: opts.maxRepetitions } : {}),
+      onRequestError,
+    });
+    try {
+      const reach = new SwitchReachability(opts.switches, log);
+      const sets = createSetHandlers({ cluster, power: opts.power, host, log });
+      registerProviders({
+        cluster,
+        host,
+        system: { sysName: opts.sysName ?? os.hostname(), sysContact: opts.sysContact, sysLocation: opts.sysLocation },
+        startedAt,
+        now,
+        switchReachable: (i) => reach.isReachable(i),
+        portSetHandler: sets.port,
+      });
+      host.agent.setBulkSetHandler(sets.bulk);
+      const traps =
+        opts.traps.enabled && opts.traps.receivers.length > 0
+          ? new TrapSender({ receivers: opts.traps.receivers, log, upTime: () => Math.floor((now() - startedAt) / 10) })
+          : null;
+      const unsubscribe = traps ? cluster.on((e) => traps.onClusterEvent(e)) : () => undefined;
+      reach.start(opts.switchPollSeconds * 1000);
+      log.info({ address: host.address, port: host.port }, 'SNMP agent listening');
+      return new PimanAgent(host, traps, reach, unsubscribe);
+    } catch (e) {
+      await host.close();
+      throw e;
+    }
+  }
+
+  get address(): string {
+    return this.host.address;
+  }
+
+  get port(): number {
+    return this.host.port;
+  }
+
+  /** Sends pimanHealthAlert for a Pi (the monitor calls this); no-op when traps are off. */
+  healthAlert(port: PortView | PortKey, message: string): void {
+    this.traps?.healthAlert(port, message);
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe();
+    this.reach.stop();
+    this.traps?.close();
+    await this.host.close();
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Registers PIMAN-MIB and the SNMPv2-MIB system/snmp groups on a net-snmp
+ * Mib. Rows are fixed by configuration (every port of every switch), so the
+ * instances are added once; each provider handler refreshes the instance's
+ * value from the live model right before net-snmp answers, so GET, GETNEXT
+ * and GETBULK always see the current cluster.
+ */
+import os from 'node:os';
+import snmp, { type MibHandler, type MibProviderDefinition, type MibRequest, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
+import type { Cluster } from '../cluster/cluster.js';
+import type { PortKey } from '../cluster/types.js';
+import type { AgentHost } from '../snmp/agent-host.js';
+import { parseOid } from '../snmp/oid.js';
+import { VERSION } from '../version.js';
+import {
+  GENERAL,
+  PIMAN_GENERAL,
+  PIMAN_MIB,
+  PIMAN_PORT_ENTRY,
+  PIMAN_SWITCH_ENTRY,
+  PORT_COL,
+  SNMP_GROUP,
+  SNMP_STATS,
+  SWITCH_COL,
+  SYS,
+  SYSTEM,
+  type PortColumn,
+} from './oids.js';
+import { portValue, switchValue, type MibValue, type SwitchColumn } from './values.js';
+
+export const PORT_TABLE = 'pimanPortTable';
+export const SWITCH_TABLE = 'pimanSwitchTable';
+
+export interface SystemInfo {
+  readonly sysName: string;
+  readonly sysContact: string;
+  readonly sysLocation: string;
+}
+
+export interface ProviderSources {
+  readonly cluster: Cluster;
+  readonly host: AgentHost;
+  readonly system: SystemInfo;
+  /** ms since epoch when the agent started (sysUpTime zero). */
+  readonly startedAt: number;
+  readonly now: () => number;
+  readonly switchReachable: (switchIndex: number) => boolean;
+  /** Handler for SETs on the port table (test and commit passes). */
+  readonly portSetHandler: MibHandler;
+}
+
+const T = snmp.ObjectType;
+const RO = snmp.MaxAccess['read-only'];
+const RW = snmp.MaxAccess['read-write'];
+const NA = snmp.MaxAccess['not-accessible'];
+
+function typeOf(v: MibValue): ObjectTypeCode {
+  switch (v.kind) {
+    case 'int':
+      return T.Integer;
+    case 'gauge':
+      return T.Gauge;
+    case 'ticks':
+      return T.TimeTicks;
+    case 'string':
+    case 'bytes':
+      return T.OctetString;
+    case 'ip':
+      return T.IpAddress;
+  }
+}
+
+export function registerProviders(src: ProviderSources): void {
+  const { host, cluster } = src;
+  const mib = host.mib;
+  const upTime = (): number => Math.floor((src.now() - src.startedAt) / 10) % 0x100000000;
+  const counter = (n: number): number => n % 0x100000000;
+
+  const scalar = (name: string, oid: string, type: ObjectTypeCode, read: () => VarbindValue): void => {
+    const handler: MibHandler = (req) => {
+      if (req.instanceNode && !req.setType) req.instanceNode.value = read();
+      req.done();
+    };
+    const p: MibProviderDefinition = { name, type: snmp.MibProviderType.Scalar, oid, scalarType: type, maxAccess: RO, handler };
+    host.agent.registerProvider(p);
+    mib.setScalarValue(name, read());
+  };
+
+  const sysDescr = `piman ${VERSION}: Raspberry Pi netboot manager (Node ${process.version}, ${os.type()} ${os.release()} ${os.arch()})`;
+  scalar('sysDescr', `${SYSTEM}.${SYS.sysDescr}`, T.OctetString, () => sysDescr);
+  scalar('sysObjectID', `${SYSTEM}.${SYS.sysObjectID}`, T.OID, () => PIMAN_MIB);
+  scalar('sysUpTime', `${SYSTEM}.${SYS.sysUpTime}`, T.TimeTicks, upTime);
+  scalar('sysContact', `${SYSTEM}.${SYS.sysContact}`, T.OctetString, () => src.system.sysContact);
+  scalar('sysName', `${SYSTEM}.${SYS.sysName}`, T.OctetString, () => src.system.sysName);
+  scalar('sysLocation', `${SYSTEM}.${SYS.sysLocation}`, T.OctetString, () => src.system.sysLocation);
+  // applications (64) + end-to-end (8), like a host running snmpd
+  scalar('sysServices', `${SYSTEM}.${SYS.sysServices}`, T.Integer, () => 72);
+
+  const st = host.stats;
+  scalar('snmpInPkts', `${SNMP_GROUP}.${SNMP_STATS.snmpInPkts}`, T.Counter, () => counter(st.inPkts));
+  scalar('snmpInBadCommunityNames', `${SNMP_GROUP}.${SNMP_STATS.snmpInBadCommunityNames}`, T.Counter, () => counter(st.badCommunityNames));
+  scalar('snmpInBadCommunityUses', `${SNMP_GROUP}.${SNMP_STATS.snmpInBadCommunityUses}`, T.Counter, () => counter(st.badCommunityUses));
+  scalar('snmpInASNParseErrs', `${SNMP_GROUP}.${SNMP_STATS.snmpInASNParseErrs}`, T.Counter, () => counter(st.asnParseErrs));
+
+  const c = (): ReturnType<Cluster['getCounters']> => cluster.getCounters();
+  scalar('pimanVersion', `${PIMAN_GENERAL}.${GENERAL.pimanVersion}`, T.OctetString, () => VERSION);
+  scalar('pimanDhcpOffers', `${PIMAN_GENERAL}.${GENERAL.pimanDhcpOffers}`, T.Counter, () => counter(c().dhcpOffers));
+  scalar('pimanDhcpAcks', `${PIMAN_GENERAL}.${GENERAL.pimanDhcpAcks}`, T.Counter, () => counter(c().dhcpAcks));
+  scalar('pimanTftpFilesServed', `${PIMAN_GENERAL}.${GENERAL.pimanTftpFilesServed}`, T.Counter, () => counter(c().tftpFiles));
+  scalar('pimanInstallsDone', `${PIMAN_GENERAL}.${GENERAL.pimanInstallsDone}`, T.Counter, () => counter(c().installsDone));
+  scalar('pimanInstallsFailed', `${PIMAN_GENERAL}.${GENERAL.pimanInstallsFailed}`, T.Counter, () => counter(c().installsFailed));
+
+  registerSwitchTable(src);
+  registerPortTable(src);
+  host.invalidateIndex();
+}
+
+/** Column and row index of a table instance: entry.<column>.<i1>.<i2>... */
+function instanceParts(req: MibRequest, entryLength: number): number[] | null {
+  const addr = req.instanceNode?.address ?? parseOid(req.oid);
+  if (!addr) return null;
+  return addr.slice(entryLength).map(Number);
+}
+
+function registerSwitchTable(src: ProviderSources): void {
+  const { host, cluster } = src;
+  const entryLen = PIMAN_SWITCH_ENTRY.split('.').length;
+  const columns: MibTableColumn[] = [
+    { number: SWITCH_COL.pimanSwitchIndex, name: 'pimanSwitchIndex', type: T.Integer, maxAccess: NA },
+    { number: SWITCH_COL.pimanSwitchName, name: 'pimanSwitchName', type: T.OctetString, maxAccess: RO },
+    { number: SWITCH_COL.pimanSwitchAddress, name: 'pimanSwitchAddress', type: T.IpAddress, maxAccess: RO },
+    { number: SWITCH_COL.pimanSwitchReachable, name: 'pimanSwitchReachable', type: T.Integer, maxAccess: RO },
+    { number: SWITCH_COL.pimanSwitchPorts, name: 'pimanSwitchPorts', type: T.Integer, maxAccess: RO },
+  ];
+  const handler: MibHandler = (req) => {
+    const parts = instanceParts(req, entryLen);
+    const sw = parts ? cluster.switches.find((s) => s.index === parts[1]) : undefined;
+    if (parts && sw && req.instanceNode) {
+      req.instanceNode.value = switchValue(parts[0] as SwitchColumn, sw, src.switchReachable(sw.index)).value;
+    }
+    req.done();
+  };
+  host.agent.registerProvider({
+    name: SWITCH_TABLE,
+    type: snmp.MibProviderType.Table,
+    oid: PIMAN_SWITCH_ENTRY,
+    maxAccess: NA,
+    tableColumns: columns,
+    tableIndex: [{ columnName: 'pimanSwitchIndex' }],
+    handler,
+  });
+  for (const sw of cluster.switches) {
+    const row = columns.map((col) => switchValue(col.number as SwitchColumn, sw, true).value);
+    host.mib.addTableRow(SWITCH_TABLE, row);
+  }
+}
+
+function registerPortTable(src: ProviderSources): void {
+  const { host, cluster } = src;
+  const entryLen = PIMAN_PORT_ENTRY.split('.').length;
+  const col = (number: PortColumn, name: string, value: MibValue, maxAccess: 0 | 2 | 3 = RO): MibTableColumn => ({
+    number,
+    name,
+    type: typeOf(value),
+    maxAccess,
+  });
+  // Types come from a sample value so the table and values.ts cannot disagree.
+  const sample = cluster.ports()[0];
+  if (!sample) return;
+  const v = (c: PortColumn): MibValue => portValue(c, sample, src.startedAt);
+  const columns: MibTableColumn[] = [
+    col(PORT_COL.pimanPortIndex, 'pimanPortIndex', v(PORT_COL.pimanPortIndex), NA),
+    col(PORT_COL.pimanPortMacAddress, 'pimanPortMacAddress', v(PORT_COL.pimanPortMacAddress)),
+    col(PORT_COL.pimanPortIpAddress, 'pimanPortIpAddress', v(PORT_COL.pimanPortIpAddress)),
+    col(PORT_COL.pimanPortHostname, 'pimanPortHostname', v(PORT_COL.pimanPortHostname)),
+    col(PORT_COL.pimanPortBootState, 'pimanPortBootState', v(PORT_COL.pimanPortBootState)),
+    col(PORT_COL.pimanPortReinstall, 'pimanPortReinstall', v(PORT_COL.pimanPortReinstall), RW),
+    col(PORT_COL.pimanPortPower, 'pimanPortPower', v(PORT_COL.pimanPortPower), RW),
+    col(PORT_COL.pimanPortRestart, 'pimanPortRestart', v(PORT_COL.pimanPortRestart), RW),
+    col(PORT_COL.pimanPortInstallProgress, 'pimanPortInstallProgress', v(PORT_COL.pimanPortInstallProgress)),
+    col(PORT_COL.pimanPortLastChange, 'pimanPortLastChange', v(PORT_COL.pimanPortLastChange)),
+    col(PORT_COL.pimanPortLastError, 'pimanPortLastError', v(PORT_COL.pimanPortLastError)),
+  ];
+  const handler: MibHandler = (req) => {
+    if (req.testSet || req.commitSet) {
+      src.portSetHandler(req);
+      return;
+    }
+    const parts = instanceParts(req, entryLen);
+    const key: PortKey | null = parts && parts.length === 3 ? { switchIndex: parts[1]!, port: parts[2]! } : null;
+    const p = key ? cluster.port(key) : undefined;
+    if (p && req.instanceNode) req.instanceNode.value = portValue(parts![0] as PortColumn, p, src.startedAt).value;
+    req.done();
+  };
+  host.agent.registerProvider({
+    name: PORT_TABLE,
+    type: snmp.MibProviderType.Table,
+    oid: PIMAN_PORT_ENTRY,
+    maxAccess: NA,
+    tableColumns: columns,
+    tableIndex: [{ columnName: 'pimanSwitchIndex', foreign: SWITCH_TABLE }, { columnName: 'pimanPortIndex' }],
+    handler,
+  });
+  for (const p of cluster.ports()) {
+    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => portValue(c.number as PortColumn, p, src.startedAt).value)];
+    host.mib.addTableRow(PORT_TABLE, row);
+  }
+}
+
+/** Port key of an instance of the port table, or null when the OID is not one. */
+export function portKeyOfOid(oid: string): { column: number; key: PortKey } | null {
+  const parts = parseOid(oid);
+  const entry = parseOid(PIMAN_PORT_ENTRY)!;
+  if (!parts || parts.length !== entry.length + 3) return null;
+  for (let i = 0; i < entry.length; i++) if (parts[i] !== entry[i]) return null;
+  return { column: parts[entry.length]!, key: { switchIndex: parts[entry.length + 1]!, port: parts[entry.length + 2]! } };
+}

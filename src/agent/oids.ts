@@ -1,0 +1,63 @@
+/** OIDs of PIMAN-MIB (mibs/PIMAN-MIB.txt) and the SNMPv2-MIB objects the agent serves. */
+
+/** netSnmpPlaypen 314: net-snmp's experimental arc (see README for moving it). */
+export const PIMAN_MIB = '1.3.6.1.4.1.8072.9999.9999.314';
+export const PIMAN_NOTIFICATIONS = `${PIMAN_MIB}.0`;
+export const PIMAN_OBJECTS = `${PIMAN_MIB}.1`;
+export const PIMAN_GENERAL = `${PIMAN_OBJECTS}.1`;
+export const PIMAN_SWITCH_ENTRY = `${PIMAN_OBJECTS}.2.1`;
+export const PIMAN_PORT_ENTRY = `${PIMAN_OBJECTS}.3.1`;
+
+export const GENERAL = {
+  pimanVersion: 1,
+  pimanDhcpOffers: 2,
+  pimanDhcpAcks: 3,
+  pimanTftpFilesServed: 4,
+  pimanInstallsDone: 5,
+  pimanInstallsFailed: 6,
+  pimanHealthMessage: 7,
+} as const;
+
+export const SWITCH_COL = {
+  pimanSwitchIndex: 1,
+  pimanSwitchName: 2,
+  pimanSwitchAddress: 3,
+  pimanSwitchReachable: 4,
+  pimanSwitchPorts: 5,
+} as const;
+
+export const PORT_COL = {
+  pimanPortIndex: 1,
+  pimanPortMacAddress: 2,
+  pimanPortIpAddress: 3,
+  pimanPortHostname: 4,
+  pimanPortBootState: 5,
+  pimanPortReinstall: 6,
+  pimanPortPower: 7,
+  pimanPortRestart: 8,
+  pimanPortInstallProgress: 9,
+  pimanPortLastChange: 10,
+  pimanPortLastError: 11,
+} as const;
+export type PortColumn = (typeof PORT_COL)[keyof typeof PORT_COL];
+
+export const NOTIFICATION = {
+  pimanPortStateChange: `${PIMAN_NOTIFICATIONS}.1`,
+  pimanInstallFailed: `${PIMAN_NOTIFICATIONS}.2`,
+  pimanHealthAlert: `${PIMAN_NOTIFICATIONS}.3`,
+} as const;
+
+export const portColumnOid = (col: PortColumn, switchIndex: number, port: number): string =>
+  `${PIMAN_PORT_ENTRY}.${col}.${switchIndex}.${port}`;
+
+/** SNMPv2-MIB system group and snmp group. */
+export const SYSTEM = '1.3.6.1.2.1.1';
+export const SNMP_GROUP = '1.3.6.1.2.1.11';
+export const SYS = { sysDescr: 1, sysObjectID: 2, sysUpTime: 3, sysContact: 4, sysName: 5, sysLocation: 6, sysServices: 7 } as const;
+export const SNMP_STATS = { snmpInPkts: 1, snmpInBadCommunityNames: 4, snmpInBadCommunityUses: 5, snmpInASNParseErrs: 6 } as const;
+
+/** TruthValue (SNMPv2-TC). */
+export const TRUE = 1;
+export const FALSE = 2;
+/** pimanPortPower values. */
+export const POWER = { on: 1, off: 2, unknown: 3 } as const;

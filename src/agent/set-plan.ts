@@ -1,0 +1,91 @@
+/**
+ * Validation of an SNMP SET against PIMAN-MIB, as a pure function: the
+ * varbinds of one request in, either the actions to take or the first error
+ * (status + varbind position) out. Nothing is acted on unless every varbind
+ * passes, so a multi-varbind SET is all-or-nothing.
+ */
+import { portId, type PortKey, type PortView } from '../cluster/types.js';
+import { FALSE, PORT_COL, POWER, TRUE } from './oids.js';
+
+/** ASN.1 tag of INTEGER as net-snmp reports it (ObjectType.Integer). */
+export const INTEGER_TYPE = 2;
+
+export type SetTarget =
+  /** A writable column of an existing port row. */
+  | { readonly kind: 'port'; readonly column: number; readonly key: PortKey; readonly type: number | undefined; readonly value: unknown }
+  /** No such instance and none can be created. */
+  | { readonly kind: 'missing' }
+  /** Something net-snmp answers itself (read-only object, access denied). */
+  | { readonly kind: 'other' };
+
+export type SetErrorStatus = 'wrongType' | 'wrongValue' | 'noCreation' | 'inconsistentValue' | 'notWritable';
+
+export type SetAction =
+  | { readonly type: 'markReinstall'; readonly key: PortKey }
+  | { readonly type: 'cancelReinstall'; readonly key: PortKey }
+  | { readonly type: 'cycle'; readonly key: PortKey }
+  | { readonly type: 'power'; readonly key: PortKey; readonly power: 'on' | 'off' };
+
+export interface SetContext {
+  port(key: PortKey): PortView | undefined;
+  isBusy(key: PortKey): boolean;
+}
+
+export type SetPlan =
+  | { readonly ok: true; readonly actions: readonly SetAction[] }
+  | { readonly ok: false; readonly index: number; readonly status: SetErrorStatus; readonly reason: string };
+
+export function planSet(targets: readonly SetTarget[], ctx: SetContext): SetPlan {
+  const actions: SetAction[] = [];
+  /** Ports that already got a power action (or a reinstall mark change) in this SET. */
+  const powerTouched = new Set<string>();
+  const markTouched = new Set<string>();
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    if (t.kind === 'other') continue;
+    const fail = (status: SetErrorStatus, reason: string): SetPlan => ({ ok: false, index: i, status, reason });
+    if (t.kind === 'missing') return fail('noCreation', 'no such port; rows cannot be created');
+    const port = ctx.port(t.key);
+    if (!port) return fail('noCreation', `no port ${portId(t.key)}`);
+    if (t.column !== PORT_COL.pimanPortReinstall && t.column !== PORT_COL.pimanPortRestart && t.column !== PORT_COL.pimanPortPower) {
+      return fail('notWritable', 'column is read-only');
+    }
+    if (t.type !== INTEGER_TYPE || typeof t.value !== 'number' || !Number.isInteger(t.value)) {
+      return fail('wrongType', 'expects an INTEGER');
+    }
+    const v = t.value;
+    const id = portId(t.key);
+    const allowed = t.column === PORT_COL.pimanPortPower ? [POWER.on, POWER.off] : [TRUE, FALSE];
+    if (!allowed.includes(v)) return fail('wrongValue', `value ${v} is not one of ${allowed.join(', ')}`);
+    if (ctx.isBusy(t.key)) return fail('inconsistentValue', `port ${id} is being power-cycled`);
+
+    let action: SetAction | null = null;
+    let touchesPower = false;
+    if (t.column === PORT_COL.pimanPortReinstall) {
+      if (markTouched.has(id)) return fail('inconsistentValue', 'reinstall set twice for one port');
+      markTouched.add(id);
+      if (v === TRUE) {
+        actions.push({ type: 'markReinstall', key: t.key });
+        action = { type: 'cycle', key: t.key };
+        touchesPower = true;
+      } else {
+        if (port.state === 'installing') return fail('inconsistentValue', 'the install already runs; it cannot be cancelled');
+        action = { type: 'cancelReinstall', key: t.key };
+      }
+    } else if (t.column === PORT_COL.pimanPortRestart) {
+      if (v === TRUE) {
+        action = { type: 'cycle', key: t.key };
+        touchesPower = true;
+      }
+    } else {
+      action = { type: 'power', key: t.key, power: v === POWER.on ? 'on' : 'off' };
+      touchesPower = true;
+    }
+    if (touchesPower) {
+      if (powerTouched.has(id)) return fail('inconsistentValue', `two power actions for port ${id} in one request`);
+      powerTouched.add(id);
+    }
+    if (action) actions.push(action);
+  }
+  return { ok: true, actions };
+}

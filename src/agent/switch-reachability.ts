@@ -1,0 +1,57 @@
+/**
+ * pimanSwitchReachable: a light periodic probe (one GET of port 1's power)
+ * per switch. A switch counts as reachable until a probe failed.
+ */
+import type { PoeSwitch } from '../switch/types.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export class SwitchReachability {
+  private readonly reachable = new Map<number, boolean>();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    private readonly switches: ReadonlyMap<number, PoeSwitch>,
+    private readonly log: Logger,
+  ) {}
+
+  isReachable(index: number): boolean {
+    return this.reachable.get(index) ?? true;
+  }
+
+  /** Probes now and then every `intervalMs` (0: never). */
+  start(intervalMs: number): void {
+    if (intervalMs <= 0) return;
+    void this.probe();
+    this.timer = setInterval(() => void this.probe(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async probe(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await Promise.all(
+        [...this.switches].map(async ([index, sw]) => {
+          let ok = true;
+          try {
+            await sw.getPower(1);
+          } catch (e) {
+            ok = false;
+            if (this.isReachable(index)) this.log.warn({ switch: sw.name, err: describeError(e) }, 'switch does not answer');
+          }
+          if (ok && !this.isReachable(index)) this.log.info({ switch: sw.name }, 'switch answers again');
+          this.reachable.set(index, ok);
+        }),
+      );
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * SNMPv2c notifications to the configured receivers: port state changes,
+ * install failures and health alerts, paced per port (NotifyQueue).
+ */
+import snmp, { type Session, type Varbind } from 'net-snmp';
+import type { ClusterEvent } from '../cluster/cluster.js';
+import { bootStateNumber, portId, type PortKey, type PortView } from '../cluster/types.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { GENERAL, NOTIFICATION, PIMAN_GENERAL, PORT_COL, portColumnOid } from './oids.js';
+import { displayString } from './values.js';
+import { NotifyQueue, realTimers, type Timers } from './notify-queue.js';
+import { LogLimiter } from './rate-limit.js';
+
+export interface TrapReceiver {
+  readonly address: string;
+  readonly port: number;
+  readonly community: string;
+}
+
+export interface TrapSenderOptions {
+  readonly receivers: readonly TrapReceiver[];
+  readonly log: Logger;
+  /** sysUpTime in centiseconds for the notifications. */
+  readonly upTime: () => number;
+  readonly gapMs?: number;
+  readonly timers?: Timers;
+}
+
+interface Notification {
+  readonly oid: string;
+  readonly varbinds: Varbind[];
+}
+
+export class TrapSender {
+  private readonly sessions: Session[];
+  private readonly queue: NotifyQueue<Notification>;
+  private readonly limiter = new LogLimiter(3, 60_000);
+
+  constructor(private readonly opts: TrapSenderOptions) {
+    this.sessions = opts.receivers.map((r) => {
+      const s = snmp.createSession(r.address, r.community, { version: snmp.Version2c, trapPort: r.port, port: r.port });
+      s.on('error', (e) => this.warn(`${r.address}:${r.port}`, e));
+      return s;
+    });
+    this.queue = new NotifyQueue(opts.gapMs ?? 500, (n) => this.send(n), opts.timers ?? realTimers);
+  }
+
+  /** Feeds a cluster effect; state changes and install failures become notifications. */
+  onClusterEvent(e: ClusterEvent): void {
+    const p = e.port;
+    if (e.effect.type === 'stateChanged') {
+      this.queue.push(portId(p), 'state', {
+        oid: NOTIFICATION.pimanPortStateChange,
+        varbinds: [
+          { oid: portColumnOid(PORT_COL.pimanPortBootState, p.switchIndex, p.port), type: snmp.ObjectType.Integer, value: bootStateNumber(p.state) },
+          hostnameVarbind(p),
+          { oid: portColumnOid(PORT_COL.pimanPortLastError, p.switchIndex, p.port), type: snmp.ObjectType.OctetString, value: displayString(p.lastError) },
+        ],
+      });
+    } else if (e.effect.type === 'installFailed') {
+      this.queue.push(portId(p), 'installFailed', {
+        oid: NOTIFICATION.pimanInstallFailed,
+        varbinds: [
+          hostnameVarbind(p),
+          { oid: portColumnOid(PORT_COL.pimanPortLastError, p.switchIndex, p.port), type: snmp.ObjectType.OctetString, value: displayString(e.effect.reason) },
+        ],
+      });
+    }
+  }
+
+  /** A health alert from the monitor for the Pi on `key`. */
+  healthAlert(port: PortView | PortKey, message: string): void {
+    const hostname = 'hostname' in port ? port.hostname : null;
+    this.queue.push(portId(port), 'health', {
+      oid: NOTIFICATION.pimanHealthAlert,
+      varbinds: [
+        { oid: portColumnOid(PORT_COL.pimanPortHostname, port.switchIndex, port.port), type: snmp.ObjectType.OctetString, value: displayString(hostname) },
+        { oid: `${PIMAN_GENERAL}.${GENERAL.pimanHealthMessage}.0`, type: snmp.ObjectType.OctetString, value: displayString(message) },
+      ],
+    });
+  }
+
+  close(): void {
+    this.queue.close();
+    for (const s of this.sessions) s.close();
+  }
+
+  private send(n: Notification): void {
+    for (const [i, s] of this.sessions.entries()) {
+      const r = this.opts.receivers[i]!;
+      try {
+        s.trap(n.oid, n.varbinds, { upTime: Math.max(1, this.opts.upTime()) }, (err) => {
+          if (err) this.warn(`${r.address}:${r.port}`, err);
+        });
+      } catch (e) {
+        this.warn(`${r.address}:${r.port}`, e);
+      }
+    }
+  }
+
+  private warn(receiver: string, e: unknown): void {
+    const suppressed = this.limiter.allow(receiver);
+    if (suppressed === null) return;
+    this.opts.log.warn({ receiver, err: describeError(e), suppressed: suppressed || undefined }, 'cannot send SNMP notification');
+  }
+}
+
+function hostnameVarbind(p: PortView): Varbind {
+  return { oid: portColumnOid(PORT_COL.pimanPortHostname, p.switchIndex, p.port), type: snmp.ObjectType.OctetString, value: displayString(p.hostname) };
+}

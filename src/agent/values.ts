@@ -1,0 +1,81 @@
+/**
+ * Pure mapping from the cluster model to PIMAN-MIB values (no net-snmp, no
+ * sockets), so every column's encoding is unit-tested on its own.
+ */
+import { bootStateNumber, type PortView, type SwitchInfo } from '../cluster/types.js';
+import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, type PortColumn } from './oids.js';
+
+/** What a column holds; `kind` tells net-snmp which SMI type to send. */
+export type MibValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'gauge'; value: number }
+  | { kind: 'ticks'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'bytes'; value: Buffer }
+  | { kind: 'ip'; value: string };
+
+export const DISPLAY_MAX = 255;
+const ZERO_MAC = Buffer.alloc(6);
+
+/** DisplayString: printable, at most `max` octets (errors can be long or multi-line). */
+export function displayString(s: string | null | undefined, max = DISPLAY_MAX): string {
+  if (!s) return '';
+  const flat = s.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
+  return flat.length > max ? flat.slice(0, max - 3) + '...' : flat;
+}
+
+export function macBytes(mac: string | null): Buffer {
+  if (!mac) return ZERO_MAC;
+  const hex = mac.replace(/[^0-9a-fA-F]/g, '');
+  return hex.length === 12 ? Buffer.from(hex, 'hex') : ZERO_MAC;
+}
+
+/** TimeStamp: sysUpTime (centiseconds) at `at`; 0 when it was before the agent started. */
+export function timeStamp(at: number, agentStart: number): number {
+  const cs = Math.floor((at - agentStart) / 10);
+  return cs > 0 ? Math.min(cs, 0xffffffff) : 0;
+}
+
+export function portValue(col: PortColumn, p: PortView, agentStart: number): MibValue {
+  switch (col) {
+    case PORT_COL.pimanPortIndex:
+      return { kind: 'int', value: p.port };
+    case PORT_COL.pimanPortMacAddress:
+      return { kind: 'bytes', value: macBytes(p.mac) };
+    case PORT_COL.pimanPortIpAddress:
+      return { kind: 'ip', value: p.ip ?? '0.0.0.0' };
+    case PORT_COL.pimanPortHostname:
+      return { kind: 'string', value: displayString(p.hostname) };
+    case PORT_COL.pimanPortBootState:
+      return { kind: 'int', value: bootStateNumber(p.state) };
+    case PORT_COL.pimanPortReinstall:
+      return { kind: 'int', value: p.reinstall ? TRUE : FALSE };
+    case PORT_COL.pimanPortPower:
+      return { kind: 'int', value: POWER[p.power] };
+    case PORT_COL.pimanPortRestart:
+      return { kind: 'int', value: FALSE };
+    case PORT_COL.pimanPortInstallProgress:
+      return { kind: 'gauge', value: Math.max(0, Math.min(100, p.installProgress)) };
+    case PORT_COL.pimanPortLastChange:
+      return { kind: 'ticks', value: timeStamp(p.lastChange, agentStart) };
+    case PORT_COL.pimanPortLastError:
+      return { kind: 'string', value: displayString(p.lastError) };
+  }
+}
+
+export type SwitchColumn = (typeof SWITCH_COL)[keyof typeof SWITCH_COL];
+
+export function switchValue(col: SwitchColumn, sw: SwitchInfo, reachable: boolean): MibValue {
+  switch (col) {
+    case SWITCH_COL.pimanSwitchIndex:
+      return { kind: 'int', value: sw.index };
+    case SWITCH_COL.pimanSwitchName:
+      return { kind: 'string', value: displayString(sw.name, 64) };
+    case SWITCH_COL.pimanSwitchAddress:
+      return { kind: 'ip', value: sw.address };
+    case SWITCH_COL.pimanSwitchReachable:
+      return { kind: 'int', value: reachable ? TRUE : FALSE };
+    case SWITCH_COL.pimanSwitchPorts:
+      return { kind: 'int', value: sw.ports };
+  }
+}
