@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
       clientPort: port.default(68),
       /** Where replies to clients without an address go; the loopback lab uses 127.0.0.1. */
       broadcastAddress: ipv4.default('255.255.255.255'),
+      /** Where broadcasts are received; the loopback lab uses 127.0.0.1 (Node cannot bind to a device). */
+      listenAddress: ipv4.default('0.0.0.0'),
       leaseSeconds: z.number().int().min(60).default(3600),
       /** Optional dynamic range for machines that are not in hosts.csv. */
       pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),

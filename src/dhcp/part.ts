@@ -1,10 +1,12 @@
 /** Plugs the DHCP server into the daemon: config -> plain options. */
+import { networkInterfaces } from 'node:os';
 import type { DaemonContext, Part } from '../daemon.js';
 import type { PimanConfig } from '../config/schema.js';
 import { DhcpServer } from './server.js';
 import { LeaseStore, type Lease } from './leases.js';
 import type { ServerSettings } from './policy.js';
 import type { UnknownMac } from './unknown.js';
+import { checkInterfaceAddress } from './interface.js';
 
 export interface DhcpPart extends Part {
   /** MACs that asked and got nothing, most recent first (empty when disabled or stopped). */
@@ -35,12 +37,14 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
     name: 'dhcp',
     async start(): Promise<void> {
       if (!config.dhcp.enabled) return;
+      checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
       store = await LeaseStore.open(config.state);
       const s = new DhcpServer({
         settings: serverSettings(config),
         port: config.dhcp.port,
         clientPort: config.dhcp.clientPort,
         broadcastAddress: config.dhcp.broadcastAddress,
+        listenAddress: config.dhcp.listenAddress,
         pool: config.dhcp.pool,
         cluster,
         leases: store,
