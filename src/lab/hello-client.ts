@@ -54,6 +54,7 @@ export async function runHelloClient(o: HelloClientOptions): Promise<HelloOutcom
     if (lines.length && !sock.destroyed) sock.write(lines.map((l) => l + '\n').join(''));
   };
   try {
+    write(script.greeting());
     const action = await new Promise<HelloAction>((resolve, reject) => {
       let buf = '';
       const timer = setTimeout(() => fail(new PimanError('E_ROOTFS', `control channel: no decision from ${o.master}:${o.controlPort} within ${o.timeoutMs} ms`)), o.timeoutMs);
@@ -97,11 +98,12 @@ export async function runHelloClient(o: HelloClientOptions): Promise<HelloOutcom
     try {
       image = await receiveRootfs(data, o.signal);
     } catch (e) {
+      if (!o.signal.aborted) write(script.installFailed(describeError(e)));
       throw new PimanError('E_ROOTFS', `install: ${describeError(e)}`);
     } finally {
       data.destroy();
     }
-    write(script.formatted());
+    write(script.installed());
     return { action, image };
   } finally {
     await endGracefully(sock);

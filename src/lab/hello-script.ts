@@ -1,9 +1,10 @@
 /**
- * The Pi side of the control channel as the old `hello_protocol.sh` spoke it,
- * as a pure line machine: piman sends command lines closed by `EOM`; the Pi
- * runs them and answers status lines. With `noisy` it also echoes every
- * command and sends `set -x` trace lines down the same socket, as the old
- * script did, so piman's whole-line matching gets exercised.
+ * The Pi side of the control channel as piman's shipped pi/hello_protocol.sh
+ * (and before it the old script) speaks it, as a pure line machine: piman
+ * sends command blocks closed by `EOM`; the Pi echoes each block, runs it
+ * and answers status lines. With `noisy` every status line is preceded by
+ * its `set -x` trace (`+ send IS_UNINSTALLED`), as the old script sent down
+ * the same socket, so piman's whole-line matching gets exercised.
  */
 
 export type HelloAction = 'format' | 'boot';
@@ -22,54 +23,55 @@ export interface HelloScriptOptions {
 
 export class HelloScript {
   private block: string[] = [];
-  private statusSent = false;
   decided: HelloAction | null = null;
 
   constructor(private readonly opts: HelloScriptOptions) {}
 
-  private status(word: string): string[] {
-    return this.opts.noisy ? [`+ send ${word}`, `+ echo ${word}`, word] : [word];
+  private say(...words: string[]): string[] {
+    return words.flatMap((w) => (this.opts.noisy ? [`+ send ${w}`, w] : [w]));
+  }
+
+  /** Sent as soon as the connection is up, before piman says anything. */
+  greeting(): string[] {
+    return this.say('Hello World', 'CHECKING IF INSTALLED', this.opts.installed ? 'IS_INSTALLED' : 'IS_UNINSTALLED');
   }
 
   /** One line from piman (without the newline; a trailing CR is ignored). */
   onLine(raw: string): HelloReply {
     const line = raw.replace(/\r$/, '');
     if (this.decided) return { send: [] };
-    if (line.trim() !== 'EOM') {
+    if (line !== 'EOM') {
       this.block.push(line);
       return { send: [] };
     }
-    const cmds = this.block.filter((l) => l.trim() !== '');
+    const req = this.block.join('\n');
     this.block = [];
-    const send: string[] = [];
-    let action: HelloAction | undefined;
-    for (const cmd of cmds) {
-      if (this.opts.noisy) send.push(`+ eval ${cmd}`, cmd);
-      const word = cmd.trim();
-      if (/^(busybox\s+)?date\s+-s\s+\S+$/.test(word)) {
-        send.push(...this.status('RECEIVED_DATE'));
-      } else if (word === 'format' || word === 'boot') {
-        action = word;
-      }
+    if (req.trim() === '') return { send: [] };
+    // The script echoes the whole request before acting on it.
+    const send = [...this.say(...req.split('\n'))];
+    if (req.startsWith('busybox date -s ')) return { send: [...send, ...this.say('RECEIVED_DATE')] };
+    if (req === 'boot') {
+      this.decided = 'boot';
+      return { send: [...send, ...this.say('RECEIVED_BOOT')], action: 'boot' };
     }
-    if (action) {
-      this.decided = action;
-      return { send, action };
+    if (req === 'format') {
+      this.decided = 'format';
+      return { send: [...send, ...this.say('RECEIVED_FORMAT', 'FORMATTING', 'FINISHED FORMATTING', 'IS_FORMATTED', 'RECEIVING')], action: 'format' };
     }
-    if (!this.statusSent) {
-      this.statusSent = true;
-      send.push(...this.status(this.opts.installed ? 'IS_INSTALLED' : 'IS_UNINSTALLED'));
-    }
-    return { send };
+    return { send: [...send, ...this.say(`Sorry don't know how to do ${req}`)] };
   }
 
-  /** After the archive was received and unpacked: the old script's confirmation. */
-  formatted(): string[] {
-    return [...this.status('IS_FORMATTED'), ...this.mounted()];
+  /** The archive was received and unpacked: confirm, then mount the new root. */
+  installed(): string[] {
+    return [...this.say('IS_INSTALLED'), ...this.mounted()];
   }
 
-  /** `boot`: mount the installed root and switch to it. */
+  installFailed(reason: string): string[] {
+    return this.say(`INSTALL_FAILED ${reason.replace(/[\r\n]+/g, ' ')}`);
+  }
+
+  /** Mount the installed root and switch to it. */
   mounted(): string[] {
-    return [...this.status('MOUNTING'), ...this.status('FINISHED_MOUNTING')];
+    return this.say('MOUNTING', 'FINISHED MOUNTING');
   }
 }

@@ -3,38 +3,53 @@ import assert from 'node:assert/strict';
 import { HelloScript } from '../../src/lab/hello-script.js';
 import { masterFromCmdline, prefixFolder } from '../../src/lab/boot-plan.js';
 import { labIdentity } from '../../src/lab/pi-profile.js';
+import { classifyLine } from '../../src/control/messages.js';
 
 const DATE = 'busybox date -s 202611251520.00';
 
-test('uninstalled Pi: date block -> RECEIVED_DATE + IS_UNINSTALLED; format -> action', () => {
+test('uninstalled Pi: greeting says IS_UNINSTALLED; date is echoed and acknowledged; format -> action', () => {
   const s = new HelloScript({ installed: false, noisy: false });
+  assert.deepEqual(s.greeting(), ['Hello World', 'CHECKING IF INSTALLED', 'IS_UNINSTALLED']);
   assert.deepEqual(s.onLine(DATE).send, []);
-  assert.deepEqual(s.onLine('EOM').send, ['RECEIVED_DATE', 'IS_UNINSTALLED']);
+  assert.deepEqual(s.onLine('EOM').send, [DATE, 'RECEIVED_DATE']);
   s.onLine('format');
   const r = s.onLine('EOM');
   assert.equal(r.action, 'format');
-  assert.deepEqual(s.formatted(), ['IS_FORMATTED', 'MOUNTING', 'FINISHED_MOUNTING']);
+  assert.deepEqual(r.send, ['format', 'RECEIVED_FORMAT', 'FORMATTING', 'FINISHED FORMATTING', 'IS_FORMATTED', 'RECEIVING']);
+  assert.deepEqual(s.installed(), ['IS_INSTALLED', 'MOUNTING', 'FINISHED MOUNTING']);
   // Nothing more is decided on this connection.
   assert.deepEqual(s.onLine('boot').send, []);
 });
 
-test('installed Pi: IS_INSTALLED; boot -> mount lines', () => {
+test('installed Pi: IS_INSTALLED; boot -> RECEIVED_BOOT, then mount lines', () => {
   const s = new HelloScript({ installed: true, noisy: false });
-  s.onLine(DATE);
-  assert.deepEqual(s.onLine('EOM\r').send, ['RECEIVED_DATE', 'IS_INSTALLED']);
+  assert.equal(s.greeting().at(-1), 'IS_INSTALLED');
   s.onLine('boot');
-  assert.equal(s.onLine('EOM').action, 'boot');
-  assert.deepEqual(s.mounted(), ['MOUNTING', 'FINISHED_MOUNTING']);
+  const r = s.onLine('EOM\r');
+  assert.equal(r.action, 'boot');
+  assert.deepEqual(r.send, ['boot', 'RECEIVED_BOOT']);
+  assert.deepEqual(s.mounted(), ['MOUNTING', 'FINISHED MOUNTING']);
 });
 
-test('noisy mode echoes commands and sends set -x traces, status words stay whole lines', () => {
+test('unknown commands get the script answer; a failed unpack is one INSTALL_FAILED line', () => {
+  const s = new HelloScript({ installed: true, noisy: false });
+  s.onLine('reboot now');
+  assert.deepEqual(s.onLine('EOM').send, ['reboot now', "Sorry don't know how to do reboot now"]);
+  assert.deepEqual(s.installFailed('gunzip: bad\ncrc'), ['INSTALL_FAILED gunzip: bad crc']);
+});
+
+test("noisy mode: each status has its set -x trace first; piman's classifier reads traces as echo, statuses whole", () => {
   const s = new HelloScript({ installed: false, noisy: true });
-  s.onLine(DATE);
-  const out = s.onLine('EOM').send;
-  assert.ok(out.includes(DATE), 'echoes the command');
-  assert.ok(out.includes('+ send IS_UNINSTALLED'), 'sends the trace');
-  assert.equal(out.filter((l) => l === 'IS_UNINSTALLED').length, 1);
-  assert.ok(out.indexOf('+ send IS_UNINSTALLED') < out.indexOf('IS_UNINSTALLED'));
+  const g = s.greeting();
+  assert.deepEqual(g.slice(-2), ['+ send IS_UNINSTALLED', 'IS_UNINSTALLED']);
+  s.onLine('format');
+  const lines = [...g, ...s.onLine('EOM').send, ...s.installed()];
+  const kinds = lines.map((l) => classifyLine(l).kind);
+  for (const [i, l] of lines.entries()) if (l.startsWith('+ ')) assert.equal(kinds[i], 'echo', l);
+  assert.deepEqual(
+    kinds.filter((k) => k !== 'echo' && k !== 'status'),
+    ['uninstalled', 'formatted', 'installed', 'mounted'],
+  );
 });
 
 test('cmdline.txt: the master address once MASTER was replaced; null while it was not', () => {
