@@ -52,11 +52,14 @@ export class InstallServers implements Part {
     const info = await checkRootfs(this.opts.install.rootfs);
     this.opts.log.info({ rootfs: info.path, bytes: info.size }, 'rootfs archive checked');
     // A stream cut by a restart cannot resume; the mark stays, so the Pi is formatted again.
+    const saved: Promise<void>[] = [];
     for (const p of this.opts.cluster.ports()) {
       if (p.state === 'installing') {
-        this.opts.cluster.apply(p, { type: 'installAborted', reason: 'piman restarted during the install; the Pi is formatted again at its next boot' });
+        const reason = 'piman restarted during the install; the Pi is formatted again at its next boot';
+        saved.push(this.opts.cluster.apply(p, { type: 'installAborted', reason }).persisted);
       }
     }
+    await Promise.all(saved);
     await this.control.start();
     try {
       await this.rootfs.start();

@@ -1,0 +1,28 @@
+/**
+ * Child process for the SIGKILL test: piman's install flow as the daemon
+ * builds it (config file, hosts.csv, FileStateStore, Cluster, install part),
+ * printing its listening ports as one JSON line. Runs until killed.
+ */
+import { loadConfig } from '../../src/config/load.js';
+import { loadHosts } from '../../src/config/hosts.js';
+import { Cluster } from '../../src/cluster/cluster.js';
+import { FileStateStore } from '../../src/store/state-store.js';
+import { switchInfos } from '../../src/daemon.js';
+import { InstallServers } from '../../src/control/part.js';
+import { createLogger } from '../../src/log.js';
+
+const { config } = await loadConfig(process.argv[2]);
+const infos = switchInfos(config);
+const store = new FileStateStore(config.state);
+const cluster = await Cluster.open({ switches: infos, hosts: await loadHosts(config.hosts, infos), store, timeoutMs: config.boot.timeoutSeconds * 1000 });
+const log = createLogger({ level: 'warn', pretty: false, destination: { write: (l: string) => void process.stderr.write(l) } });
+const servers = new InstallServers({ cluster, log, control: config.control, install: config.install });
+await servers.start();
+process.stdout.write(JSON.stringify({ controlPort: servers.control.address().port, installPort: servers.rootfs.address().port }) + '\n');
+process.once('SIGTERM', () => {
+  void servers
+    .stop()
+    .then(() => cluster.persist())
+    .then(() => store.close())
+    .finally(() => process.exit(0));
+});
