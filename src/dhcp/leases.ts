@@ -37,6 +37,8 @@ export class LeaseStore {
   private readonly bound = new Map<string, Lease>();
   private readonly byIp = new Map<string, string>();
   private readonly offers = new Map<string, { ip: string; until: number }>();
+  /** ip -> MAC of the latest offer of that address (keeps pool scans O(pool)). */
+  private readonly offeredIps = new Map<string, string>();
   private readonly declined = new Map<string, number>();
   private readonly writer: CoalescingWriter | null;
 
@@ -98,30 +100,36 @@ export class LeaseStore {
 
   /** An address offered to another MAC and not yet expired. */
   isOffered(ip: string, mac: string, now: number): boolean {
-    for (const [m, o] of this.offers) if (m !== mac && o.ip === ip && o.until > now) return true;
-    return false;
+    const m = this.offeredIps.get(ip);
+    if (m === undefined || m === mac) return false;
+    const o = this.offers.get(m);
+    return o !== undefined && o.ip === ip && o.until > now;
   }
 
   offer(mac: string, ip: string, until: number, now: number): void {
-    this.offers.delete(mac);
+    this.dropOffer(mac);
     this.offers.set(mac, { ip, until });
+    this.offeredIps.set(ip, mac);
     // Bound the memory a flood of DISCOVERs can take: expired first, then oldest.
     if (this.offers.size > MAX_OFFERS) {
-      for (const [m, o] of this.offers) if (o.until <= now) this.offers.delete(m);
+      for (const [m, o] of this.offers) if (o.until <= now) this.dropOffer(m);
       for (const m of this.offers.keys()) {
         if (this.offers.size <= MAX_OFFERS) break;
-        this.offers.delete(m);
+        this.dropOffer(m);
       }
     }
   }
 
   dropOffer(mac: string): void {
+    const o = this.offers.get(mac);
+    if (!o) return;
     this.offers.delete(mac);
+    if (this.offeredIps.get(o.ip) === mac) this.offeredIps.delete(o.ip);
   }
 
   /** Records a bound lease; resolves once it is on disk. */
   bind(mac: string, ip: string, expires: number, source: BindingSource): Promise<void> {
-    this.offers.delete(mac);
+    this.dropOffer(mac);
     this.put({ mac, ip, expires, source });
     return this.save();
   }
@@ -136,7 +144,8 @@ export class LeaseStore {
 
   decline(ip: string, until: number): Promise<void> {
     this.declined.set(ip, until);
-    for (const [m, o] of this.offers) if (o.ip === ip) this.offers.delete(m);
+    const offeredTo = this.offeredIps.get(ip);
+    if (offeredTo !== undefined) this.dropOffer(offeredTo);
     const owner = this.byIp.get(ip);
     if (owner !== undefined) {
       this.byIp.delete(ip);
