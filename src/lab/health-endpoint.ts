@@ -21,7 +21,7 @@ export function sampleHealth(seed: number, t: number): HealthSample {
     cpu_percent: r1(12 + 8 * wave(20_000, 0)),
     memory_percent: r1(31 + 3 * wave(60_000, 0.2)),
     disk_percent: r1(18 + (seed % 7)),
-    num_pids: 96 + Math.round(4 * wave(30_000, 0.5)) + (seed % 5),
+    num_pids: 70 + Math.round(4 * wave(30_000, 0.5)) + (seed % 5),
     temp: r1(47 + 4 * wave(45_000, 0.7)),
   };
 }
