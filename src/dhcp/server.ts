@@ -28,6 +28,7 @@ import { ClusterBindings, type PoolRange } from './bindings.js';
 import type { LeaseStore } from './leases.js';
 import { UnknownMacs, type UnknownMac } from './unknown.js';
 import { RateLimiter } from './rate-limit.js';
+import { isPiMac } from '../cluster/mac.js';
 
 export interface DhcpServerOptions {
   readonly settings: ServerSettings;
@@ -166,9 +167,11 @@ export class DhcpServer {
       case 'unknown': {
         this.stats.unknown++;
         if (this.unknown.record(d.mac, t, getVendorClass(req) ?? null)) {
+          const pi = isPiMac(d.mac);
           log.info(
-            { mac: d.mac, type: messageTypeName(req.options.get(53)?.[0] ?? 0), vendorClass: getVendorClass(req) },
-            `DHCP: no binding for ${d.mac} (not in hosts.csv, not learned, no pool): not answering; it is listed by 'piman status --unknown'`,
+            { mac: d.mac, type: messageTypeName(req.options.get(53)?.[0] ?? 0), vendorClass: getVendorClass(req), raspberryPi: pi },
+            `DHCP: no binding for ${d.mac} (not in hosts.csv, not learned, no pool): not answering; it is listed by 'piman status --unknown'` +
+              (pi ? `; it is a Raspberry Pi: add it to hosts.csv or run 'piman mapper'` : ''),
           );
         }
         return undefined;
@@ -192,7 +195,7 @@ export class DhcpServer {
       }
       case 'nak':
         this.stats.naks++;
-        log.info({ mac: d.mac, reason: d.reason }, 'DHCP NAK');
+        this.note('info', 'nak', `DHCP NAK to ${d.mac}: ${d.reason}`);
         return undefined;
       case 'release':
         leases.release(d.binding.mac, t).catch((e) => this.warn('lease-write', `DHCP lease file not written: ${describeError(e)}`));
@@ -230,8 +233,13 @@ export class DhcpServer {
   }
 
   private warn(key: string, msg: string): void {
+    this.note('warn', key, msg);
+  }
+
+  /** Logs at most a few lines per key and minute, so a flood cannot fill the journal. */
+  private note(level: 'info' | 'warn', key: string, msg: string): void {
     const r = this.limiter.take(key, this.now());
-    if (r.ok) this.o.log.warn(r.suppressed ? { suppressed: r.suppressed } : {}, msg);
+    if (r.ok) this.o.log[level](r.suppressed ? { suppressed: r.suppressed } : {}, msg);
   }
 }
 

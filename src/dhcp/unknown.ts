@@ -3,6 +3,8 @@
  * learned, no pool). Kept for `piman status --unknown`; bounded so a flood
  * of random chaddrs cannot grow memory without limit.
  */
+import { isPiMac } from '../cluster/mac.js';
+
 export interface UnknownMac {
   readonly mac: string;
   /** ms since epoch. */
@@ -11,6 +13,8 @@ export interface UnknownMac {
   readonly count: number;
   /** Option 60 of the latest request, e.g. "PXEClient:Arch:00000:UNDI:002001". */
   readonly vendorClass: string | null;
+  /** The MAC has a Raspberry Pi OUI: probably a Pi missing from hosts.csv. */
+  readonly raspberryPi: boolean;
 }
 
 export class UnknownMacs {
@@ -29,7 +33,7 @@ export class UnknownMacs {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
-    this.seen.set(mac, { mac, firstSeen: now, lastSeen: now, count: 1, vendorClass });
+    this.seen.set(mac, { mac, firstSeen: now, lastSeen: now, count: 1, vendorClass, raspberryPi: isPiMac(mac) });
     return true;
   }
 
