@@ -104,6 +104,10 @@ test('busybox udhcpc with the Pi vendor class gets its bound address and the PXE
   assert.equal(env.get('opt58'), (300).toString(16).padStart(8, '0'));
   assert.equal(env.get('opt59'), (525).toString(16).padStart(8, '0'));
   assert.equal(await uplinkTx(), txBefore, 'a DHCP reply left through the uplink');
+  server!.child.stdin!.write('status\n');
+  const st = await server!.waitLine((o) => o.status as { stats: Record<string, number> } | undefined);
+  // Each broadcast is handled once (the reply socket bound to server.address does not see it too).
+  assert.equal(st.stats.received, st.stats.offers! + st.stats.acks!);
 });
 
 test('an unknown MAC gets nothing and is listed', async (t) => {
