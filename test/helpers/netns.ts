@@ -53,8 +53,8 @@ export async function vethPair(a: { ns: string; dev: string; cidr?: string; mac?
 
 export interface ChildHandle {
   readonly child: ChildProcess;
-  /** Resolves with the first stdout JSON line for which `pick` returns a value. */
-  waitLine<T>(pick: (o: Record<string, unknown>) => T | undefined, timeoutMs?: number): Promise<T>;
+  /** Resolves with the first stdout JSON line (from index `from` on) for which `pick` returns a value. */
+  waitLine<T>(pick: (o: Record<string, unknown>) => T | undefined, timeoutMs?: number, from?: number): Promise<T>;
   readonly lines: Array<Record<string, unknown>>;
   stop(): Promise<void>;
 }
@@ -80,8 +80,8 @@ export function startJsonChild(cmd: string, args: string[]): ChildHandle {
   return {
     child,
     lines,
-    waitLine<T>(pick: (o: Record<string, unknown>) => T | undefined, timeoutMs = 30_000): Promise<T> {
-      for (const o of lines) {
+    waitLine<T>(pick: (o: Record<string, unknown>) => T | undefined, timeoutMs = 30_000, from = 0): Promise<T> {
+      for (const o of lines.slice(from)) {
         const v = pick(o);
         if (v !== undefined) return Promise.resolve(v);
       }

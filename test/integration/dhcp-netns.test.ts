@@ -30,6 +30,13 @@ let skip: string | null = null;
 let dir = '';
 let server: ChildHandle | null = null;
 
+/** Asks the server child for its status (only lines after the request count). */
+async function serverStatus(): Promise<{ stats: Record<string, number>; unknown: Array<{ mac: string; count: number }> }> {
+  const from = server!.lines.length;
+  server!.child.stdin!.write('status\n');
+  return server!.waitLine((o) => o.status as { stats: Record<string, number>; unknown: Array<{ mac: string; count: number }> } | undefined, 30_000, from);
+}
+
 async function uplinkTx(): Promise<number> {
   return Number((await must('ip', ['netns', 'exec', NS_S, 'cat', `/sys/class/net/${DEV_U}/statistics/tx_packets`])).trim());
 }
@@ -104,8 +111,7 @@ test('busybox udhcpc with the Pi vendor class gets its bound address and the PXE
   assert.equal(env.get('opt58'), (300).toString(16).padStart(8, '0'));
   assert.equal(env.get('opt59'), (525).toString(16).padStart(8, '0'));
   assert.equal(await uplinkTx(), txBefore, 'a DHCP reply left through the uplink');
-  server!.child.stdin!.write('status\n');
-  const st = await server!.waitLine((o) => o.status as { stats: Record<string, number> } | undefined);
+  const st = await serverStatus();
   // Each broadcast is handled once (the reply socket bound to server.address does not see it too).
   assert.equal(st.stats.received, st.stats.offers! + st.stats.acks!);
 });
@@ -123,8 +129,7 @@ test('an unknown MAC gets nothing and is listed', async (t) => {
   );
   assert.notEqual(r.code, 0, 'udhcpc got a lease for an unknown MAC');
   assert.equal((await readdir(dir)).includes('udhcpc-bound.env'), false);
-  server!.child.stdin!.write('status\n');
-  const status = await server!.waitLine((o) => o.status as { unknown: Array<{ mac: string; count: number }> } | undefined);
+  const status = await serverStatus();
   const u = status.unknown.find((x) => x.mac === UNKNOWN_MAC);
   assert.ok(u, 'unknown MAC listed');
   assert.ok(u.count >= 1);
