@@ -125,7 +125,6 @@ export class SimSwitchModel extends EventEmitter {
         this.emit('fdb', port, mac, true);
       }
     }, this.macDelayMs);
-    t.unref();
     this.timers.set(port, t);
   }
 
