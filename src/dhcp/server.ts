@@ -122,7 +122,7 @@ export class DhcpServer {
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.received++;
     try {
-      this.handle(msg, rinfo);
+      this.handle(msg);
     } catch (e) {
       this.stats.malformed++;
       this.warn('malformed', `dropped a DHCP datagram from ${rinfo.address}:${rinfo.port}: ${describeError(e)}`);
@@ -130,7 +130,7 @@ export class DhcpServer {
   }
 
   /** Decode, decide, carry out, reply. Throws only on malformed input. */
-  private handle(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private handle(msg: Buffer): void {
     const req = decodeDhcp(msg);
     const c = classify(req);
     if (!c) {
