@@ -9,6 +9,7 @@ import { registerMapper } from './mapper.js';
 import { registerFindport } from './findport.js';
 import { registerMonitoring } from './monitoring.js';
 import { registerLab } from './lab.js';
+import { registerMibsPath } from './mibs-path.js';
 
 export function registerCommands(program: Command): void {
   registerServer(program);
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerFindport(program);
   registerConfig(program);
   registerLab(program);
+  registerMibsPath(program);
 }
