@@ -7,7 +7,7 @@
 import { PimanError, describeError } from '../errors.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { portId, type PortKey } from '../cluster/types.js';
-import type { PoeSwitch, PortPower } from './types.js';
+import type { DetectionStatus, PoeSwitch, PortPower } from './types.js';
 
 export interface PowerControllerOptions {
   readonly cluster: Cluster;
@@ -43,6 +43,11 @@ export class PowerController {
 
   async getPower(key: PortKey): Promise<PortPower> {
     return this.switchCall(key, () => this.switchOf(key).getPower(key.port));
+  }
+
+  /** pethPsePortDetectionStatus of the port (is a powered device there?). A read: the port's state is left alone. */
+  detection(key: PortKey): Promise<DetectionStatus> {
+    return this.switchOf(key).detection(key.port);
   }
 
   /** Power-cycles every port; the power-ons are staggered across all concurrent callers. */

@@ -223,3 +223,14 @@ test('mapper: a port without a Pi is reported, the others are still written', as
   assert.equal(lines.filter((l) => /Raspberry Pi$/.test(l)).length, 3);
   assert.match(await readFile(file, 'utf8'), /^switch,port,mac,ip,hostname\nsw1,1,b8:27:eb:00:00:01,10\.0\.0\.1,\n/);
 });
+
+test('PowerController.detection reads pethPsePortDetectionStatus through the client', async (t) => {
+  const s = await sim(t, { ports: 4, macFor: (p) => (p === 2 ? null : `b8:27:eb:00:00:0${p}`) });
+  const cluster = await Cluster.open({ switches: [{ ...INFO, ports: 4 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 180_000 });
+  const power = new PowerController({ cluster, switches: new Map([[1, client(t, s.port)]]), offMs: 0, staggerMs: 0 });
+  assert.equal(await power.detection({ switchIndex: 1, port: 1 }), 'deliveringPower');
+  assert.equal(await power.detection({ switchIndex: 1, port: 2 }), 'searching');
+  await power.setPower({ switchIndex: 1, port: 1 }, 'off');
+  assert.equal(await power.detection({ switchIndex: 1, port: 1 }), 'disabled');
+  assert.equal(await power.getPower({ switchIndex: 1, port: 1 }), 'off');
+});
