@@ -19,6 +19,8 @@ import {
   PIMAN_PORT_ENTRY,
   PIMAN_SWITCH_ENTRY,
   PORT_COL,
+  ENGINE,
+  SNMP_ENGINE,
   SNMP_GROUP,
   SNMP_STATS,
   SWITCH_COL,
@@ -109,6 +111,11 @@ export function registerProviders(src: ProviderSources): void {
   scalar('pimanTftpFilesServed', `${PIMAN_GENERAL}.${GENERAL.pimanTftpFilesServed}`, T.Counter, () => counter(c().tftpFiles));
   scalar('pimanInstallsDone', `${PIMAN_GENERAL}.${GENERAL.pimanInstallsDone}`, T.Counter, () => counter(c().installsDone));
   scalar('pimanInstallsFailed', `${PIMAN_GENERAL}.${GENERAL.pimanInstallsFailed}`, T.Counter, () => counter(c().installsFailed));
+
+  scalar('snmpEngineID', `${SNMP_ENGINE}.${ENGINE.snmpEngineID}`, T.OctetString, () => host.engineID);
+  scalar('snmpEngineBoots', `${SNMP_ENGINE}.${ENGINE.snmpEngineBoots}`, T.Integer, () => 1);
+  scalar('snmpEngineTime', `${SNMP_ENGINE}.${ENGINE.snmpEngineTime}`, T.Integer, () => Math.floor((src.now() - src.startedAt) / 1000) % 0x80000000);
+  scalar('snmpEngineMaxMessageSize', `${SNMP_ENGINE}.${ENGINE.snmpEngineMaxMessageSize}`, T.Integer, () => 65507);
 
   registerSwitchTable(src);
   registerPortTable(src);

@@ -56,6 +56,10 @@ export const SNMP_GROUP = '1.3.6.1.2.1.11';
 export const SYS = { sysDescr: 1, sysObjectID: 2, sysUpTime: 3, sysContact: 4, sysName: 5, sysLocation: 6, sysServices: 7 } as const;
 export const SNMP_STATS = { snmpInPkts: 1, snmpInBadCommunityNames: 4, snmpInBadCommunityUses: 5, snmpInASNParseErrs: 6 } as const;
 
+/** SNMP-FRAMEWORK-MIB snmpEngine group (sorts after every enterprise MIB, so walks of PIMAN-MIB end cleanly). */
+export const SNMP_ENGINE = '1.3.6.1.6.3.10.2.1';
+export const ENGINE = { snmpEngineID: 1, snmpEngineBoots: 2, snmpEngineTime: 3, snmpEngineMaxMessageSize: 4 } as const;
+
 /** TruthValue (SNMPv2-TC). */
 export const TRUE = 1;
 export const FALSE = 2;

@@ -71,6 +71,8 @@ export interface AgentHost {
   readonly address: string;
   readonly port: number;
   readonly stats: AgentStats;
+  /** snmpEngineID of this agent (USM). */
+  readonly engineID: Buffer;
   /** Valid only while a SET's test pass runs (inside a bulk set handler or provider handler). */
   currentSet(): SetRequestInfo | null;
   /** Call after adding or removing instances behind net-snmp's back. */
@@ -103,6 +105,7 @@ interface ResponsePdu {
 type Handler3 = (socket: unknown, msg: RequestMessage, rinfo: unknown) => void;
 interface AgentInternals {
   mib: Mib & { root: TreeNode };
+  engine?: { engineID?: Buffer | string };
   request: Handler3;
   getNextRequest: Handler3;
   getBulkRequest: Handler3;
@@ -192,7 +195,10 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   });
 
   const bound = socket.address();
+  const rawId = internals.engine?.engineID;
+  const engineID = Buffer.isBuffer(rawId) ? rawId : Buffer.from(typeof rawId === 'string' ? rawId : '', 'hex');
   return {
+    engineID,
     agent,
     mib: agent.getMib(),
     address: bound.address,

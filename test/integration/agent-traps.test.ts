@@ -1,0 +1,78 @@
+/**
+ * Notifications: snmptrapd (Debian) receives and decodes pimanPortStateChange
+ * by name; a burst of changes on one port is paced to one per 500 ms.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import snmp, { type ReceivedNotification } from 'net-snmp';
+import { startAgentFixture } from '../helpers/agent-fixture.js';
+import { freeUdpPort } from '../helpers/ports.js';
+import { MIB_ARGS } from '../helpers/snmp-tools.js';
+import { NOTIFICATION } from '../../src/agent/oids.js';
+
+/** Resolves when `text` has appeared in the accumulated output (rejects after `ms`). */
+function waitForOutput(get: () => string, re: RegExp, ms: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = (): void => {
+      if (re.test(get())) return resolve();
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}; output so far:\n${get()}`));
+      setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
+test('snmptrapd receives pimanPortStateChange with the port state by name', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-trapd-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const conf = join(dir, 'snmptrapd.conf');
+  await writeFile(conf, 'disableAuthorization yes\ndoNotRetainNotificationLogs yes\n');
+  const port = await freeUdpPort();
+  const trapd = spawn('snmptrapd', ['-f', '-Lo', '-n', '-C', '-c', conf, ...MIB_ARGS, `udp:127.0.0.1:${port}`], {
+    env: { ...process.env, SNMP_PERSISTENT_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  trapd.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  trapd.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  t.after(() => {
+    if (trapd.exitCode === null) trapd.kill('SIGTERM');
+  });
+  await waitForOutput(() => out, /NET-SNMP version/, 20_000, 'snmptrapd to start');
+
+  const f = await startAgentFixture({ traps: [{ address: '127.0.0.1', port, community: 'public' }] });
+  t.after(() => f.stop());
+  f.cluster.apply({ switchIndex: 1, port: 7 }, { type: 'powerOn' });
+  await waitForOutput(() => out, /pimanPortStateChange/, 20_000, 'the notification');
+  assert.match(out, /PIMAN-MIB::pimanPortBootState\.1\.7 = INTEGER: poweringOn\(3\)/);
+  assert.match(out, /PIMAN-MIB::pimanPortHostname\.1\.7 = STRING: "?pi7"?/);
+  assert.match(out, /SNMPv2-MIB::snmpTrapOID\.0 = OID: PIMAN-MIB::pimanPortStateChange/);
+});
+
+test('a burst of state changes on one port is paced: one notification per 500 ms, the latest state last', async (t) => {
+  const port = await freeUdpPort();
+  const got: { at: number; n: ReceivedNotification }[] = [];
+  const receiver = snmp.createReceiver({ port, address: '127.0.0.1', disableAuthorization: true }, (err, n) => {
+    if (!err && n) got.push({ at: Date.now(), n });
+  });
+  t.after(() => new Promise<void>((r) => receiver.close(() => r())));
+  const f = await startAgentFixture({ traps: [{ address: '127.0.0.1', port, community: 'public' }] });
+  t.after(() => f.stop());
+  const key = { switchIndex: 1, port: 5 };
+  // off, poweringOn, off, poweringOn, off: five changes within a few ms
+  for (let i = 0; i < 5; i++) f.cluster.apply(key, { type: i % 2 === 0 ? 'powerOff' : 'powerOn' });
+  const deadline = Date.now() + 20_000;
+  while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // a little longer: any extra notification would show up now
+  await new Promise((r) => setTimeout(r, 700));
+  const stateChanges = got.filter((g) => g.n.pdu.varbinds.some((v) => v.value === NOTIFICATION.pimanPortStateChange));
+  assert.equal(stateChanges.length, 2, 'first change at once, the rest coalesced into one');
+  assert.ok(stateChanges[1]!.at - stateChanges[0]!.at >= 450, `gap ${stateChanges[1]!.at - stateChanges[0]!.at} ms`);
+  const last = stateChanges[1]!.n.pdu.varbinds.find((v) => v.oid.startsWith('1.3.6.1.4.1.8072.9999.9999.314.1.3.1.5.'));
+  assert.equal(last?.value, 2, 'the latest state (off) is what arrives');
+});
