@@ -9,7 +9,7 @@
  * that this does not cut the stream.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Cluster } from '../cluster/cluster.js';
 import type { PortKey } from '../cluster/types.js';
 import type { Logger } from '../log.js';
@@ -94,7 +94,7 @@ export class RootfsServer {
       const r = cluster.apply(key, { type: 'installAborted', reason });
       log.warn({ applied: r.ok }, reason);
     };
-    let fh;
+    let fh: FileHandle | undefined;
     let size: number;
     try {
       fh = await open(rootfs, 'r');
@@ -107,51 +107,44 @@ export class RootfsServer {
     log.info({ bytes: size }, 'streaming the rootfs archive');
     const started = Date.now();
     const interval = this.opts.progressIntervalMs ?? 500;
-    const rs = fh.createReadStream({ highWaterMark: this.opts.chunkBytes ?? 256 * 1024 });
-    let sent = 0;
     let lastPercent = -1;
     let lastReport = 0;
-    let finished = false;
-    let cancelled: string | null = null;
+    let problem: string | null = null;
 
     socket.setTimeout(this.opts.timeoutMs, () => {
-      if (!finished) cancelled = `the rootfs stream stalled: no byte moved for ${this.opts.timeoutMs / 1000} s`;
+      problem ??= `the rootfs stream stalled: no byte moved for ${this.opts.timeoutMs / 1000} s`;
       socket.destroy();
     });
     socket.resume(); // discard anything the Pi's nc sends; we only need to see its end
-    rs.on('data', (chunk: string | Buffer) => {
-      sent += chunk.length;
+    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+
+    const onProgress = (sent: number): void => {
       const now = Date.now();
       hub.streamActive(key, now);
       const percent = size === 0 ? 100 : Math.floor((sent * 100) / size);
-      if (percent !== lastPercent && now - lastReport >= interval && sent < size) {
-        lastPercent = percent;
-        lastReport = now;
-        // The boot machine refuses progress once the port left `installing` (Pi rebooted, power off).
-        if (!cluster.apply(key, { type: 'installProgress', percent }).ok) {
-          cancelled = 'the port is no longer installing';
-          socket.destroy();
-        }
-      }
-    });
-    rs.pipe(socket);
-
-    await new Promise<void>((resolve) => {
-      socket.once('finish', () => {
-        finished = true;
-        resolve();
-      });
-      socket.once('close', () => resolve());
-      rs.once('error', (e) => {
-        cancelled = `cannot read the rootfs archive ${rootfs}: ${describeError(e)}`;
+      if (percent === lastPercent || now - lastReport < interval || sent >= size) return;
+      lastPercent = percent;
+      lastReport = now;
+      // The boot machine refuses progress once the port left `installing` (Pi rebooted, power off).
+      if (!cluster.apply(key, { type: 'installProgress', percent }).ok) {
+        problem ??= 'the install was interrupted (the port is no longer installing)';
         socket.destroy();
-      });
-    });
-    rs.destroy();
-    await fh.close().catch(() => undefined);
+      }
+    };
+    let sent = 0;
+    let finished = false;
+    try {
+      ({ sent, finished } = await pump(fh, socket, gone, this.opts.chunkBytes ?? 256 * 1024, (n) => {
+        sent = n;
+        onProgress(n);
+      }));
+    } catch (e) {
+      problem ??= `cannot read the rootfs archive ${rootfs}: ${describeError(e)}`;
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
 
-    const mib = (sent / 1048576).toFixed(1);
-    if (finished && sent === size && cancelled === null) {
+    if (problem === null && finished && sent === size) {
       const secs = Math.max((Date.now() - started) / 1000, 0.001);
       const r = cluster.apply(key, { type: 'archiveSent' });
       log.info({ bytes: sent, seconds: Number(secs.toFixed(1)), mibPerSecond: Number((sent / 1048576 / secs).toFixed(1)), applied: r.ok }, 'rootfs archive sent');
@@ -160,6 +153,50 @@ export class RootfsServer {
     }
     socket.destroy();
     const pct = size === 0 ? 0 : Math.floor((sent * 100) / size);
-    abort(cancelled ?? `Pi closed the rootfs stream at ${pct}% (${mib} of ${(size / 1048576).toFixed(1)} MiB sent)`);
+    abort(problem ?? `Pi closed the rootfs stream at ${pct}% (${(sent / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MiB sent)`);
   }
+}
+
+/**
+ * Copies the file to the socket with two reused buffers: one is read while
+ * the other is being written; a buffer is refilled only after the kernel took
+ * it. Memory stays at two chunks whatever the archive size, and no garbage
+ * builds up between collections. Returns the bytes the kernel accepted; a
+ * closed socket ends the copy early. Ends the socket (FIN) after the last byte;
+ * `finished` once the kernel took everything and the FIN.
+ */
+async function pump(
+  fh: FileHandle,
+  socket: Socket,
+  gone: Promise<void>,
+  chunk: number,
+  onProgress: (sent: number) => void,
+): Promise<{ sent: number; finished: boolean }> {
+  const bufs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const;
+  let which = 0;
+  let sent = 0;
+  let inFlight: Promise<boolean> = Promise.resolve(true);
+  const closed = gone.then(() => false);
+  const write = (data: Buffer): Promise<boolean> =>
+    Promise.race([
+      new Promise<boolean>((resolve) =>
+        socket.write(data, (err) => {
+          if (err) return resolve(false);
+          sent += data.length;
+          onProgress(sent);
+          resolve(true);
+        }),
+      ),
+      closed,
+    ]);
+  for (;;) {
+    const buf = bufs[which]!;
+    which ^= 1;
+    const { bytesRead } = await fh.read(buf, 0, chunk, null);
+    if (!(await inFlight)) return { sent, finished: false };
+    if (bytesRead === 0) break;
+    inFlight = write(bytesRead === chunk ? buf : buf.subarray(0, bytesRead));
+  }
+  const finished = await Promise.race([new Promise<boolean>((resolve) => socket.end(() => resolve(true))), closed]);
+  return { sent, finished };
 }

@@ -3,7 +3,7 @@ import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore, type StateStore } from '../../src/store/state-store.js';
 import { InstallServers } from '../../src/control/part.js';
 import { silentLogger, type Logger } from '../../src/log.js';
-import type { PortKey } from '../../src/cluster/types.js';
+import { portId, type BootState, type PortKey } from '../../src/cluster/types.js';
 
 export const PI: PortKey = { switchIndex: 1, port: 1 };
 
@@ -31,4 +31,19 @@ export async function startInstall(opts: {
   });
   await servers.start();
   return { cluster, servers, controlPort: servers.control.address().port, installPort: servers.rootfs.address().port };
+}
+
+/** Resolves when the port is in `state` (now or on a later stateChanged); rejects after timeoutMs. */
+export function waitForState(cluster: Cluster, key: PortKey, state: BootState, timeoutMs = 20_000): Promise<void> {
+  if (cluster.port(key)?.state === state) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => (off(), reject(new Error(`port ${portId(key)} did not reach ${state} (is ${cluster.port(key)?.state})`))), timeoutMs);
+    const off = cluster.on(({ port, effect }) => {
+      if (portId(port) === portId(key) && effect.type === 'stateChanged' && effect.to === state) {
+        clearTimeout(t);
+        off();
+        resolve();
+      }
+    });
+  });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { makeRootfs } from '../helpers/rootfs-fixture.js';
-import { startInstall, PI } from '../helpers/install-cluster.js';
+import { startInstall, waitForState, PI } from '../helpers/install-cluster.js';
 import { LineClient, withTimeout } from '../helpers/line-client.js';
 
 const work = await mkdtemp(join(tmpdir(), 'piman-control-srv-'));
@@ -81,7 +81,11 @@ test('CRLF lines sent byte by byte: date + EOM, then format + EOM; the rootfs st
 
   const progress: number[] = [];
   const sampler = setInterval(() => progress.push(cluster.port(PI)!.installProgress), 1);
+  const sentEvent = new Promise<void>((res) => {
+    const off = servers.hub.onArchiveSent(PI, () => (off(), res()));
+  });
   const r = await fetchRootfs();
+  await withTimeout(sentEvent, 10_000, 'server marks the archive sent');
   clearInterval(sampler);
   assert.equal(r.bytes, archive.length);
   assert.equal(r.sha, createHash('sha256').update(archive).digest('hex'));
@@ -90,13 +94,7 @@ test('CRLF lines sent byte by byte: date + EOM, then format + EOM; the rootfs st
   assert.ok(progress.every((v, i) => i === 0 || v >= progress[i - 1]!), 'progress never goes back');
 
   c.send('IS_FORMATTED\nsome mkfs output\nIS_INSTALLED\nMOUNTING\nFINISHED MOUNTING\n');
-  await withTimeout(
-    (async () => {
-      while (cluster.port(PI)!.state !== 'up') await new Promise((res) => setTimeout(res, 10));
-    })(),
-    10_000,
-    'port reaches up',
-  );
+  await waitForState(cluster, PI, 'up');
   assert.equal(cluster.port(PI)!.reinstall, false);
   assert.equal(cluster.getCounters().installsDone, 1);
   c.close();
@@ -110,13 +108,7 @@ test('a Pi gone mid-stream: install aborted with the reason, mark kept, the next
   assert.deepEqual((await c.commands(2)).slice(1), ['format']);
   const r = await fetchRootfs({ stopAfter: 1024 * 1024 });
   assert.ok(r.bytes < archive.length);
-  await withTimeout(
-    (async () => {
-      while (cluster.port(PI)!.state !== 'failed') await new Promise((res) => setTimeout(res, 10));
-    })(),
-    10_000,
-    'port fails',
-  );
+  await waitForState(cluster, PI, 'failed');
   const p = cluster.port(PI)!;
   assert.match(p.lastError, /closed the rootfs stream at \d+%/);
   assert.equal(p.reinstall, true);
