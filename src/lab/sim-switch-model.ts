@@ -85,6 +85,15 @@ export class SimSwitchModel extends EventEmitter {
     this.macDelayMs = ms;
   }
 
+  /** The port's Pi sent a frame: its MAC shows now (if the port is powered), not after the delay. */
+  learn(port: number): void {
+    const mac = this.macs.get(port);
+    if (!mac || this.getPower(port) !== 'on' || this.learned.get(port) === mac) return;
+    this.cancel(port);
+    this.learned.set(port, mac);
+    this.emit('fdb', port, mac, true);
+  }
+
   /** port -> learned MAC (what the forwarding table shows now). */
   fdb(): Map<number, string> {
     return new Map(this.learned);

@@ -53,3 +53,13 @@ test('OID value helpers', () => {
   assert.equal(detectionFromNumber(0), 'unknown');
   assert.equal(detectionFromNumber(99), 'unknown');
 });
+
+test('learn(): a virtual Pi that sends a frame shows at once, only while powered', (t) => {
+  const m = new SimSwitchModel({ ports: 2, macDelayMs: 60_000, initialPower: 'off' });
+  t.after(() => m.stop());
+  m.learn(1);
+  assert.equal(m.fdb().get(1), undefined, 'unpowered');
+  m.setPower(1, 'on');
+  m.learn(1);
+  assert.equal(m.fdb().get(1), 'b8:27:eb:00:00:01');
+});
