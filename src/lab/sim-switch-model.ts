@@ -29,6 +29,12 @@ export interface SimSetRecord {
   readonly power: PortPower;
 }
 
+/** The SNMP side's view of changes; kept apart from the events so removeAllListeners() cannot cut it. */
+export interface SimSwitchObserver {
+  power(port: number, power: PortPower): void;
+  fdb(port: number, mac: string, present: boolean): void;
+}
+
 export function defaultPiMac(port: number): string {
   return `b8:27:eb:00:${((port >> 8) & 255).toString(16).padStart(2, '0')}:${(port & 255).toString(16).padStart(2, '0')}`;
 }
@@ -41,6 +47,7 @@ export class SimSwitchModel extends EventEmitter {
   private readonly macs = new Map<number, string | null>();
   private readonly learned = new Map<number, string>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
+  private observer: SimSwitchObserver | null = null;
 
   constructor(opts: SimSwitchModelOptions) {
     super();
@@ -54,6 +61,11 @@ export class SimSwitchModel extends EventEmitter {
       this.macs.set(p, mac);
       if (power === 'on' && mac) this.learned.set(p, mac);
     }
+  }
+
+  /** One observer (the SNMP agent adapter), told before the events fire. */
+  observe(o: SimSwitchObserver): void {
+    this.observer = o;
   }
 
   hasPort(port: number): boolean {
@@ -90,8 +102,7 @@ export class SimSwitchModel extends EventEmitter {
     const mac = this.macs.get(port);
     if (!mac || this.getPower(port) !== 'on' || this.learned.get(port) === mac) return;
     this.cancel(port);
-    this.learned.set(port, mac);
-    this.emit('fdb', port, mac, true);
+    this.appear(port, mac);
   }
 
   /** port -> learned MAC (what the forwarding table shows now). */
@@ -115,7 +126,10 @@ export class SimSwitchModel extends EventEmitter {
     } else if (was === 'off') {
       this.schedule(port);
     }
-    if (was !== power) this.emit('power', port, power);
+    if (was !== power) {
+      this.observer?.power(port, power);
+      this.emit('power', port, power);
+    }
   }
 
   /** Stops pending MAC timers. */
@@ -130,8 +144,7 @@ export class SimSwitchModel extends EventEmitter {
       this.timers.delete(port);
       const mac = this.macs.get(port);
       if (mac && this.getPower(port) === 'on') {
-        this.learned.set(port, mac);
-        this.emit('fdb', port, mac, true);
+        this.appear(port, mac);
       }
     }, this.macDelayMs);
     this.timers.set(port, t);
@@ -147,6 +160,13 @@ export class SimSwitchModel extends EventEmitter {
     const mac = this.learned.get(port);
     if (mac === undefined) return;
     this.learned.delete(port);
+    this.observer?.fdb(port, mac, false);
     this.emit('fdb', port, mac, false);
+  }
+
+  private appear(port: number, mac: string): void {
+    this.learned.set(port, mac);
+    this.observer?.fdb(port, mac, true);
+    this.emit('fdb', port, mac, true);
   }
 }

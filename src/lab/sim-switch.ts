@@ -183,10 +183,12 @@ export class SimSwitch {
     for (const mac of UPLINK_MACS) this.addFdb(mib, uplink, mac);
     for (const [port, mac] of m.fdb()) this.addFdb(mib, port, mac);
 
-    m.on('fdb', (port: number, mac: string, present: boolean) => (present ? this.addFdb(mib, port, mac) : this.deleteFdb(mib, mac)));
-    m.on('power', (port: number) => {
-      mib.setTableSingleCell('pethPsePortTable', 3, [this.group, port], powerToTruth(m.getPower(port)));
-      mib.setTableSingleCell('pethPsePortTable', 6, [this.group, port], detectionToNumber(m.detection(port)));
+    m.observe({
+      fdb: (port, mac, present) => (present ? this.addFdb(mib, port, mac) : this.deleteFdb(mib, mac)),
+      power: (port) => {
+        mib.setTableSingleCell('pethPsePortTable', 3, [this.group, port], powerToTruth(m.getPower(port)));
+        mib.setTableSingleCell('pethPsePortTable', 6, [this.group, port], detectionToNumber(m.detection(port)));
+      },
     });
   }
 
