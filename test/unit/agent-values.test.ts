@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { displayString, macBytes, portValue, timeStamp } from '../../src/agent/values.js';
+import { PORT_COL } from '../../src/agent/oids.js';
+import { initialPortState, type PortView } from '../../src/cluster/types.js';
+
+const port: PortView = {
+  switchIndex: 1,
+  port: 7,
+  switchName: 'sw1',
+  mac: 'dc:a6:32:01:02:07',
+  ip: '10.0.0.7',
+  hostname: 'pi7',
+  ...initialPortState(1_000),
+  state: 'installing',
+  reinstall: true,
+  installProgress: 42,
+  power: 'on',
+  lastChange: 5_000,
+};
+
+test('port columns encode as PIMAN-MIB says', () => {
+  assert.deepEqual(portValue(PORT_COL.pimanPortMacAddress, port, 0), { kind: 'bytes', value: Buffer.from([0xdc, 0xa6, 0x32, 1, 2, 7]) });
+  assert.deepEqual(portValue(PORT_COL.pimanPortIpAddress, port, 0), { kind: 'ip', value: '10.0.0.7' });
+  assert.deepEqual(portValue(PORT_COL.pimanPortBootState, port, 0), { kind: 'int', value: 5 });
+  assert.deepEqual(portValue(PORT_COL.pimanPortReinstall, port, 0), { kind: 'int', value: 1 });
+  assert.deepEqual(portValue(PORT_COL.pimanPortRestart, port, 0), { kind: 'int', value: 2 });
+  assert.deepEqual(portValue(PORT_COL.pimanPortPower, port, 0), { kind: 'int', value: 1 });
+  assert.deepEqual(portValue(PORT_COL.pimanPortInstallProgress, port, 0), { kind: 'gauge', value: 42 });
+  assert.deepEqual(portValue(PORT_COL.pimanPortLastChange, port, 3_000), { kind: 'ticks', value: 200 });
+  const empty = { ...port, mac: null, ip: null, hostname: null };
+  assert.deepEqual(portValue(PORT_COL.pimanPortMacAddress, empty, 0).value, Buffer.alloc(6));
+  assert.equal(portValue(PORT_COL.pimanPortIpAddress, empty, 0).value, '0.0.0.0');
+  assert.equal(portValue(PORT_COL.pimanPortHostname, empty, 0).value, '');
+});
+
+test('TimeStamp is 0 for changes before the agent started', () => {
+  assert.equal(timeStamp(1_000, 2_000), 0);
+  assert.equal(timeStamp(2_015, 2_000), 1);
+});
+
+test('property: DisplayString values are printable ASCII of at most 255 octets', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 600 }), (s) => {
+      const d = displayString(s);
+      assert.ok(Buffer.byteLength(d) <= 255);
+      assert.match(d, /^[\x20-\x7e]*$/);
+    }),
+  );
+});
+
+test('property: macBytes always gives 6 octets', () => {
+  fc.assert(fc.property(fc.oneof(fc.string(), fc.constant(null)), (s) => assert.equal(macBytes(s).length, 6)));
+});
