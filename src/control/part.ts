@@ -67,6 +67,10 @@ export class InstallServers implements Part {
       await this.control.stop();
       throw e;
     }
+    const c = this.control.address();
+    const r = this.rootfs.address();
+    this.opts.log.info({ part: 'install', address: c.address, port: c.port }, 'control channel listening');
+    this.opts.log.info({ part: 'install', address: r.address, port: r.port }, 'rootfs server listening');
   }
 
   async stop(): Promise<void> {
