@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { readFile } from 'node:fs/promises';
 import { makeRootfs } from '../helpers/rootfs-fixture.js';
 import { startInstall, waitForState, PI } from '../helpers/install-cluster.js';
@@ -120,6 +121,36 @@ test('a Pi gone mid-stream: install aborted with the reason, mark kept, the next
   again.send('IS_INSTALLED\n');
   assert.deepEqual((await again.commands(2)).slice(1), ['format'], 'still marked: format again');
   again.close();
+});
+
+test('fuzz: random bytes and random line mixes never crash the server nor draw a decision without a status line', async () => {
+  const junk = fc.array(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((u) => Buffer.from(u)),
+      fc.constantFrom('\n', '\r\n', '+ echo IS_INSTALLED\n', 'EOM\n', 'format\n', 'IS_FORMATTED\n', 'FINISHED MOUNTING\n').map((t) => Buffer.from(t)),
+    ),
+    { maxLength: 30 },
+  );
+  await fc.assert(
+    fc.asyncProperty(junk, async (parts) => {
+      const data = Buffer.concat(parts);
+      fc.pre(!/(^|\n)\s*IS_(UN)?INSTALLED\s*(\r?\n|$)/.test(data.toString('utf8')));
+      const c = await pi();
+      await c.commands(1);
+      c.socket.write(data);
+      c.socket.write(randomBytes(64));
+      c.socket.end();
+      await withTimeout(c.closed, 10_000, 'server closes after the peer ended');
+      assert.deepEqual(c.lines.filter((l) => l !== 'EOM').slice(1), [], 'no decision without IS_INSTALLED/IS_UNINSTALLED');
+    }),
+    { numRuns: 25 },
+  );
+  // Still serving.
+  const c = await pi();
+  await c.commands(1);
+  c.send('IS_INSTALLED\n');
+  assert.equal((await c.commands(2)).length, 2);
+  c.close();
 });
 
 test('a silent control connection is closed after control.timeoutSeconds', async () => {
