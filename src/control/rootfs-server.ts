@@ -42,7 +42,12 @@ export class RootfsServer {
   constructor(private readonly opts: RootfsServerOptions) {}
 
   async start(): Promise<void> {
-    const server = createServer({ allowHalfOpen: true }, (s) => void this.onConnection(s));
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      this.onConnection(s).catch((e: unknown) => {
+        this.opts.log.error({ err: describeError(e) }, 'rootfs stream failed unexpectedly');
+        s.destroy();
+      });
+    });
     server.on('error', (e) => this.opts.log.error({ err: describeError(e) }, 'rootfs server error'));
     await listen(server, this.opts.host, this.opts.port, 'install.port');
     this.server = server;
@@ -94,6 +99,7 @@ export class RootfsServer {
       const r = cluster.apply(key, { type: 'installAborted', reason });
       log.warn({ applied: r.ok }, reason);
     };
+    const gone = new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
     let fh: FileHandle | undefined;
     let size: number;
     try {
@@ -116,7 +122,6 @@ export class RootfsServer {
       socket.destroy();
     });
     socket.resume(); // discard anything the Pi's nc sends; we only need to see its end
-    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
     const onProgress = (sent: number): void => {
       const now = Date.now();
@@ -197,6 +202,6 @@ async function pump(
     if (bytesRead === 0) break;
     inFlight = write(bytesRead === chunk ? buf : buf.subarray(0, bytesRead));
   }
-  const finished = await Promise.race([new Promise<boolean>((resolve) => socket.end(() => resolve(true))), closed]);
+  const finished = await Promise.race([new Promise<boolean>((resolve) => socket.end((err?: Error | null) => resolve(!err))), closed]);
   return { sent, finished };
 }
