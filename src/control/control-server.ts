@@ -63,17 +63,17 @@ export class ControlServer {
       return;
     }
     this.sockets.add(socket);
-    new ControlConnection(socket, ip, { switchIndex: view.switchIndex, port: view.port }, this.opts, this.limiter, log.child({ pi: `${view.switchName}:${view.port}`, ip })).begin(() =>
-      this.sockets.delete(socket),
-    );
+    const key = { switchIndex: view.switchIndex, port: view.port };
+    const connLog = log.child({ pi: `${view.switchName}:${view.port}`, ip });
+    new ControlConnection(socket, ip, key, this.opts, this.limiter, connLog).begin(() => this.sockets.delete(socket));
   }
 }
 
 /**
  * One Pi's connection. Each line is decided and its events applied at once,
- * in the 'data' handler, so the port facts it sees are those of the moment it
- * arrived (IS_FORMATTED means something else before and after the archive).
- * Only the writes wait, in order, for the state they depend on to be on disk.
+ * in the 'data' handler, so every line sees the port as the previous lines
+ * left it and a slow state write never reorders anything. Only the writes
+ * wait, in order, for the state they depend on to be on disk.
  */
 class ControlConnection {
   private conv: Conversation | null = null;
