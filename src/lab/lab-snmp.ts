@@ -68,12 +68,22 @@ export async function walkInventory(s: Session): Promise<InventoryRow[]> {
   return [...rows.values()].sort((a, b) => a.switchIndex - b.switchIndex || a.port - b.port);
 }
 
+/**
+ * The `-M`/`-m` options for the net-snmp tools. Only PIMAN-MIB and
+ * SNMPv2-MIB are loaded (`-m +PIMAN-MIB` would also load net-snmp's default
+ * list, most of which Debian does not ship, and print a page of warnings);
+ * names are then written module-qualified.
+ */
+export function mibFlags(): string {
+  return `-M ${mibSearchPath()} -m PIMAN-MIB:SNMPv2-MIB`;
+}
+
 /** The snmpwalk / snmpset lines a user can paste to reach this agent. */
 export function snmpCommandLines(address: string, port: number, read: string, write: string, examplePort: number): string[] {
-  const mibs = `-M +${mibSearchPath()} -m +PIMAN-MIB`;
+  const mibs = mibFlags();
   return [
-    `snmpwalk -v2c -c ${read} ${mibs} ${address}:${port} pimanPortTable`,
-    `snmptable -v2c -c ${read} -Cb -Ci ${mibs} ${address}:${port} pimanPortTable`,
-    `snmpset -v2c -c ${write} ${mibs} ${address}:${port} pimanPortReinstall.1.${examplePort} i 1`,
+    `snmpwalk -v2c -c ${read} ${mibs} ${address}:${port} PIMAN-MIB::pimanPortTable`,
+    `snmptable -v2c -c ${read} -Cb -Ci ${mibs} ${address}:${port} PIMAN-MIB::pimanPortTable`,
+    `snmpset -v2c -c ${write} ${mibs} ${address}:${port} PIMAN-MIB::pimanPortReinstall.1.${examplePort} i 1`,
   ];
 }

@@ -84,7 +84,7 @@ test('piman lab --demo: reinstalls through SNMP, prints the inventory, returns 0
   });
   const code = await runLab({ pis: 5, model: 4, demo: true, verbose: false, keep: false, out });
   assert.equal(code, 0, text);
-  assert.match(text, /snmpwalk -v2c -c public -M \+\S+ -m \+PIMAN-MIB 127\.0\.0\.1:\d+ pimanPortTable/);
+  assert.match(text, /snmpwalk -v2c -c public -M \S+ -m PIMAN-MIB:SNMPv2-MIB 127\.0\.0\.1:\d+ PIMAN-MIB::pimanPortTable/);
   assert.match(text, /Inventory/);
   assert.match(text, /Demo finished/);
   assert.match(text, /pi005 +dc:a6:32:4c:00:05 +127\.0\.1\.5 +up +piman-lab rootfs 2/);

@@ -23,7 +23,7 @@ import { NsProcess, SERVER_IP, buildRack, destroyRack, nsRun, rackNames, type Js
 import { hostsCsv, writeBootFolder, writeRootfs, type LabHost } from '../../src/lab/lab-files.js';
 import { labIdentity, type PiModel } from '../../src/lab/pi-profile.js';
 import { diskRelease } from '../../src/lab/netns/script-control.js';
-import { mibSearchPath } from '../../src/snmp/mib-path.js';
+import { mibFlags } from '../../src/lab/lab-snmp.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const PIS = 8;
@@ -50,7 +50,7 @@ const pis = new Map<number, NsProcess>();
 const allPis: NsProcess[] = [];
 
 const snmp = (tool: string, community: string, ...args: string[]): Promise<string> =>
-  nsRun(names.server, [tool, '-v2c', '-c', community, '-M', `+${mibSearchPath()}`, '-m', '+PIMAN-MIB', '-t', '3', '-r', '2', ...args], 30_000);
+  nsRun(names.server, [tool, '-v2c', '-c', community, ...mibFlags().split(' '), '-t', '3', '-r', '2', ...args], 30_000);
 
 function piDisk(n: number): string {
   return join(dir, `sd${n}`);
@@ -83,7 +83,7 @@ const upLine = (o: JsonLine): string | undefined => (o.phase === 'up' ? String(o
 
 /** snmpwalk pimanPortTable -> rows keyed by port (numeric enums, short names). */
 async function inventory(): Promise<Map<number, Record<string, string>>> {
-  const text = await snmp('snmpwalk', 'public', '-Oqs', '-Oe', `127.0.0.1:161`, 'pimanPortTable');
+  const text = await snmp('snmpwalk', 'public', '-Oqs', '-Oe', `127.0.0.1:161`, 'PIMAN-MIB::pimanPortTable');
   const rows = new Map<number, Record<string, string>>();
   for (const line of text.split('\n')) {
     const m = /^(piman\w+)\.(\d+)\.(\d+) ?(.*)$/.exec(line.trim());
@@ -166,7 +166,7 @@ after(async () => {
 
 test('8 Pis netboot in namespaces; 3 reinstalled with snmpset; inventory matches hosts.csv', { skip: skip ?? false, timeout: 280_000 }, async () => {
   // 1. Power on every port through piman's agent, as an operator would.
-  const ons = hosts.flatMap((h) => [`pimanPortPower.1.${h.port}`, 'i', '1']);
+  const ons = hosts.flatMap((h) => [`PIMAN-MIB::pimanPortPower.1.${h.port}`, 'i', '1']);
   await snmp('snmpset', 'private', '127.0.0.1:161', ...ons);
   for (const h of hosts) {
     const p = await waitFor(() => pis.get(h.port), 60_000, `port ${h.port} powered`);
@@ -197,7 +197,7 @@ test('8 Pis netboot in namespaces; 3 reinstalled with snmpset; inventory matches
   // 4. New rootfs, 3 ports marked for reinstall in one snmpset.
   await writeRootfs(join(dir, 'rootfs.tgz'), R2);
   const before = new Map(REINSTALL.map((n) => [n, pis.get(n)!]));
-  await snmp('snmpset', 'private', '127.0.0.1:161', ...REINSTALL.flatMap((n) => [`pimanPortReinstall.1.${n}`, 'i', '1']));
+  await snmp('snmpset', 'private', '127.0.0.1:161', ...REINSTALL.flatMap((n) => [`PIMAN-MIB::pimanPortReinstall.1.${n}`, 'i', '1']));
   for (const n of REINSTALL) {
     const fresh = await waitFor(() => (pis.get(n) !== before.get(n) ? pis.get(n) : undefined), 60_000, `port ${n} power-cycled`);
     assert.equal(await fresh.waitLine(upLine, 150_000, `pi${n} up after reinstall`), R2);
