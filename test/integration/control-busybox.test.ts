@@ -4,12 +4,12 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRootfs, listTree } from '../helpers/rootfs-fixture.js';
 import { runBusyboxPi, targetOf } from '../helpers/busybox-pi.js';
-import { startInstall, PI } from '../helpers/install-cluster.js';
+import { startInstall, waitForState, PI } from '../helpers/install-cluster.js';
 
 const work = await mkdtemp(join(tmpdir(), 'piman-busybox-pi-'));
 const fx = await makeRootfs(work);
@@ -50,4 +50,23 @@ test('marked for reinstall: the next hello gets format; after the install the ma
   assert.equal(cluster.port(PI)!.reinstall, false);
   assert.equal(cluster.port(PI)!.state, 'up');
   assert.equal(cluster.getCounters().installsDone, 2);
+});
+
+test('a damaged archive: the Pi reports INSTALL_FAILED, the port fails with the reason and stays marked', async () => {
+  const whole = await readFile(fx.archive);
+  const broken = join(work, 'broken.tgz');
+  await writeFile(broken, whole.subarray(0, Math.floor(whole.length / 2)));
+  const other = await startInstall({ rootfs: broken });
+  try {
+    const bad = await runBusyboxPi({ work: join(work, 'broken-pi'), controlPort: other.controlPort, installPort: other.installPort });
+    assert.equal(bad.code, 1);
+    assert.deepEqual(bad.steps.slice(1), ['format'], 'no mount after a failed unpack');
+    await waitForState(other.cluster, PI, 'failed');
+    const p = other.cluster.port(PI)!;
+    assert.match(p.lastError, /Pi could not unpack the rootfs: rootfs stream: nc=0 gunzip=[1-9]/);
+    assert.equal(p.reinstall, true);
+    assert.equal(other.cluster.getCounters().installsFailed, 1);
+  } finally {
+    await other.servers.stop();
+  }
 });
