@@ -121,6 +121,20 @@ receive_rootfs() {
     return 1
 }
 
+# Runs "$@" while telling piman every 10 s that this Pi is still busy
+# (formatting a large card can take minutes without a line on the socket).
+busy() {
+    word="$1"
+    shift
+    ( while sleep 10; do echo "$word"; done ) &
+    busy_pid=$!
+    "$@"
+    busy_rc=$?
+    kill "$busy_pid" 2>/dev/null
+    wait "$busy_pid" 2>/dev/null
+    return $busy_rc
+}
+
 mounting() {
     send "MOUNTING"
     mount_root
@@ -153,7 +167,7 @@ while true; do
     format)
         send "RECEIVED_FORMAT"
         send "FORMATTING"
-        if ! format_disk; then
+        if ! busy FORMATTING format_disk; then
             send "INSTALL_FAILED formatting $disk failed"
             exit 1
         fi

@@ -160,8 +160,12 @@ class ControlConnection {
   }
 
   private onIdle(timer: NodeJS.Timeout): void {
+    // A Pi that was told `format` may be silent for long (mkfs, unpacking); dropping its
+    // connection would lose its confirmation. The boot machine's no-progress timeout
+    // (boot.timeoutSeconds) fails a stuck install; the connection is closed after that.
+    const installing = this.conv?.phase === 'installing' && this.opts.cluster.port(this.key)?.state === 'installing';
     const last = this.opts.hub.lastStreamActivity(this.key);
-    if (last !== null && Date.now() - last < this.opts.timeoutMs) {
+    if (installing || (last !== null && Date.now() - last < this.opts.timeoutMs)) {
       timer.refresh();
       return;
     }
