@@ -247,8 +247,9 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
     const secs = (): number => Math.min(0xffff, Math.floor((Date.now() - started) / 1000));
     try {
       let wait = this.timing.dhcpRetryMs;
+      // One xid for the whole attempt: a late OFFER to an earlier DISCOVER still counts.
+      const xid = xidFor(id);
       for (;;) {
-        const xid = xidFor(id);
         await link.send(encodeDhcp(buildDiscover(id, xid, secs())));
         const offer = await waitReply(link, id, xid, ['offer'], wait, signal);
         wait = Math.min(wait * 2, this.timing.dhcpRetryMs * 4);
