@@ -170,6 +170,11 @@ export class Lab {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // A power cycle still running (offSeconds sleep) would change and persist a port after the
+    // daemon stopped, re-creating state/ in a removed folder: let it finish first (bounded).
+    const power = this.daemon.ctx.power;
+    const deadline = Date.now() + 10_000;
+    while (this.keys().some((k) => power.isBusy(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.sim.model.removeAllListeners('power');
     await Promise.all(this.pis.map((p) => p.powerOff()));
     await this.daemon.stop();

@@ -103,16 +103,6 @@ export class LiveView {
     this.lastSummary = '';
   }
 
-  /** Writes a message above the picture (keeps the picture below it). */
-  note(text: string): void {
-    if (this.tty && this.drawn > 0) {
-      this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
-      this.drawn = 0;
-    }
-    this.out.write(text + '\n');
-    if (this.timer) this.draw();
-  }
-
   private draw(): void {
     const rows = this.rows();
     const elapsed = Date.now() - this.started;

@@ -17,8 +17,8 @@ export interface RunLabOptions {
   readonly verbose: boolean;
   readonly keep: boolean;
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Resolves when the user wants to stop (Ctrl-C); only used without --demo. */
-  readonly untilStopped?: () => Promise<void>;
+  /** Aborted when the user wants to stop (Ctrl-C): ends the lab cleanly wherever it is. */
+  readonly signal?: AbortSignal;
 }
 
 export const FIRST_RELEASE = 'piman-lab rootfs 1';
@@ -34,8 +34,9 @@ export function rowsOf(lab: Lab): ViewRow[] {
 }
 
 /** Resolves once `check()` holds, re-checking on every cluster change and Pi phase; rejects after timeoutMs. */
-export function until(lab: Lab, check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export function until(lab: Lab, check: () => boolean, timeoutMs: number, what: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Interrupted());
     if (check()) return resolve();
     const pis = lab.pis;
     const recheck = (): void => {
@@ -51,13 +52,26 @@ export function until(lab: Lab, check: () => boolean, timeoutMs: number, what: s
       cleanup();
       reject(new PimanError('E_PORT_BUSY', `lab: ${what} did not happen within ${Math.round(timeoutMs / 1000)} s`));
     }, timeoutMs);
+    const onAbort = (): void => {
+      cleanup();
+      reject(new Interrupted());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     function cleanup(): void {
+      signal?.removeEventListener('abort', onAbort);
       clearTimeout(t);
       clearInterval(poll);
       off();
       for (const p of pis) p.off('phase', recheck);
     }
   });
+}
+
+/** The user stopped the lab (Ctrl-C) before it was done. */
+class Interrupted extends Error {
+  constructor() {
+    super('stopped');
+  }
 }
 
 export async function runLab(o: RunLabOptions): Promise<number> {
@@ -84,7 +98,7 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     say(`Booting: piman powers every port on; first boots install ${FIRST_RELEASE}.`);
     view.start();
     await lab.powerOnAll();
-    await until(lab, () => lab.daemon.ctx.cluster.ports().every((p) => p.state === 'up' || p.state === 'failed'), 30_000 + o.pis * 300, 'every Pi up');
+    await until(lab, () => lab.daemon.ctx.cluster.ports().every((p) => p.state === 'up' || p.state === 'failed'), 30_000 + o.pis * 300, 'every Pi up', o.signal);
     view.stop();
     const failed = lab.daemon.ctx.cluster.ports().filter((p) => p.state !== 'up');
     if (failed.length) throw new PimanError('E_PORT_BUSY', `lab: ${failed.length} port(s) failed to boot: ${failed.slice(0, 5).map((p) => `${p.port} (${p.lastError})`).join(', ')}`);
@@ -96,13 +110,17 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     if (!o.demo) {
       say('piman lab is running; Ctrl-C stops it.');
       view.start();
-      await (o.untilStopped ?? (() => new Promise<void>(() => undefined)))();
+      await until(lab, () => false, 2 ** 31 - 1, 'Ctrl-C', o.signal).catch(() => undefined);
       view.stop();
       return 0;
     }
     return await demo(lab, o, view, say, secs);
   } catch (e) {
     view.stop();
+    if (e instanceof Interrupted) {
+      say('piman lab: stopped before it was done.');
+      return 130;
+    }
     say(`piman lab: ${describeError(e)}`);
     return 1;
   } finally {
@@ -134,6 +152,7 @@ async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string)
         }) || cluster.ports().some((p) => p.state === 'failed'),
       60_000,
       'the reinstalls',
+      o.signal,
     );
     view.stop();
     const done = cluster.getCounters().installsDone - before;

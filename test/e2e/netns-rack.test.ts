@@ -56,8 +56,9 @@ function piDisk(n: number): string {
   return join(dir, `sd${n}`);
 }
 
-function startPi(n: number): void {
-  if (pis.get(n)?.running) return;
+async function startPi(n: number): Promise<void> {
+  // A power-on right after a power-off: the old process must be gone first.
+  await pis.get(n)?.kill('SIGKILL');
   const args = {
     n,
     model: MODELS[n - 1],
@@ -75,7 +76,7 @@ function startPi(n: number): void {
 /** The switch port is the Pi's power: on starts its process, off kills its process group at once. */
 function onSwitchLine(o: JsonLine): void {
   if (o.event !== 'power' || typeof o.port !== 'number') return;
-  if (o.power === 'on') startPi(o.port);
+  if (o.power === 'on') void startPi(o.port);
   else void pis.get(o.port)?.kill('SIGKILL');
 }
 

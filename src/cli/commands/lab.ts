@@ -29,20 +29,25 @@ export function registerLab(program: Command): void {
     .action(async (opts: LabOpts) => {
       const pis = parseInt10('--pis', opts.pis, 1, 1000);
       const model = parseInt10('--model', opts.model, 3, 4) as 3 | 4;
-      const code = await runLab({
-        pis,
-        model,
-        demo: Boolean(opts.demo),
-        verbose: Boolean(opts.verbose),
-        keep: Boolean(opts.keep),
-        out: process.stdout,
-        untilStopped: () =>
-          new Promise<void>((resolve) => {
-            process.once('SIGINT', () => resolve());
-            process.once('SIGTERM', () => resolve());
-          }),
-      });
-      process.exitCode = code;
+      // Ctrl-C stops the lab cleanly (Pis, piman, switch, temporary folder) wherever it is.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        process.exitCode = await runLab({
+          pis,
+          model,
+          demo: Boolean(opts.demo),
+          verbose: Boolean(opts.verbose),
+          keep: Boolean(opts.keep),
+          out: process.stdout,
+          signal: stop.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
   registerLabSwitch(lab);
 }
