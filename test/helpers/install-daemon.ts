@@ -1,7 +1,8 @@
 /**
  * Child process for the SIGKILL test: piman's install flow as the daemon
  * builds it (config file, hosts.csv, FileStateStore, Cluster, install part),
- * printing its listening ports as one JSON line. Runs until killed.
+ * printing its listening ports as one JSON line, then one line per state
+ * change. Runs until killed.
  */
 import { loadConfig } from '../../src/config/load.js';
 import { loadHosts } from '../../src/config/hosts.js';
@@ -19,6 +20,10 @@ const log = createLogger({ level: 'warn', pretty: false, destination: { write: (
 const servers = new InstallServers({ cluster, log, control: config.control, install: config.install });
 await servers.start();
 process.stdout.write(JSON.stringify({ controlPort: servers.control.address().port, installPort: servers.rootfs.address().port }) + '\n');
+// State changes as JSON lines, so the test waits on events instead of polling the state file.
+cluster.on(({ port, effect }) => {
+  if (effect.type === 'stateChanged') process.stdout.write(JSON.stringify({ port: `${port.switchIndex}.${port.port}`, to: effect.to }) + '\n');
+});
 process.once('SIGTERM', () => {
   void servers
     .stop()

@@ -16,6 +16,7 @@ import { makeRootfs, listTree } from '../helpers/rootfs-fixture.js';
 import { runBusyboxPi, targetOf } from '../helpers/busybox-pi.js';
 import { LineClient, withTimeout } from '../helpers/line-client.js';
 import { parseSnapshot } from '../../src/store/state-store.js';
+import { JsonLines } from '../helpers/json-lines.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const HELPER = resolve(here, '../helpers/install-daemon.ts');
@@ -45,23 +46,12 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function startPiman(): Promise<{ child: ChildProcess; controlPort: number; installPort: number }> {
+async function startPiman(): Promise<{ child: ChildProcess; out: JsonLines; controlPort: number; installPort: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', HELPER, join(work, 'piman.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
-  const ports = await withTimeout(
-    new Promise<{ controlPort: number; installPort: number }>((res, rej) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const nl = buf.indexOf('\n');
-        if (nl >= 0) res(JSON.parse(buf.slice(0, nl)) as { controlPort: number; installPort: number });
-      });
-      child.once('exit', (code) => rej(new Error(`piman helper exited early (${code})`)));
-    }),
-    60_000,
-    'piman helper starts',
-  );
-  return { child, ...ports };
+  const out = new JsonLines(child.stdout!);
+  const ports = (await out.waitFor((j) => typeof j.controlPort === 'number', 'piman helper ports')) as { controlPort: number; installPort: number };
+  return { child, out, controlPort: ports.controlPort, installPort: ports.installPort };
 }
 
 async function portState() {
@@ -121,6 +111,7 @@ test('SIGKILL mid-stream, restart on the same state: the Pi is told format again
   assert.equal(run.code, 0);
   assert.deepEqual(run.steps.slice(1), ['format', 'unpacked', 'mount']);
   assert.deepEqual(await listTree(targetOf(work)), await listTree(fx.tree));
+  await second.out.waitFor((j) => j.port === '1.1' && j.to === 'up', 'port 1.1 up');
 
   const exited2 = new Promise((res) => second.child.once('exit', res));
   process.kill(second.child.pid!, 'SIGTERM');

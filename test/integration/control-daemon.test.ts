@@ -14,6 +14,7 @@ import { makeRootfs, listTree } from '../helpers/rootfs-fixture.js';
 import { runBusyboxPi, targetOf } from '../helpers/busybox-pi.js';
 import { withTimeout } from '../helpers/line-client.js';
 import { parseSnapshot } from '../../src/store/state-store.js';
+import { JsonLines } from '../helpers/json-lines.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const PIMAN = resolve(here, '../../bin/piman.js');
@@ -47,35 +48,16 @@ after(async () => {
 test('piman server: uninstalled busybox Pi installs; state on disk after SIGTERM', async () => {
   const c = spawn(process.execPath, [PIMAN, '-c', join(work, 'piman.yaml'), 'server'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PIMAN_LOG_LEVEL: 'info' } });
   child = c;
-  const ports = await withTimeout(
-    new Promise<{ control: number; install: number }>((res, rej) => {
-      const found: { control?: number; install?: number } = {};
-      let buf = '';
-      c.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          try {
-            const j = JSON.parse(line) as { msg?: string; port?: number };
-            if (j.msg === 'control channel listening') found.control = j.port;
-            if (j.msg === 'rootfs server listening') found.install = j.port;
-          } catch {
-            // not a log line
-          }
-          if (found.control && found.install) res({ control: found.control, install: found.install });
-        }
-      });
-      c.once('exit', (code) => rej(new Error(`piman server exited early (${code})`)));
-    }),
-    60_000,
-    'piman server listening',
-  );
+  const out = new JsonLines(c.stdout!);
+  const control = (await out.waitFor((j) => j.msg === 'control channel listening', 'control channel listening')).port as number;
+  const install = (await out.waitFor((j) => j.msg === 'rootfs server listening', 'rootfs server listening')).port as number;
+  const ports = { control, install };
   const run = await runBusyboxPi({ work, controlPort: ports.control, installPort: ports.install });
   assert.equal(run.code, 0);
   assert.deepEqual(run.steps.slice(1), ['format', 'unpacked', 'mount']);
   assert.deepEqual(await listTree(targetOf(work)), await listTree(fx.tree));
+  // The daemon logs every state change; wait for the Pi's `up` before stopping it.
+  await out.waitFor((j) => j.msg === 'port state' && j.to === 'up', "the daemon's 'port state ... up' log line");
 
   const exited = new Promise((res) => c.once('exit', res));
   c.kill('SIGTERM');
