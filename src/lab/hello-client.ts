@@ -18,6 +18,8 @@ export interface HelloClientOptions {
   readonly noisy: boolean;
   /** No line from piman for this long -> give up (the Pi would reboot). */
   readonly timeoutMs: number;
+  /** Partitioning and formatting the SD card, between `format` and fetching the rootfs. */
+  readonly formatMs?: number;
   readonly signal: AbortSignal;
   readonly onAction?: (a: HelloAction) => void;
 }
@@ -93,6 +95,7 @@ export async function runHelloClient(o: HelloClientOptions): Promise<HelloOutcom
       write(script.mounted());
       return { action };
     }
+    if (o.formatMs) await abortableDelay(o.formatMs, o.signal);
     const data = await connectTcp(o.master, o.installPort, o.localAddress, o.signal);
     let image: InstalledImage;
     try {
@@ -108,6 +111,21 @@ export async function runHelloClient(o: HelloClientOptions): Promise<HelloOutcom
   } finally {
     await endGracefully(sock);
   }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', on);
+      resolve();
+    }, ms);
+    const on = (): void => {
+      clearTimeout(t);
+      reject(new PimanError('E_ROOTFS', 'aborted (power off)'));
+    };
+    if (signal.aborted) on();
+    else signal.addEventListener('abort', on, { once: true });
+  });
 }
 
 /** Half-close so the last lines reach piman, then free the socket (bounded wait). */

@@ -30,6 +30,9 @@ import { freePorts } from './free-port.js';
 
 export const LAB_SWITCH = 'lab-sw1';
 
+/** Pi timing for `piman lab`: slow enough to watch, fast enough for a 100-Pi storm in seconds. */
+export const WATCHABLE_TIMING: Partial<PiTiming> = { bootDelayMs: 700, bootJitterMs: 600, formatMs: 800 };
+
 export interface LabOptions {
   readonly pis: number;
   readonly model: PiModel;

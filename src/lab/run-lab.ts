@@ -5,10 +5,11 @@
  */
 import { createLogger, type Logger } from '../log.js';
 import { describeError, PimanError } from '../errors.js';
-import { Lab } from './lab.js';
+import { Lab, WATCHABLE_TIMING } from './lab.js';
 import { LiveView, type ViewRow } from './live-view.js';
 import { openAgentSession, setReinstall, snmpCommandLines, walkInventory, type InventoryRow } from './lab-snmp.js';
 import type { PiModel } from './pi-profile.js';
+import type { PiTiming } from './virtual-pi.js';
 
 export interface RunLabOptions {
   readonly pis: number;
@@ -17,6 +18,8 @@ export interface RunLabOptions {
   readonly verbose: boolean;
   readonly keep: boolean;
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Virtual Pi timing (default: WATCHABLE_TIMING; tests pass faster). */
+  readonly timing?: Partial<PiTiming>;
   /** Aborted when the user wants to stop (Ctrl-C): ends the lab cleanly wherever it is. */
   readonly signal?: AbortSignal;
 }
@@ -79,7 +82,7 @@ export async function runLab(o: RunLabOptions): Promise<number> {
   const secs = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const say = (s: string): void => void o.out.write(s + '\n');
   const log: Logger = createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true });
-  const lab = await Lab.start({ pis: o.pis, model: o.model, log, switchLog: createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true }), keep: o.keep });
+  const lab = await Lab.start({ pis: o.pis, model: o.model, log, switchLog: createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true }), keep: o.keep, timing: o.timing ?? WATCHABLE_TIMING });
   const view = new LiveView(() => rowsOf(lab), o.out, started);
   const small = o.pis <= 24;
   const offTransitions = !view.tty && small

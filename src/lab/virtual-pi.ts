@@ -46,6 +46,10 @@ export interface ControlContext {
 export interface PiTiming {
   /** Power-on to first DISCOVER (real ROMs take a second or two). */
   readonly bootDelayMs: number;
+  /** Up to this much more, at random, so Pis powered together do not move in lockstep. */
+  readonly bootJitterMs: number;
+  /** Time the script spends partitioning and formatting the SD card before it fetches the rootfs. */
+  readonly formatMs: number;
   /** First DISCOVER/REQUEST retransmit; doubles up to 4x. */
   readonly dhcpRetryMs: number;
   readonly tftpTimeoutMs: number;
@@ -57,6 +61,8 @@ export interface PiTiming {
 
 export const DEFAULT_TIMING: PiTiming = {
   bootDelayMs: 300,
+  bootJitterMs: 0,
+  formatMs: 0,
   dhcpRetryMs: 1000,
   tftpTimeoutMs: 1000,
   tftpRetries: 5,
@@ -184,7 +190,7 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
 
   private async run(signal: AbortSignal): Promise<void> {
     this.setPhase('rom');
-    await sleep(this.timing.bootDelayMs, signal);
+    await sleep(this.timing.bootDelayMs + Math.random() * this.timing.bootJitterMs, signal);
     while (!signal.aborted) {
       try {
         await this.bootOnce(signal);
@@ -224,6 +230,7 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
           installPort: this.o.ports.install,
           noisy: this.o.noisy ?? true,
           timeoutMs: this.timing.controlTimeoutMs,
+          formatMs: this.timing.formatMs,
         });
     if (signal.aborted) return;
     if (outcome.image) {
