@@ -67,6 +67,12 @@ export class HealthEndpoint {
     return this.server !== null;
   }
 
+  /** The bound TCP port (useful after start(address, 0)); 0 when stopped. */
+  get port(): number {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;

@@ -104,10 +104,20 @@ const BOOT_MENU = Buffer.from('Raspberry Pi Boot', 'latin1');
  * "PXEClient" and the "Raspberry Pi Boot" menu in option 43; without them a
  * real Pi ignores the offer and keeps sending DISCOVERs.
  */
-export function judgeReply(id: PiIdentity, xid: number, p: DhcpPacket): ReplyVerdict {
+export interface JudgeOptions {
+  /**
+   * The real Pi 3 ROM can take an OFFER meant for another MAC when the xid
+   * matches (every Pi 3 has the same one): the reason piman staggers
+   * power-ons. Off by default; tests of that quirk turn it on.
+   */
+  readonly acceptForeignOffer?: boolean;
+}
+
+export function judgeReply(id: PiIdentity, xid: number, p: DhcpPacket, o: JudgeOptions = {}): ReplyVerdict {
   if (p.op !== 2) return { kind: 'ignore', why: 'not a reply' };
   if (p.xid !== xid >>> 0) return { kind: 'ignore', why: 'other xid' };
-  if (clientMac(p) !== id.mac) return { kind: 'ignore', why: 'other MAC' };
+  const foreignOk = o.acceptForeignOffer === true && id.model === 3;
+  if (clientMac(p) !== id.mac && !foreignOk) return { kind: 'ignore', why: 'other MAC' };
   const type = getMessageType(p);
   if (type === MessageType.NAK) return { kind: 'nak' };
   if (type !== MessageType.OFFER && type !== MessageType.ACK) return { kind: 'ignore', why: `message type ${type ?? 'missing'}` };

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { decodeDhcp, encodeDhcp } from '../dhcp/packet.js';
 import { PimanError, describeError } from '../errors.js';
-import { buildDiscover, buildRequest, judgeReply, xidFor, type Lease, type ReplyVerdict } from './pi-dhcp.js';
+import { buildDiscover, buildRequest, judgeReply, xidFor, type JudgeOptions, type Lease, type ReplyVerdict } from './pi-dhcp.js';
 import { PI3_FILES, PI3_FIRST, PI4_BLKSIZE, PI4_FILES, masterFromCmdline, prefixFolder, type BootFile, type PrefixMode } from './boot-plan.js';
 import { tftpFetch, TFTP_ABORTED } from './tftp-fetch.js';
 import type { TftpRequest, TftpResult } from './tftp-client.js';
@@ -78,6 +78,8 @@ export interface VirtualPiOptions {
   /** Echo commands and send `set -x` traces on the control channel, as the old script did. */
   readonly noisy?: boolean;
   readonly prefixMode?: PrefixMode;
+  /** Emulate the Pi 3 ROM taking an OFFER meant for another MAC with the shared xid (see judgeReply). */
+  readonly acceptForeignOffer?: boolean;
   /** The SD card at start: null = blank (the first boot installs). */
   readonly disk?: InstalledImage | null;
   /** Replaces the built-in control-channel client (the e2e test runs the shipped script under busybox nc). */
@@ -258,13 +260,14 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
       const xid = xidFor(id);
       for (;;) {
         await link.send(encodeDhcp(buildDiscover(id, xid, secs())));
-        const offer = await waitReply(link, id, xid, ['offer'], wait, signal);
+        const judge = { acceptForeignOffer: this.o.acceptForeignOffer ?? false };
+        const offer = await waitReply(link, id, xid, ['offer'], wait, signal, judge);
         wait = Math.min(wait * 2, this.timing.dhcpRetryMs * 4);
         if (!offer || offer.kind !== 'offer') continue;
         // The Pi 3 ROM boots from the OFFER; only the Pi 4 completes DORA.
         if (id.model === 3) return offer.lease;
         await link.send(encodeDhcp(buildRequest(id, xid, offer.lease, secs())));
-        const ack = await waitReply(link, id, xid, ['ack', 'nak'], wait, signal);
+        const ack = await waitReply(link, id, xid, ['ack', 'nak'], wait, signal, judge);
         if (ack?.kind === 'ack') return ack.lease;
       }
     } finally {
@@ -346,6 +349,7 @@ function waitReply(
   kinds: ReadonlyArray<ReplyVerdict['kind']>,
   timeoutMs: number,
   signal: AbortSignal,
+  judge: JudgeOptions,
 ): Promise<ReplyVerdict | null> {
   return new Promise((resolve, reject) => {
     const done = (v: ReplyVerdict | null, err?: Error): void => {
@@ -360,7 +364,7 @@ function waitReply(
     const off = link.onReply((buf) => {
       let v: ReplyVerdict;
       try {
-        v = judgeReply(id, xid, decodeDhcp(buf));
+        v = judgeReply(id, xid, decodeDhcp(buf), judge);
       } catch {
         return;
       }

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { HelloScript } from '../../src/lab/hello-script.js';
 import { masterFromCmdline, prefixFolder } from '../../src/lab/boot-plan.js';
@@ -63,4 +64,16 @@ test('prefix folder: serial, or the dashed MAC for a Pi 4 set to MAC prefixes', 
   assert.equal(prefixFolder(pi4), pi4.serial);
   assert.equal(prefixFolder(pi4, 'mac'), 'dc-a6-32-4c-00-01');
   assert.equal(prefixFolder(labIdentity(3, 1), 'mac'), labIdentity(3, 1).serial);
+});
+
+test('property: any line sequence from piman never throws and decides at most once', () => {
+  const line = fc.oneof(fc.constantFrom('EOM', 'format', 'boot', DATE, '', 'EOM\r', 'reinstall'), fc.string({ maxLength: 30 }));
+  fc.assert(
+    fc.property(fc.boolean(), fc.boolean(), fc.array(line, { maxLength: 40 }), (installed, noisy, lines) => {
+      const s = new HelloScript({ installed, noisy });
+      const actions = lines.map((l) => s.onLine(l).action).filter(Boolean);
+      assert.ok(actions.length <= 1);
+      if (actions.length === 1) assert.equal(s.decided, actions[0]);
+    }),
+  );
 });

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { decodeDhcp, encodeDhcp, type DhcpPacket } from '../../src/dhcp/packet.js';
 import { MessageType, Opt, PI_PXE_VENDOR_OPTIONS, getString, getUint16, ipOption, isPxeRequest, clientMac } from '../../src/dhcp/options.js';
@@ -90,4 +91,34 @@ test('without option 66 the TFTP server is siaddr', () => {
   const disc = buildDiscover(pi3, PI3_XID);
   const v = judgeReply(pi3, PI3_XID, reply(disc, MessageType.OFFER, { siaddr: '10.0.0.9' }, [Opt.tftpServerName]));
   assert.equal(v.kind === 'offer' && v.lease.tftpServer, '10.0.0.9');
+});
+
+test('Pi 3 quirk on request: with acceptForeignOffer a Pi 3 takes an OFFER for another MAC (same xid); a Pi 4 never does', () => {
+  const other = labIdentity(3, 8);
+  const offer = reply(buildDiscover(other, PI3_XID), MessageType.OFFER);
+  assert.equal(judgeReply(pi3, PI3_XID, offer).kind, 'ignore');
+  const v = judgeReply(pi3, PI3_XID, offer, { acceptForeignOffer: true });
+  assert.equal(v.kind === 'offer' && v.lease.ip, '10.0.0.7');
+  const otherPi4 = reply(buildDiscover(labIdentity(4, 9), 5), MessageType.OFFER);
+  assert.equal(judgeReply(pi4, 5, otherPi4, { acceptForeignOffer: true }).kind, 'ignore');
+});
+
+test('judgeReply never throws, whatever a decodable datagram holds', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 240, maxLength: 600 }), fc.boolean(), (bytes, foreign) => {
+      const b = Buffer.from(bytes);
+      b[0] = 2;
+      b[2] = 6;
+      b.writeUInt32BE(0x63825363, 236);
+      let p: DhcpPacket;
+      try {
+        p = decodeDhcp(b);
+      } catch (e) {
+        assert.equal((e as { code?: string }).code, 'E_DECODE');
+        return;
+      }
+      const v = judgeReply(pi4, p.xid, p, { acceptForeignOffer: foreign });
+      assert.ok(['offer', 'ack', 'nak', 'ignore'].includes(v.kind));
+    }),
+  );
 });
