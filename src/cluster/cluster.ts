@@ -55,6 +55,8 @@ export class Cluster {
   private readonly states = new Map<string, PortState>();
   private readonly hostsByPort = new Map<string, HostBinding>();
   private readonly learned = new Map<string, string>();
+  /** Addresses DHCP handed to mapper-learned Pis (hosts.csv ones are in hostsByPort). */
+  private readonly learnedIps = new Map<string, string>();
   private counters: Counters = zeroCounters();
   private readonly listeners = new Set<ClusterListener>();
 
@@ -127,7 +129,19 @@ export class Cluster {
 
   byIp(ip: string): PortView | undefined {
     for (const h of this.hostsByPort.values()) if (h.ip === ip) return this.port(h);
+    for (const [id, a] of this.learnedIps) if (a === ip) return this.port(keyOf(id));
     return undefined;
+  }
+
+  /**
+   * Records the address DHCP gave a Pi known only through a learned MAC, so
+   * TFTP, the control channel and the agent recognise it by that address.
+   */
+  noteLearnedAddress(key: PortKey, ip: string): void {
+    const id = portId(key);
+    if (!this.states.has(id) || this.hostsByPort.get(id)?.ip) return;
+    for (const [other, a] of this.learnedIps) if (a === ip && other !== id) this.learnedIps.delete(other);
+    this.learnedIps.set(id, ip);
   }
 
   getCounters(): Readonly<Counters> {
@@ -197,7 +211,7 @@ export class Cluster {
       port: key.port,
       switchName: sw?.name ?? String(key.switchIndex),
       mac: h?.mac ?? this.learned.get(id) ?? null,
-      ip: h?.ip ?? null,
+      ip: h?.ip ?? this.learnedIps.get(id) ?? null,
       hostname: h?.hostname ?? null,
       ...st,
     };

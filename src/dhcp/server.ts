@@ -180,12 +180,14 @@ export class DhcpServer {
         this.stats.offers++;
         cluster.count('dhcpOffers');
         if (d.binding.source === 'pool') leases.offer(d.binding.mac, d.binding.ip, t + (this.o.offerHoldMs ?? 60_000), t);
+        if (d.binding.port && d.binding.source === 'learned') cluster.noteLearnedAddress(d.binding.port, d.binding.ip);
         if (d.binding.port) notify(cluster, d.binding.port, pxeRequest, log);
         return undefined;
       }
       case 'ack': {
         this.stats.acks++;
         cluster.count('dhcpAcks');
+        if (d.binding.port && d.binding.source === 'learned') cluster.noteLearnedAddress(d.binding.port, d.binding.ip);
         if (d.binding.port) notify(cluster, d.binding.port, pxeRequest, log);
         const old = leases.get(d.binding.mac);
         const saved = leases.bind(d.binding.mac, d.binding.ip, t + settings.leaseSeconds * 1000, d.binding.source);

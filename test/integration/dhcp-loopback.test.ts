@@ -135,6 +135,9 @@ test('mapper-learned MAC gets the port-derived address', async () => {
   await client.send(pi4Discover(LEARNED), server.port);
   const offer = await client.waitFor(mac(LEARNED), MessageType.OFFER);
   assert.equal(offer.yiaddr, '127.0.0.13');
+  // TFTP and the control channel find the Pi by the address it was given.
+  assert.equal(cluster.byIp('127.0.0.13')?.port, 13);
+  assert.equal(cluster.port({ switchIndex: 1, port: 13 })?.ip, '127.0.0.13');
 });
 
 test('pool client: DORA, persisted, RELEASE, DECLINE takes the address out', async () => {
