@@ -1,12 +1,11 @@
 /**
  * A read-only TFTP client session as the Pi boot ROMs drive it (RFC 1350,
- * options RFC 2347/2348/2349), pure: packets in, packets out. `probe` mode
- * is the Pi 4's tsize probe: on the OACK it answers ERROR 0 and stops.
- * The socket runner lives in tftp-fetch.ts.
+ * options RFC 2347/2348/2349), pure: packets in, packets out, over piman's
+ * TFTP codec (src/tftp/packet.ts). `probe` mode is the Pi 4's tsize probe:
+ * on the OACK it answers ERROR 0 and stops. The socket runner is tftp-fetch.ts.
  */
 import { DecodeError } from '../errors.js';
-
-export const TftpOp = { RRQ: 1, WRQ: 2, DATA: 3, ACK: 4, ERROR: 5, OACK: 6 } as const;
+import { decodeTftp, encodeTftp } from '../tftp/packet.js';
 
 export interface TftpRequest {
   readonly file: string;
@@ -28,26 +27,20 @@ export interface TftpStep {
   readonly done?: TftpResult;
 }
 
+/** The RRQ a Pi sends: `tsize 0` before `blksize`, as the Pi 4 bootloader orders them. */
 export function encodeRrq(req: TftpRequest): Buffer {
-  const parts: string[] = [req.file, 'octet'];
-  if (req.tsize) parts.push('tsize', '0');
-  if (req.blksize !== undefined) parts.push('blksize', String(req.blksize));
-  const body = Buffer.from(parts.join('\0') + '\0', 'latin1');
-  return Buffer.concat([u16(TftpOp.RRQ), body]);
+  const options: Array<[string, string]> = [];
+  if (req.tsize) options.push(['tsize', '0']);
+  if (req.blksize !== undefined) options.push(['blksize', String(req.blksize)]);
+  return encodeTftp({ op: 'rrq', filename: req.file, mode: 'octet', options });
 }
 
 export function encodeAck(block: number): Buffer {
-  return Buffer.concat([u16(TftpOp.ACK), u16(block & 0xffff)]);
+  return encodeTftp({ op: 'ack', block: block & 0xffff });
 }
 
 export function encodeError(code: number, message: string): Buffer {
-  return Buffer.concat([u16(TftpOp.ERROR), u16(code), Buffer.from(message + '\0', 'latin1')]);
-}
-
-function u16(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
+  return encodeTftp({ op: 'error', code, message });
 }
 
 export type ServerPacket =
@@ -55,25 +48,22 @@ export type ServerPacket =
   | { readonly op: 'oack'; readonly options: ReadonlyMap<string, string> }
   | { readonly op: 'error'; readonly code: number; readonly message: string };
 
-/** Decodes what a server may send a reading client; anything else is a DecodeError. */
+/** What a server may send a reading client (piman's TFTP codec underneath); anything else is a DecodeError. */
 export function decodeServerPacket(buf: Uint8Array): ServerPacket {
-  if (buf.length < 4) throw new DecodeError('TFTP packet', `${buf.length} bytes is too short`);
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const op = b.readUInt16BE(0);
-  if (op === TftpOp.DATA) return { op: 'data', block: b.readUInt16BE(2), data: Buffer.from(b.subarray(4)) };
-  if (op === TftpOp.ERROR) {
-    const end = b.indexOf(0, 4);
-    return { op: 'error', code: b.readUInt16BE(2), message: b.subarray(4, end < 0 ? b.length : end).toString('latin1') };
+  const p = decodeTftp(buf);
+  switch (p.op) {
+    case 'data':
+      return { op: 'data', block: p.block, data: Buffer.from(p.data) };
+    case 'error':
+      return { op: 'error', code: p.code, message: p.message };
+    case 'oack': {
+      const options = new Map<string, string>();
+      for (const [k, v] of p.options) if (!options.has(k.toLowerCase())) options.set(k.toLowerCase(), v);
+      return { op: 'oack', options };
+    }
+    default:
+      throw new DecodeError('TFTP packet', `a server does not send ${p.op.toUpperCase()} to a reading client`);
   }
-  if (op === TftpOp.OACK) {
-    const fields = b.subarray(2).toString('latin1').split('\0');
-    if (fields[fields.length - 1] === '') fields.pop();
-    if (fields.length % 2 !== 0) throw new DecodeError('TFTP OACK', 'odd number of option strings');
-    const options = new Map<string, string>();
-    for (let i = 0; i < fields.length; i += 2) options.set(fields[i]!.toLowerCase(), fields[i + 1]!);
-    return { op: 'oack', options };
-  }
-  throw new DecodeError('TFTP packet', `opcode ${op} is not DATA, OACK or ERROR`);
 }
 
 export class TftpReadSession {
