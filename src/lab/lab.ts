@@ -74,6 +74,7 @@ export class Lab {
   readonly pis: VirtualPi[] = [];
   readonly hosts: LabHost[];
   private stopped = false;
+  private onPower: ((port: number, power: 'on' | 'off') => void) | null = null;
 
   private constructor(
     readonly dir: string,
@@ -148,12 +149,13 @@ export class Lab {
       this.pis.push(pi);
     }
     // The switch port is the Pi's only power source.
-    this.sim.model.on('power', (port: number, power: 'on' | 'off') => {
+    this.onPower = (port, power) => {
       const pi = this.pis[port - 1];
       if (!pi) return;
       if (power === 'on') pi.powerOn();
       else void pi.powerOff();
-    });
+    };
+    this.sim.model.on('power', this.onPower);
   }
 
   keys(): PortKey[] {
@@ -178,7 +180,7 @@ export class Lab {
     const power = this.daemon.ctx.power;
     const deadline = Date.now() + 10_000;
     while (this.keys().some((k) => power.isBusy(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    this.sim.model.removeAllListeners('power');
+    if (this.onPower) this.sim.model.off('power', this.onPower);
     await Promise.all(this.pis.map((p) => p.powerOff()));
     await this.daemon.stop();
     await this.sim.stop();
