@@ -64,6 +64,8 @@ export class PimanAgent {
         { name: opts.writeCommunity, access: 'rw' },
       ],
       users: opts.users,
+      // every PIMAN-MIB/system handler refreshes its value synchronously
+      syncReadHandlers: true,
       ...(opts.maxRepetitions ? { maxRepetitions: opts.maxRepetitions } : {}),
       onRequestError,
     });

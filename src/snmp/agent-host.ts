@@ -17,6 +17,7 @@ import { guardedDgram } from './guarded-dgram.js';
 import { LeafIndex, type TreeNode } from './leaf-index.js';
 import { parseOid } from './oid.js';
 import { toUsmUser } from './usm.js';
+import { answerRead, type FastReadContext, type ReadPdu } from './fast-read.js';
 
 export type Access = 'ro' | 'rw';
 
@@ -35,6 +36,12 @@ export interface AgentHostOptions {
   readonly maxRepetitions?: number;
   /** Rough byte budget of one GETBULK response (default 16000, well below UDP's 65507). */
   readonly maxResponseBytes?: number;
+  /**
+   * Every provider handler answers reads synchronously (sets the instance's
+   * value, calls done() before returning): reads then take the fast path
+   * (fast-read.ts). Leave off for handlers that answer later.
+   */
+  readonly syncReadHandlers?: boolean;
   /** A request that was refused or could not be processed (for counting and rate-limited logs). */
   readonly onRequestError?: (e: AgentRequestError) => void;
 }
@@ -104,7 +111,8 @@ interface ResponsePdu {
 }
 type Handler3 = (socket: unknown, msg: RequestMessage, rinfo: unknown) => void;
 interface AgentInternals {
-  mib: Mib & { root: TreeNode };
+  mib: Mib & { root: TreeNode; getAncestorProviderFromOid(oid: string): unknown };
+  getRequest: Handler3;
   engine?: { engineID?: Buffer | string };
   request: Handler3;
   getNextRequest: Handler3;
@@ -182,6 +190,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   const internals = agent as unknown as AgentInternals;
   const index = new LeafIndex(() => internals.mib.root);
   watchMib(internals.mib, index);
+  fastRowCells(internals.mib);
   let currentSet: SetRequestInfo | null = null;
   installRequestPatches(internals, index, opts, (msg) => {
     const securityName = msg.version === snmp.Version3 ? (msg.user?.name ?? '') : (msg.community ?? '');
@@ -193,6 +202,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   }, (info) => {
     currentSet = info;
   });
+  if (opts.syncReadHandlers) installFastReads(internals, index, opts);
 
   const bound = socket.address();
   const rawId = internals.engine?.engineID;
@@ -232,6 +242,41 @@ function configureAccess(agent: Agent, opts: AgentHostOptions): Map<string, Acce
     access.set(`u:${u.name}`, u.access);
   }
   return access;
+}
+
+interface MibTableInternals {
+  providers: Record<string, unknown>;
+  getProviderNodeForTable(table: string): { address: number[]; children: Record<string, unknown> } | null;
+  getTableRowInstanceFromRowIndex(provider: unknown, rowIndex: unknown): (number | string)[];
+  lookupAddress(address: (number | string)[]): { value?: unknown; children: Record<string, unknown> } | null;
+}
+
+/**
+ * net-snmp calls getTableRowCells twice for every table varbind it answers
+ * (for its callback data), and its version enumerates the keys of every node
+ * on the way down: with 1,000 rows that dominated each request. This one
+ * looks the row's cells up directly; same result.
+ */
+function fastRowCells(mib: Mib): void {
+  const m = mib as unknown as MibTableInternals & { getTableRowCells: (table: string, rowIndex: unknown) => unknown[] | null };
+  m.getTableRowCells = function (table, rowIndex) {
+    const provider = m.providers[table];
+    const node = m.getProviderNodeForTable(table);
+    if (!provider || !node) return null;
+    const instance = m.getTableRowInstanceFromRowIndex(provider, rowIndex);
+    const row: unknown[] = [];
+    let found = false;
+    for (const column of Object.keys(node.children)) {
+      const cell = m.lookupAddress([...node.address, Number(column), ...instance]);
+      if (cell && Object.keys(cell.children).length === 0 && cell.value !== undefined && cell.value !== null) {
+        row.push(cell.value);
+        found = true;
+      } else {
+        row.push(null);
+      }
+    }
+    return found ? row : null;
+  };
 }
 
 /** Any change of the tree's shape goes through these Mib methods. */
@@ -325,6 +370,25 @@ function installRequestPatches(
     }
     originalSend(socket, rinfo, msg, pdu);
   };
+}
+
+function installFastReads(a: AgentInternals, index: LeafIndex, opts: AgentHostOptions): void {
+  const ctx: FastReadContext = {
+    index,
+    lookup: (oid) => a.mib.lookup(oid) as ReturnType<FastReadContext['lookup']>,
+    hasAncestorProvider: (oid) => a.mib.getAncestorProviderFromOid(oid) !== null,
+    maxRepetitions: Math.max(1, opts.maxRepetitions ?? 50),
+    maxResponseBytes: Math.max(1000, opts.maxResponseBytes ?? 16000),
+  };
+  for (const name of ['getRequest', 'getNextRequest', 'getBulkRequest'] as const) {
+    const slow = a[name].bind(a);
+    a[name] = function (socket, msg, rinfo) {
+      // Proxied (context) requests keep net-snmp's path.
+      if ((msg.pdu as { contextName?: string }).contextName) return slow(socket, msg, rinfo);
+      const resp = answerRead(ctx, msg.pdu as unknown as ReadPdu);
+      a.sendResponse(socket, rinfo, msg, resp);
+    };
+  }
 }
 
 function valueSize(v: unknown): number {

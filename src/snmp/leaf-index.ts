@@ -16,6 +16,7 @@ export interface TreeNode {
 
 export class LeafIndex {
   private leaves: TreeNode[] = [];
+  private position = new Map<TreeNode, number>();
   private dirty = true;
 
   constructor(private readonly root: () => TreeNode) {}
@@ -27,6 +28,13 @@ export class LeafIndex {
   get size(): number {
     this.refresh();
     return this.leaves.length;
+  }
+
+  /** The instance right after `node` when `node` is an indexed instance (a walk's cursor); else a search. */
+  after(node: TreeNode): TreeNode | null {
+    this.refresh();
+    const i = this.position.get(node);
+    return i === undefined ? this.next(node.address) : (this.leaves[i + 1] ?? null);
   }
 
   /** The first instance strictly after `oid` in lexicographic order, or null at the end of the MIB. */
@@ -48,6 +56,7 @@ export class LeafIndex {
     const out: TreeNode[] = [];
     collect(this.root(), out);
     this.leaves = out;
+    this.position = new Map(out.map((n, i) => [n, i]));
     this.dirty = false;
   }
 }
