@@ -101,6 +101,9 @@ export class Daemon {
       }
     }
     this.started = [];
+    // A cycle in its off-wait would otherwise change a port after the final save.
+    const { offSeconds, staggerSeconds } = this.ctx.config.power;
+    await this.ctx.power.idle((offSeconds + staggerSeconds) * 1000 + 10_000);
     for (const sw of this.ctx.switches.values()) sw.close();
     await this.ctx.cluster.persist();
     await this.store.close();

@@ -177,9 +177,7 @@ export class Lab {
     this.stopped = true;
     // A power cycle still running (offSeconds sleep) would change and persist a port after the
     // daemon stopped, re-creating state/ in a removed folder: let it finish first (bounded).
-    const power = this.daemon.ctx.power;
-    const deadline = Date.now() + 10_000;
-    while (this.keys().some((k) => power.isBusy(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.daemon.ctx.power.idle(10_000);
     if (this.onPower) this.sim.model.off('power', this.onPower);
     await Promise.all(this.pis.map((p) => p.powerOff()));
     await this.daemon.stop();

@@ -22,6 +22,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export class PowerController {
   private readonly busyPorts = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
   private staggerChain: Promise<void> = Promise.resolve();
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -82,10 +83,23 @@ export class PowerController {
     const sw = this.switchOf(key);
     if (this.busyPorts.has(id)) throw new PimanError('E_PORT_BUSY', `port ${id} is already being power-cycled; try again when it is done`);
     this.busyPorts.add(id);
-    try {
-      await fn(sw);
-    } finally {
+    const op = fn(sw).finally(() => {
       this.busyPorts.delete(id);
+      this.running.delete(op);
+    });
+    this.running.add(op);
+    await op;
+  }
+
+  /**
+   * Resolves when no power operation runs (or after `timeoutMs`), so a
+   * stopping daemon saves its state after the last cycle changed a port.
+   */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
+    while (this.running.size > 0) {
+      const all = Promise.allSettled([...this.running]).then(() => undefined);
+      if ((await Promise.race([all.then(() => 'done'), deadline.then(() => 'late')])) === 'late') return;
     }
   }
 

@@ -63,3 +63,17 @@ test('setPower on/off drives the boot state', async () => {
   await power.setPower(k, 'on');
   assert.equal(cluster.port(k)?.power, 'on');
 });
+
+test('idle resolves once running cycles are done, and gives up after its timeout', async () => {
+  const { sw, power } = await setup({ offMs: 80 });
+  const cycling = power.cycle([{ switchIndex: 1, port: 1 }]);
+  await power.idle(5_000);
+  assert.deepEqual(sw.calls.map((c) => c.power), ['off', 'on'], 'the cycle finished before idle resolved');
+  await cycling;
+  sw.delayMs = 2_000;
+  const slow = power.setPower({ switchIndex: 1, port: 2 }, 'on');
+  const t0 = Date.now();
+  await power.idle(100);
+  assert.ok(Date.now() - t0 < 1_500, 'bounded by its timeout');
+  await slow;
+});
