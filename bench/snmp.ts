@@ -27,6 +27,21 @@ let tmp = '';
 function cleanup(): void {
   for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGTERM');
 }
+
+/** Stops the servers and waits for them, so snmpd is done writing into the temp folder. */
+async function stopChildren(): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const t = setTimeout(() => (c.kill('SIGKILL'), resolve()), 5000);
+          c.once('exit', () => (clearTimeout(t), resolve()));
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
@@ -191,8 +206,8 @@ async function main(): Promise<void> {
     for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));
     if (sw.varbinds < 5000) console.log('note: snmpd ifTable is small here; run bash bench/snmp.sh for the 1,001-interface table');
   } finally {
-    cleanup();
-    await rm(tmp, { recursive: true, force: true });
+    await stopChildren();
+    await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
