@@ -1,14 +1,29 @@
 /** `piman server` part: maps the `agent` config section onto PimanAgent. */
 import type { DaemonContext, Part } from '../daemon.js';
+import type { PortKey, PortView } from '../cluster/types.js';
 import { PimanAgent } from './agent.js';
 
-export function agentPart(ctx: DaemonContext): Part {
+/** The agent part; `healthAlert` is the seam for the monitor (pimanHealthAlert). */
+export interface AgentPart extends Part {
+  /** Sends pimanHealthAlert when the agent runs with traps enabled; otherwise does nothing. */
+  healthAlert(port: PortView | PortKey, message: string): void;
+  /** The running agent's UDP port (useful when config asked for port 0), or null when not running. */
+  readonly port: number | null;
+}
+
+export function agentPart(ctx: DaemonContext): AgentPart {
   const cfg = ctx.config.agent;
   let agent: PimanAgent | null = null;
   return {
     name: 'agent',
+    get port() {
+      return agent?.port ?? null;
+    },
     async start() {
-      if (!cfg.enabled) return;
+      if (!cfg.enabled) {
+        ctx.log.info('SNMP agent disabled (agent.enabled: false)');
+        return;
+      }
       agent = await PimanAgent.start({
         address: cfg.address,
         port: cfg.port,
@@ -29,6 +44,9 @@ export function agentPart(ctx: DaemonContext): Part {
     async stop() {
       await agent?.stop();
       agent = null;
+    },
+    healthAlert(port, message) {
+      agent?.healthAlert(port, message);
     },
   };
 }
