@@ -12,6 +12,7 @@ export class BlockReader {
   private readonly chunkBlocks: number;
   private readonly chunks = new Map<number, Buffer | Promise<Buffer>>();
   private closed = false;
+  private current = -1;
 
   constructor(
     private readonly file: OpenedFile,
@@ -27,7 +28,10 @@ export class BlockReader {
     const c = this.chunk(idx);
     // Read ahead once the transfer is past the middle of this chunk.
     if ((block - 1) % this.chunkBlocks >= this.chunkBlocks / 2) this.chunk(idx + 1);
-    for (const k of this.chunks.keys()) if (k < idx - 1) this.chunks.delete(k);
+    if (idx !== this.current) {
+      this.current = idx;
+      for (const k of this.chunks.keys()) if (k < idx - 1 || k > idx + 1) this.chunks.delete(k);
+    }
     if (Buffer.isBuffer(c)) return slice(c, off, length, block);
     return c.then((b) => slice(b, off, length, block));
   }

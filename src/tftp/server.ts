@@ -167,7 +167,7 @@ export class TftpServer {
       retries: opts.retries,
       oack: n.oack,
     });
-    const sock = await this.bindTransferSocket(r.file);
+    const sock = await this.bindTransferSocket(r.file, rinfo);
     if (!sock) {
       this.active.delete(key);
       return;
@@ -188,7 +188,7 @@ export class TftpServer {
     t.start();
   }
 
-  private bindTransferSocket(file: OpenedFile): Promise<Socket | null> {
+  private bindTransferSocket(file: OpenedFile, peer: RemoteInfo): Promise<Socket | null> {
     return new Promise((resolve) => {
       const s = createSocket({ type: 'udp4' });
       s.once('error', (e) => {
@@ -199,8 +199,10 @@ export class TftpServer {
       });
       // Same address as the request socket so replies leave from the address the Pi asked.
       s.bind({ address: this.opts.address, port: 0 }, () => {
-        s.removeAllListeners('error');
-        resolve(s);
+        s.connect(peer.port, peer.address, () => {
+          s.removeAllListeners('error');
+          resolve(s);
+        });
       });
     });
   }

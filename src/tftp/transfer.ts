@@ -1,7 +1,10 @@
 /**
  * Drives one TftpSession over its own UDP socket (a fresh ephemeral port,
  * the transfer ID of RFC 1350): carries out the session's actions in
- * order, feeds it ACK/ERROR/timer events, answers strangers with ERROR 5.
+ * order, feeds it ACK/ERROR/timer events. The socket is connect()ed to the
+ * client's address and port: sends skip Node's per-packet address lookup
+ * and the kernel drops packets from any other TID (RFC 1350 would answer
+ * them with ERROR 5; dropping them disturbs the transfer no more).
  */
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { decodeTftp, encodeData, encodeTftp, TFTP_ERRORS } from './packet.js';
@@ -22,11 +25,14 @@ export interface TransferHooks {
 
 export class Transfer {
   private queue: SessionAction[] = [];
+  /** Next action of `queue` to carry out. */
+  private head = 0;
   private busy = false;
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
   private ended = false;
 
+  /** `socket` must already be connected to peerAddress:peerPort. */
   constructor(
     private readonly socket: Socket,
     private readonly peerAddress: string,
@@ -62,10 +68,11 @@ export class Transfer {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.ended) return;
-    if (rinfo.address !== this.peerAddress || rinfo.port !== this.peerPort) {
-      // RFC 1350: a packet from another TID gets ERROR 5 and does not disturb the transfer.
-      const err = encodeTftp({ op: 'error', code: TFTP_ERRORS.unknownTid, message: 'unknown transfer ID' });
-      this.socket.send(err, rinfo.port, rinfo.address, () => undefined);
+    // The socket is connected to the client's TID: the kernel delivers nothing else.
+    if (rinfo.address !== this.peerAddress || rinfo.port !== this.peerPort) return;
+    // Hot path: a well-formed ACK, without building a packet object.
+    if (msg.length === 4 && msg[0] === 0 && msg[1] === 4) {
+      this.run(this.session.onAck((msg[2]! << 8) | msg[3]!));
       return;
     }
     let p;
@@ -84,14 +91,18 @@ export class Transfer {
   }
 
   private run(actions: SessionAction[]): void {
-    for (const a of actions) this.queue.push(a);
+    if (actions.length === 0) return;
+    if (this.head >= this.queue.length) {
+      this.queue = actions;
+      this.head = 0;
+    } else for (const a of actions) this.queue.push(a);
     if (!this.busy) this.drain();
   }
 
   /** Carries out queued actions in order; pauses only while a block is read from disk. */
   private drain(): void {
-    while (this.queue.length > 0 && !this.ended) {
-      const a = this.queue.shift()!;
+    while (!this.ended && this.head < this.queue.length) {
+      const a = this.queue[this.head++]!;
       switch (a.type) {
         case 'data': {
           // The client may have acknowledged this block while we waited for the disk.
@@ -160,9 +171,9 @@ export class Transfer {
 
   private sendRaw(buf: Buffer): void {
     if (this.ended) return;
-    this.socket.send(buf, this.peerPort, this.peerAddress, (err) => {
-      if (err) this.finish('error', `send failed: ${err.message}`);
-    });
+    // Connected socket, no callback: the cheapest send Node has; failures
+    // arrive as the socket's 'error' event.
+    this.socket.send(buf);
   }
 
   private finish(result: TransferEnd['result'], detail: string): void {
@@ -171,6 +182,7 @@ export class Transfer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.queue = [];
+    this.head = 0;
     const bytes = result === 'complete' ? this.session.cfg.size : 0;
     // Close after pending sends (the final ERROR) have been handed to the kernel.
     setImmediate(() => {
