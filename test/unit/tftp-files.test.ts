@@ -1,0 +1,110 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { requestCandidates, rewriteMaster } from '../../src/tftp/paths.js';
+import { FileSource, type OpenResult } from '../../src/tftp/files.js';
+import { BlockReader } from '../../src/tftp/reader.js';
+
+const work = mkdtempSync(join(tmpdir(), 'piman-tftp-files-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const root = join(work, 'boot');
+mkdirSync(join(root, 'dc-a6-32-01-36-c2'), { recursive: true });
+mkdirSync(join(root, '1a2b3c4d'), { recursive: true });
+mkdirSync(join(root, 'overlays'));
+writeFileSync(join(root, 'start4.elf'), 'root start4');
+writeFileSync(join(root, 'config.txt'), 'root config');
+writeFileSync(join(root, 'dc-a6-32-01-36-c2', 'config.txt'), 'mac config');
+writeFileSync(join(root, '1a2b3c4d', 'start4.elf'), 'serial start4');
+writeFileSync(join(root, 'overlays', 'x.dtbo'), 'overlay');
+writeFileSync(join(root, 'cmdline.txt'), 'root=/dev/nfs nfsroot=MASTER:/srv ip=dhcp master=MASTER MASTERS\n');
+writeFileSync(join(work, 'secret'), 'outside');
+symlinkSync(join(work, 'secret'), join(root, 'escape'));
+symlinkSync('../', join(root, 'up'));
+symlinkSync('overlays/x.dtbo', join(root, 'inside-link'));
+
+const src = new FileSource({ root, serverAddress: '10.0.0.1' });
+async function content(r: OpenResult): Promise<string> {
+  assert.ok(r.ok, `expected a file, got ${JSON.stringify(r)}`);
+  if (!r.ok) return '';
+  const buf = Buffer.alloc(r.file.size);
+  await r.file.read(0, buf);
+  await r.file.close();
+  return buf.toString();
+}
+
+test('candidates: prefix folders fall back to the root; a known MAC looks in its folder first', () => {
+  assert.deepEqual(requestCandidates('1a2b3c4d/start4.elf', null), { ok: true, name: '1a2b3c4d/start4.elf', paths: ['1a2b3c4d/start4.elf', 'start4.elf'] });
+  assert.deepEqual(requestCandidates('DC-A6-32-01-36-C2/x', null), { ok: true, name: 'DC-A6-32-01-36-C2/x', paths: ['DC-A6-32-01-36-C2/x', 'x'] });
+  assert.deepEqual(requestCandidates('config.txt', 'dc:a6:32:01:36:c2'), { ok: true, name: 'config.txt', paths: ['dc-a6-32-01-36-c2/config.txt', 'config.txt'] });
+  assert.deepEqual(requestCandidates('./overlays//x.dtbo', null), { ok: true, name: 'overlays/x.dtbo', paths: ['overlays/x.dtbo'] });
+});
+
+test('candidates: absolute paths and .. are access violations', () => {
+  for (const bad of ['/etc/passwd', '../etc/passwd', 'a/../../b', 'overlays/..', '\\windows']) {
+    const r = requestCandidates(bad, null);
+    assert.equal(r.ok, false, bad);
+    if (!r.ok) assert.equal(r.code, 2, bad);
+  }
+});
+
+test('property: no candidate ever contains a .. segment or starts with /', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom('..', '.', '', 'a', '1a2b3c4d', '/', '\\', 'b..c'), { maxLength: 8 }), (parts) => {
+      const r = requestCandidates(parts.join('/'), 'dc:a6:32:01:36:c2');
+      if (!r.ok) return;
+      for (const p of r.paths) {
+        assert.ok(!p.startsWith('/'));
+        assert.ok(!p.split('/').includes('..'));
+      }
+    }),
+  );
+});
+
+test('MASTER is replaced as a word by the server address', () => {
+  assert.equal(rewriteMaster(Buffer.from('a=MASTER:/x b=MASTERS MASTER'), '10.0.0.1').toString(), 'a=10.0.0.1:/x b=MASTERS 10.0.0.1');
+});
+
+test('file source: serial folder, MAC folder, fallback to root, cmdline.txt rewritten with its new size', async () => {
+  assert.equal(await content(await src.open('1a2b3c4d/start4.elf', null)), 'serial start4');
+  assert.equal(await content(await src.open('deadbeef/start4.elf', null)), 'root start4');
+  assert.equal(await content(await src.open('config.txt', 'dc:a6:32:01:36:c2')), 'mac config');
+  assert.equal(await content(await src.open('config.txt', 'b8:27:eb:00:00:01')), 'root config');
+  const cmd = await src.open('cmdline.txt', null);
+  assert.ok(cmd.ok && cmd.file.size === 'root=/dev/nfs nfsroot=10.0.0.1:/srv ip=dhcp master=10.0.0.1 MASTERS\n'.length);
+  assert.equal(await content(cmd), 'root=/dev/nfs nfsroot=10.0.0.1:/srv ip=dhcp master=10.0.0.1 MASTERS\n');
+  assert.equal(await content(await src.open('inside-link', null)), 'overlay', 'a symlink inside the root is fine');
+});
+
+test('file source: symlinks out of the root, missing files and directories are refused', async () => {
+  assert.deepEqual(await src.open('escape', null), { ok: false, code: 2, message: 'escape leads outside the TFTP root' });
+  const up = await src.open('up/secret', null);
+  assert.equal(up.ok, false);
+  if (!up.ok) assert.equal(up.code, 2);
+  const missing = await src.open('nothere.bin', null);
+  assert.equal(missing.ok, false);
+  if (!missing.ok) assert.equal(missing.code, 1);
+  const dir = await src.open('overlays', null);
+  assert.equal(dir.ok, false);
+  if (!dir.ok) assert.equal(dir.code, 1);
+  const noRoot = await new FileSource({ root: join(work, 'nope'), serverAddress: '1.2.3.4' }).open('x', null);
+  assert.equal(noRoot.ok, false);
+});
+
+test('block reader serves every block of a multi-chunk file, and across a rollover', async () => {
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+  writeFileSync(join(root, 'big.bin'), big);
+  const r = await src.open('big.bin', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const reader = new BlockReader(r.file, 1000);
+  const parts: Buffer[] = [];
+  for (let b = 1; b <= 301; b++) parts.push(Buffer.from(await reader.block(b, Math.max(0, Math.min(1000, big.length - (b - 1) * 1000)))));
+  assert.ok(Buffer.concat(parts).equals(big));
+  // Retransmission of an earlier block after moving on.
+  assert.ok(Buffer.from(await reader.block(60, 1000)).equals(big.subarray(59_000, 60_000)));
+  await reader.close();
+});
