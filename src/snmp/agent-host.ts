@@ -351,6 +351,13 @@ function installRequestPatches(
     a.request(socket, msg, rinfo);
   };
 
+  // net-snmp never answers a request without varbinds (it waits for the last one): answer it empty.
+  const originalRequest = a.request.bind(a);
+  a.request = function (socket, msg, rinfo) {
+    if (msg.pdu.varbinds.length > 0) return originalRequest(socket, msg, rinfo);
+    a.sendResponse(socket, rinfo, msg, (msg.pdu as unknown as { getResponsePduForRequest(): ResponsePdu }).getResponsePduForRequest());
+  };
+
   const originalSet = a.setRequest.bind(a);
   a.setRequest = function (socket, msg, rinfo) {
     // net-snmp runs the test pass synchronously inside setRequest.
