@@ -6,11 +6,16 @@
 import type { DaemonContext, Part } from '../daemon.js';
 import { TftpServer } from './server.js';
 
-export function tftpPart(ctx: DaemonContext): Part {
+/** The part plus its server (null when disabled), for tests and the lab. */
+export interface TftpPart extends Part {
+  readonly server: TftpServer | null;
+}
+
+export function tftpPart(ctx: DaemonContext): TftpPart {
   const c = ctx.config.tftp;
   const log = ctx.log.child({ part: 'tftp' });
   if (!c.enabled) {
-    return { name: 'tftp', start: async () => log.info('TFTP disabled (tftp.enabled: false)'), stop: async () => undefined };
+    return { name: 'tftp', server: null, start: async () => log.info('TFTP disabled (tftp.enabled: false)'), stop: async () => undefined };
   }
   const { cluster } = ctx;
   const server = new TftpServer({
@@ -35,6 +40,7 @@ export function tftpPart(ctx: DaemonContext): Part {
   });
   return {
     name: 'tftp',
+    server,
     async start() {
       await server.start();
       const a = server.address();

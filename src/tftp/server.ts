@@ -4,6 +4,7 @@
  * part (part.ts) plugs in peer lookup and the served-file callback.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { decodeTftp, encodeTftp, TFTP_ERRORS, type TftpRequest } from './packet.js';
@@ -53,9 +54,23 @@ export interface TftpStats {
   malformed: number;
 }
 
+export interface TransferEndEvent {
+  readonly address: string;
+  readonly port: number;
+  readonly file: string;
+  readonly result: TransferEnd['result'];
+  readonly detail: string;
+}
+
+/** Events for observers (tests, lab): 'served' after onServed, 'transferEnd' for every transfer. */
+export interface TftpServerEvents {
+  served: [ServedFile];
+  transferEnd: [TransferEndEvent];
+}
+
 const MODES = new Set(['octet', 'netascii']);
 
-export class TftpServer {
+export class TftpServer extends EventEmitter<TftpServerEvents> {
   private socket: Socket | null = null;
   /** Transfers (and requests still opening their file), keyed by peer address:port. */
   private readonly active = new Map<string, Transfer | 'opening'>();
@@ -64,6 +79,7 @@ export class TftpServer {
   readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, malformed: 0 };
 
   constructor(private readonly opts: TftpServerOptions) {
+    super();
     this.files = new FileSource({ root: opts.root, serverAddress: opts.serverAddress });
   }
 
@@ -210,12 +226,15 @@ export class TftpServer {
   private ended(key: string, t: Transfer, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
     if (this.active.get(key) === t) this.active.delete(key);
     const log = this.opts.log;
+    this.emit('transferEnd', { address: rinfo.address, port: rinfo.port, file: served.file, result: end.result, detail: end.detail });
     switch (end.result) {
       case 'complete':
         this.stats.served++;
         log.debug({ from: rinfo.address, file: served.file, bytes: end.bytes }, 'TFTP: file served');
         try {
-          this.opts.onServed?.({ address: rinfo.address, port: rinfo.port, file: served.file, path: served.path, bytes: end.bytes });
+          const e = { address: rinfo.address, port: rinfo.port, file: served.file, path: served.path, bytes: end.bytes };
+          this.opts.onServed?.(e);
+          this.emit('served', e);
         } catch (e) {
           log.error({ err: (e as Error).message }, 'TFTP: served-file callback failed');
         }
