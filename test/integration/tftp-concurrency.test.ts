@@ -1,0 +1,87 @@
+/**
+ * 200 transfers at once all arrive intact; tftp.maxTransfers caps running
+ * transfers (requests beyond it are dropped, so boot ROMs retry later);
+ * a retransmitted request does not start a second transfer.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TftpServer, type TftpServerOptions } from '../../src/tftp/server.js';
+import { encodeTftp, decodeTftp } from '../../src/tftp/packet.js';
+import { tftpGet } from '../../src/tftp/client.js';
+import { silentLogger } from '../../src/log.js';
+
+const work = mkdtempSync(join(tmpdir(), 'piman-tftp-conc-'));
+const root = join(work, 'boot');
+const files = Array.from({ length: 10 }, (_, i) => randomBytes(50_000 + i * 7919));
+const servers: TftpServer[] = [];
+const sockets: Socket[] = [];
+
+async function serve(over: Partial<TftpServerOptions> = {}): Promise<{ server: TftpServer; port: number }> {
+  const server = new TftpServer({ address: '127.0.0.1', port: 0, root, serverAddress: '10.0.0.1', maxTransfers: 200, maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 5, log: silentLogger(), ...over });
+  servers.push(server);
+  await server.start();
+  return { server, port: server.address().port };
+}
+
+async function udp(): Promise<Socket> {
+  const s = createSocket('udp4');
+  sockets.push(s);
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  return s;
+}
+
+before(() => {
+  mkdirSync(root);
+  files.forEach((f, i) => writeFileSync(join(root, `f${i}.bin`), f));
+});
+
+after(async () => {
+  for (const s of sockets) s.close();
+  for (const s of servers) await s.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('200 concurrent transfers complete byte-identical', async () => {
+  const { server, port } = await serve();
+  let peak = 0;
+  const results = await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      const r = await tftpGet({ host: '127.0.0.1', port, file: `f${i % 10}.bin`, blksize: i % 2 ? 1468 : 512, tsize: true, timeoutMs: 3000, retries: 8 });
+      peak = Math.max(peak, server.activeTransfers);
+      return r.data.equals(files[i % 10]!);
+    }),
+  );
+  assert.equal(results.filter(Boolean).length, 200);
+  assert.ok(peak > 1, 'transfers overlapped');
+});
+
+test('maxTransfers caps running transfers; a retransmitted RRQ does not start a second transfer', async () => {
+  const { server, port } = await serve({ maxTransfers: 3, timeoutMs: 5000 });
+  // Three clients that request and then stay silent hold three transfers open.
+  const holders = await Promise.all([udp(), udp(), udp()]);
+  const rrq = encodeTftp({ op: 'rrq', filename: 'f0.bin', mode: 'octet', options: [] });
+  for (const h of holders) {
+    const got = once(h, 'message');
+    h.send(rrq, port, '127.0.0.1');
+    const [msg] = (await got) as [Buffer];
+    assert.equal(decodeTftp(msg).op, 'data');
+    // The same request again (a client retransmitting) must not count twice.
+    h.send(rrq, port, '127.0.0.1');
+  }
+  const extra = await udp();
+  const answer = once(extra, 'message');
+  extra.send(rrq, port, '127.0.0.1');
+  // A WRQ after it from the same socket: its refusal proves the RRQ was handled first.
+  extra.send(encodeTftp({ op: 'wrq', filename: 'x', mode: 'octet', options: [] }), port, '127.0.0.1');
+  const [reply] = (await answer) as [Buffer];
+  assert.deepEqual(decodeTftp(reply), { op: 'error', code: 2, message: 'this TFTP server is read-only' }, 'the capped RRQ got no answer');
+  assert.equal(server.stats.busy, 1);
+  assert.equal(server.activeTransfers, 3);
+});
