@@ -11,6 +11,7 @@ import { decodeTftp, encodeTftp, TFTP_ERRORS, type TftpRequest } from './packet.
 import { negotiate } from './negotiate.js';
 import { TftpSession } from './session.js';
 import { FileSource, type OpenedFile } from './files.js';
+import { toNetascii } from './netascii.js';
 import { BlockReader } from './reader.js';
 import { Transfer, type TransferEnd } from './transfer.js';
 import { RateLimiter } from './rate-limit.js';
@@ -172,10 +173,21 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       this.refuse(rinfo, r.code, r.message, req.filename);
       return;
     }
-    const n = negotiate(req.options, r.file.size, { maxBlksize: opts.maxBlksize, maxWindowsize: opts.maxWindowsize });
+    let file = r.file;
+    if (req.mode.toLowerCase() === 'netascii') {
+      try {
+        file = await toNetascii(r.file);
+      } catch (e) {
+        await r.file.close().catch(() => undefined);
+        this.active.delete(key);
+        this.refuse(rinfo, TFTP_ERRORS.notDefined, `cannot read ${r.name}`, req.filename);
+        return;
+      }
+    }
+    const n = negotiate(req.options, file.size, { maxBlksize: opts.maxBlksize, maxWindowsize: opts.maxWindowsize });
     const timeoutMs = n.timeoutMs ?? opts.timeoutMs;
     const session = new TftpSession({
-      size: r.file.size,
+      size: file.size,
       blksize: n.blksize,
       windowsize: n.windowsize,
       timeoutMs,
@@ -183,7 +195,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       retries: opts.retries,
       oack: n.oack,
     });
-    const sock = await this.bindTransferSocket(r.file, rinfo);
+    const sock = await this.bindTransferSocket(file, rinfo);
     if (!sock) {
       this.active.delete(key);
       return;
@@ -191,16 +203,16 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     if (this.active.get(key) !== 'opening') {
       // The server stopped while the socket was being bound.
       sock.close();
-      await r.file.close();
+      await file.close();
       return;
     }
     const served = { file: r.name, path: r.path };
-    const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(r.file, n.blksize), {
+    const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(file, n.blksize), {
       onEnd: (end) => this.ended(key, t, rinfo, served, end),
       onMalformed: (from, err) => this.malformed(from, err),
     });
     this.active.set(key, t);
-    opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: r.file.size, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
+    opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: file.size, mode: req.mode, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
     t.start();
   }
 

@@ -77,6 +77,15 @@ test('tftp-hpa fetches files byte-identical (512-byte blocks), serial folder and
   }
 });
 
+test('tftp-hpa in its default netascii mode gets text and CR bytes back unchanged', async () => {
+  const text = Buffer.concat([Buffer.from('line one\nline two\r\nbare\rcr\n'), randomBytes(3000)]);
+  writeFileSync(join(root, 'text.txt'), text);
+  const dest = join(out, 'hpa-text.txt');
+  const r = await run('tftp', ['127.0.0.1', String(port), '-c', 'get', 'text.txt', dest]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(readFileSync(dest).equals(text));
+});
+
 test('curl: .., absolute paths and uploads are refused with TFTP access violation (curl exit 69)', async () => {
   for (const url of [`tftp://127.0.0.1:${port}/../secret`, `tftp://127.0.0.1:${port}/1a2b3c4d/../../secret`, `tftp://127.0.0.1:${port}//etc/passwd`]) {
     const r = await run('curl', ['-s', '--path-as-is', '-o', join(out, 'refused'), url]);

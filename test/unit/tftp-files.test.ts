@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { requestCandidates, rewriteMaster } from '../../src/tftp/paths.js';
 import { FileSource, type OpenResult } from '../../src/tftp/files.js';
 import { BlockReader } from '../../src/tftp/reader.js';
+import { toNetascii } from '../../src/tftp/netascii.js';
 
 const work = mkdtempSync(join(tmpdir(), 'piman-tftp-files-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -107,4 +108,25 @@ test('block reader serves every block of a multi-chunk file, and across a rollov
   // Retransmission of an earlier block after moving on.
   assert.ok(Buffer.from(await reader.block(60, 1000)).equals(big.subarray(59_000, 60_000)));
   await reader.close();
+});
+
+test('netascii: LF -> CR LF, CR -> CR NUL, converted size up front, reads in order in any piece size', async () => {
+  writeFileSync(join(root, 'text.txt'), 'a\nb\rc\r\n');
+  const want = Buffer.from('a\r\nb\r\u0000c\r\u0000\r\n', 'latin1');
+  for (const piece of [1, 2, 3, 100]) {
+    const r = await src.open('text.txt', null);
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    const f = await toNetascii(r.file);
+    assert.equal(f.size, want.length);
+    const parts: Buffer[] = [];
+    for (let pos = 0; pos < f.size; pos += piece) {
+      const b = Buffer.alloc(piece);
+      const n = await f.read(pos, b);
+      parts.push(b.subarray(0, n));
+    }
+    assert.ok(Buffer.concat(parts).equals(want), `piece size ${piece}`);
+    await assert.rejects(f.read(0, Buffer.alloc(1)), /out of order/);
+    await f.close();
+  }
 });
