@@ -84,24 +84,32 @@ export function createSetHandlers(deps: SetHandlerDeps): SetHandlers {
   };
 
   const commit = async (actions: readonly SetAction[]): Promise<void> => {
+    const marked: PortKey[] = [];
     try {
       const persisted: Promise<void>[] = [];
       for (const a of actions) {
-        if (a.type === 'markReinstall' || a.type === 'cancelReinstall') {
-          const r = cluster.apply(a.key, { type: a.type });
-          if (!r.ok) log.warn({ port: portId(a.key), reason: r.reason }, `${a.type} refused`);
-          persisted.push(r.persisted);
-        }
+        if (a.type !== 'markReinstall' && a.type !== 'cancelReinstall') continue;
+        const wasMarked = cluster.port(a.key)?.reinstall ?? false;
+        const r = cluster.apply(a.key, { type: a.type });
+        if (!r.ok) log.warn({ port: portId(a.key), reason: r.reason }, `${a.type} refused`);
+        if (a.type === 'markReinstall' && !wasMarked) marked.push(a.key);
+        persisted.push(r.persisted);
       }
       // The mark must be on disk before the manager hears "done".
       await Promise.all(persisted);
-    } finally {
-      for (const a of actions) {
-        if (a.type !== 'cycle' && a.type !== 'power') continue;
-        reserved.delete(portId(a.key));
-        const run = a.type === 'cycle' ? power.cycle([a.key]) : power.setPower(a.key, a.power);
-        run.catch((e: unknown) => log.warn({ port: portId(a.key), err: describeError(e) }, `power ${a.type === 'cycle' ? 'cycle' : a.power} failed`));
+    } catch (e) {
+      // Not stored: undo the new marks and start nothing (the manager gets commitFailed).
+      for (const k of marked) {
+        cluster.apply(k, { type: 'cancelReinstall' }).persisted.catch((err: unknown) => log.error({ port: portId(k), err: describeError(err) }, 'cannot store the state'));
       }
+      for (const a of actions) reserved.delete(portId(a.key));
+      throw e;
+    }
+    for (const a of actions) {
+      if (a.type !== 'cycle' && a.type !== 'power') continue;
+      reserved.delete(portId(a.key));
+      const run = a.type === 'cycle' ? power.cycle([a.key]) : power.setPower(a.key, a.power);
+      run.catch((e: unknown) => log.warn({ port: portId(a.key), err: describeError(e) }, `power ${a.type === 'cycle' ? 'cycle' : a.power} failed`));
     }
   };
 

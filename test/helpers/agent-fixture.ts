@@ -26,6 +26,8 @@ export const V3_USER: UsmUserConfig = {
 
 export interface AgentFixtureOptions {
   readonly stateDir?: string;
+  /** Overrides stateDir (e.g. a store that fails). */
+  readonly store?: StateStore;
   readonly offMs?: number;
   readonly sw1Ports?: number;
   readonly users?: readonly UsmUserConfig[];
@@ -44,7 +46,7 @@ export interface AgentFixture {
 }
 
 export async function startAgentFixture(o: AgentFixtureOptions = {}): Promise<AgentFixture> {
-  const store: StateStore = o.stateDir ? new FileStateStore(o.stateDir) : new MemoryStateStore();
+  const store: StateStore = o.store ?? (o.stateDir ? new FileStateStore(o.stateDir) : new MemoryStateStore());
   const cluster = await Cluster.open({
     switches: [
       { index: 1, name: 'sw1', address: '127.0.0.1', ports: o.sw1Ports ?? 24 },

@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import fc from 'fast-check';
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import { startAgentFixture, type AgentFixture } from '../helpers/agent-fixture.js';
+import { MemoryStateStore, type ClusterSnapshot } from '../../src/store/state-store.js';
 import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PORT_COL, SNMP_GROUP, SNMP_STATS, portColumnOid } from '../../src/agent/oids.js';
 import type { ClusterEvent } from '../../src/cluster/cluster.js';
 
@@ -204,4 +205,27 @@ test('a GET whose OID starts with byte 0x78 (throws inside net-snmp) is dropped;
   assert.match(String(descr!.value), /^piman /);
   const [errs] = await get(pub, [`${SNMP_GROUP}.${SNMP_STATS.snmpInASNParseErrs}.0`]);
   assert.ok(Number(errs!.value) >= 1);
+});
+
+test('when the mark cannot be stored the SET answers commitFailed, the mark is undone and nothing is power-cycled', async (t) => {
+  class FailingStore extends MemoryStateStore {
+    fail = false;
+    override save(snapshot: () => ClusterSnapshot): Promise<void> {
+      return this.fail ? Promise.reject(new Error('disk full')) : super.save(snapshot);
+    }
+  }
+  const store = new FailingStore();
+  const g = await startAgentFixture({ store });
+  t.after(() => {
+    store.fail = false;
+    return g.stop();
+  });
+  const s = snmp.createSession('127.0.0.1', 'private', { port: g.agent.port, version: snmp.Version2c, timeout: 3000, retries: 0 });
+  s.on('error', () => undefined);
+  t.after(() => s.close());
+  store.fail = true;
+  assert.equal(await set(s, [int(reinstallOid(7), 1)]), snmp.ErrorStatus.CommitFailed);
+  assert.equal(g.cluster.port({ switchIndex: 1, port: 7 })?.reinstall, false);
+  assert.equal(g.sw1.calls.length, 0);
+  assert.equal(g.power.isBusy({ switchIndex: 1, port: 7 }), false);
 });
