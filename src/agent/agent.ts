@@ -71,7 +71,7 @@ export class PimanAgent {
     });
     try {
       const reach = new SwitchReachability(opts.switches, log);
-      const sets = createSetHandlers({ cluster, power: opts.power, host, log });
+      const sets = createSetHandlers({ cluster, power: opts.power, host, log, canPower: (i) => opts.switches.has(i) });
       registerProviders({
         cluster,
         host,

@@ -26,6 +26,8 @@ export interface SetHandlerDeps {
   readonly power: PowerControl;
   readonly host: AgentHost;
   readonly log: Logger;
+  /** Switch indexes piman has a switch client for. */
+  readonly canPower: (switchIndex: number) => boolean;
 }
 
 const STATUS: Record<SetErrorStatus, ErrorStatusCode> = {
@@ -34,6 +36,7 @@ const STATUS: Record<SetErrorStatus, ErrorStatusCode> = {
   noCreation: snmp.ErrorStatus.NoCreation,
   inconsistentValue: snmp.ErrorStatus.InconsistentValue,
   notWritable: snmp.ErrorStatus.NotWritable,
+  resourceUnavailable: snmp.ErrorStatus.ResourceUnavailable,
 };
 
 export interface SetHandlers {
@@ -53,6 +56,7 @@ export function createSetHandlers(deps: SetHandlerDeps): SetHandlers {
   const ctx = {
     port: (k: PortKey) => cluster.port(k),
     isBusy: (k: PortKey) => power.isBusy(k) || reserved.has(portId(k)),
+    canPower: (k: PortKey) => deps.canPower(k.switchIndex),
   };
 
   const bulk: BulkSetHandler = (requests, mib, testSet) => {

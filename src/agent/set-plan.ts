@@ -18,7 +18,7 @@ export type SetTarget =
   /** Something net-snmp answers itself (read-only object, access denied). */
   | { readonly kind: 'other' };
 
-export type SetErrorStatus = 'wrongType' | 'wrongValue' | 'noCreation' | 'inconsistentValue' | 'notWritable';
+export type SetErrorStatus = 'wrongType' | 'wrongValue' | 'noCreation' | 'inconsistentValue' | 'notWritable' | 'resourceUnavailable';
 
 export type SetAction =
   | { readonly type: 'markReinstall'; readonly key: PortKey }
@@ -29,6 +29,8 @@ export type SetAction =
 export interface SetContext {
   port(key: PortKey): PortView | undefined;
   isBusy(key: PortKey): boolean;
+  /** False when piman has no switch client for the port's switch (power actions impossible). */
+  canPower(key: PortKey): boolean;
 }
 
 export type SetPlan =
@@ -82,6 +84,7 @@ export function planSet(targets: readonly SetTarget[], ctx: SetContext): SetPlan
       touchesPower = true;
     }
     if (touchesPower) {
+      if (!ctx.canPower(t.key)) return fail('resourceUnavailable', `no switch client for port ${id}`);
       if (powerTouched.has(id)) return fail('inconsistentValue', `two power actions for port ${id} in one request`);
       powerTouched.add(id);
     }

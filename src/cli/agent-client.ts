@@ -198,6 +198,8 @@ export class AgentClient {
         return new PimanError('E_AGENT_REFUSED', `the piman agent refused the change: ${who} may not write; check agent.writeCommunity / agent.users access in piman.yaml`, { cause: err });
       case snmp.ErrorStatus.InconsistentValue:
         return new PimanError('E_PORT_BUSY', `port ${label} is busy (a power cycle or an install is running); try again when it is done`, { cause: err });
+      case snmp.ErrorStatus.ResourceUnavailable:
+        return new PimanError('E_SWITCH', `piman has no switch client for port ${label}; check the switches section of piman.yaml on the server`, { cause: err });
       case snmp.ErrorStatus.NoCreation:
         return new PimanError('E_UNKNOWN_PORT', `the piman agent has no port ${label}; is 'piman server' running with the same configuration?`, { cause: err });
       default:

@@ -9,8 +9,9 @@ function view(key: PortKey, state: BootState = 'up'): PortView {
   return { ...key, switchName: 'sw1', mac: null, ip: null, hostname: null, ...initialPortState(0), state };
 }
 
-function ctx(opts: { busy?: number[]; states?: Record<number, BootState>; ports?: number } = {}): SetContext {
+function ctx(opts: { busy?: number[]; states?: Record<number, BootState>; ports?: number; noSwitch?: boolean } = {}): SetContext {
   return {
+    canPower: () => !opts.noSwitch,
     port: (k) => (k.switchIndex === 1 && k.port >= 1 && k.port <= (opts.ports ?? 24) ? view(k, opts.states?.[k.port]) : undefined),
     isBusy: (k) => (opts.busy ?? []).includes(k.port),
   };
@@ -52,6 +53,8 @@ test('errors: wrongValue, wrongType, noCreation, inconsistentValue (busy, instal
   assert.equal(status([t(PORT_COL.pimanPortReinstall, 7, 1), t(PORT_COL.pimanPortRestart, 7, 1)]), 'inconsistentValue@1');
   assert.equal(status([t(PORT_COL.pimanPortReinstall, 7, 1), t(PORT_COL.pimanPortReinstall, 7, 2)]), 'inconsistentValue@1');
   assert.equal(status([t(PORT_COL.pimanPortHostname, 7, 1)]), 'notWritable@0');
+  assert.equal(status([t(PORT_COL.pimanPortRestart, 7, 1)], ctx({ noSwitch: true })), 'resourceUnavailable@0');
+  assert.equal(status([t(PORT_COL.pimanPortReinstall, 7, 2)], ctx({ noSwitch: true })), 'ok', 'cancel needs no switch');
 });
 
 test('property: a plan either fails at one varbind with no actions, or has only actions for valid varbinds', () => {
