@@ -133,3 +133,11 @@ test('block numbers roll over: 70,000 blocks of 8 bytes arrive intact', async ()
   const r = await tftpGet({ host: '127.0.0.1', port, file: 'rollover.bin', blksize: 8, timeoutMs: 3000 });
   assert.ok(r.data.equals(data));
 });
+
+test('RFC 7440 windowsize: negotiated (capped at tftp.maxWindowsize) and the file arrives intact', async () => {
+  const data = randomBytes(1_000_003);
+  put('window.bin', data);
+  const r = await tftpGet({ host: '127.0.0.1', port, file: 'window.bin', blksize: 1468, windowsize: 64, timeoutMs: 3000 });
+  assert.equal(r.oack?.find(([k]) => k === 'windowsize')?.[1], '16');
+  assert.ok(r.data.equals(data));
+});
