@@ -71,10 +71,16 @@ export interface TftpServerEvents {
 
 const MODES = new Set(['octet', 'netascii']);
 
+/** One client TID's request: its file name, and its transfer once the file is open. */
+interface Slot {
+  readonly filename: string;
+  transfer: Transfer | null;
+}
+
 export class TftpServer extends EventEmitter<TftpServerEvents> {
   private socket: Socket | null = null;
   /** Transfers (and requests still opening their file), keyed by peer address:port. */
-  private readonly active = new Map<string, Transfer | 'opening'>();
+  private readonly active = new Map<string, Slot>();
   private readonly files: FileSource;
   private readonly limiter = new RateLimiter(10, 10_000);
   readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, malformed: 0 };
@@ -117,7 +123,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.active.values()) if (t !== 'opening') t.abort('server shutting down');
+    for (const slot of this.active.values()) slot.transfer?.abort('server shutting down');
     this.active.clear();
     const s = this.socket;
     this.socket = null;
@@ -144,27 +150,35 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       return;
     }
     const key = `${rinfo.address}:${rinfo.port}`;
-    // A retransmitted request of a running transfer: the transfer retransmits by itself.
-    if (this.active.has(key)) return;
+    const running = this.active.get(key);
+    if (running) {
+      // The same request again is a retransmission: the transfer retransmits by itself.
+      if (running.filename === p.filename) return;
+      // Another file from the same port: the client has moved on (its last ACK may
+      // have been lost). End the old transfer silently and serve the new request.
+      running.transfer?.abort('client sent a new request', false);
+      this.active.delete(key);
+    }
     if (this.active.size >= this.opts.maxTransfers) {
       // Dropped, not refused: boot ROMs repeat the request, an ERROR would abort their boot.
       this.stats.busy++;
       if (this.limiter.allow('busy')) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers, request dropped (raise tftp.maxTransfers)');
       return;
     }
-    this.active.set(key, 'opening');
-    this.startTransfer(p, rinfo, key).catch((e: unknown) => {
-      this.active.delete(key);
+    const slot: Slot = { filename: p.filename, transfer: null };
+    this.active.set(key, slot);
+    this.startTransfer(p, rinfo, key, slot).catch((e: unknown) => {
+      if (this.active.get(key) === slot) this.active.delete(key);
       this.stats.failed++;
       this.opts.log.error({ err: (e as Error).message, file: p.filename }, 'TFTP: cannot start transfer');
     });
   }
 
-  private async startTransfer(req: TftpRequest, rinfo: RemoteInfo, key: string): Promise<void> {
+  private async startTransfer(req: TftpRequest, rinfo: RemoteInfo, key: string, slot: Slot): Promise<void> {
     const { opts } = this;
     const mac = opts.peerMac?.(rinfo.address) ?? null;
     const r = await this.files.open(req.filename, mac);
-    if (!this.socket) {
+    if (!this.socket || this.active.get(key) !== slot) {
       if (r.ok) await r.file.close();
       return;
     }
@@ -179,7 +193,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
         file = await toNetascii(r.file);
       } catch (e) {
         await r.file.close().catch(() => undefined);
-        this.active.delete(key);
+        if (this.active.get(key) === slot) this.active.delete(key);
         this.refuse(rinfo, TFTP_ERRORS.notDefined, `cannot read ${r.name}`, req.filename);
         return;
       }
@@ -197,21 +211,21 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     });
     const sock = await this.bindTransferSocket(file, rinfo);
     if (!sock) {
-      this.active.delete(key);
+      if (this.active.get(key) === slot) this.active.delete(key);
       return;
     }
-    if (this.active.get(key) !== 'opening') {
-      // The server stopped while the socket was being bound.
+    if (this.active.get(key) !== slot) {
+      // The server stopped, or the client moved on, while the socket was being bound.
       sock.close();
       await file.close();
       return;
     }
     const served = { file: r.name, path: r.path };
     const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(file, n.blksize), {
-      onEnd: (end) => this.ended(key, t, rinfo, served, end),
+      onEnd: (end) => this.ended(key, slot, rinfo, served, end),
       onMalformed: (from, err) => this.malformed(from, err),
     });
-    this.active.set(key, t);
+    slot.transfer = t;
     opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: file.size, mode: req.mode, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
     t.start();
   }
@@ -235,8 +249,8 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     });
   }
 
-  private ended(key: string, t: Transfer, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
-    if (this.active.get(key) === t) this.active.delete(key);
+  private ended(key: string, slot: Slot, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
+    if (this.active.get(key) === slot) this.active.delete(key);
     const log = this.opts.log;
     this.emit('transferEnd', { address: rinfo.address, port: rinfo.port, file: served.file, result: end.result, detail: end.detail });
     switch (end.result) {

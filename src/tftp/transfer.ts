@@ -59,10 +59,10 @@ export class Transfer {
     this.run(this.session.start());
   }
 
-  /** Ends the transfer from outside (server stopping). */
-  abort(reason: string): void {
+  /** Ends the transfer from outside; `notify`: tell the client with ERROR 0. */
+  abort(reason: string, notify = true): void {
     if (this.ended) return;
-    this.sendRaw(encodeTftp({ op: 'error', code: TFTP_ERRORS.notDefined, message: reason }));
+    if (notify) this.sendRaw(encodeTftp({ op: 'error', code: TFTP_ERRORS.notDefined, message: reason }));
     this.finish('aborted', reason);
   }
 

@@ -85,3 +85,21 @@ test('maxTransfers caps running transfers; a retransmitted RRQ does not start a 
   assert.equal(server.stats.busy, 1);
   assert.equal(server.activeTransfers, 3);
 });
+
+test('a new file requested from the same client port replaces the unfinished transfer', async () => {
+  const { server, port } = await serve({ timeoutMs: 5000 });
+  const c = await udp();
+  const next = (): Promise<[Buffer, { port: number }]> => once(c, 'message') as Promise<[Buffer, { port: number }]>;
+  let got = next();
+  c.send(encodeTftp({ op: 'rrq', filename: 'f0.bin', mode: 'octet', options: [] }), port, '127.0.0.1');
+  const [first, from0] = await got;
+  assert.deepEqual(decodeTftp(first), { op: 'data', block: 1, data: files[0]!.subarray(0, 512) });
+  // The final ACK of f0 "got lost"; the client asks for the next file from the same port.
+  got = next();
+  c.send(encodeTftp({ op: 'rrq', filename: 'f1.bin', mode: 'octet', options: [] }), port, '127.0.0.1');
+  const [second, from1] = await got;
+  assert.notEqual(from1.port, from0.port, 'a new transfer ID');
+  assert.deepEqual(decodeTftp(second), { op: 'data', block: 1, data: files[1]!.subarray(0, 512) });
+  assert.equal(server.activeTransfers, 1);
+  assert.equal(server.stats.aborted, 1);
+});
