@@ -146,7 +146,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     if (p.op !== 'rrq') return;
     const mode = p.mode.toLowerCase();
     if (!MODES.has(mode)) {
-      this.refuse(rinfo, TFTP_ERRORS.illegalOperation, `transfer mode '${p.mode}' is not supported (use octet)`, p.filename);
+      this.refuse(rinfo, TFTP_ERRORS.illegalOperation, `transfer mode '${p.mode}' is not supported (use octet or netascii)`, p.filename);
       return;
     }
     const key = `${rinfo.address}:${rinfo.port}`;
