@@ -104,10 +104,6 @@ export class PimanAgent {
     return this.host.port;
   }
 
-  /** Sends pimanHealthAlert for a Pi (the monitor calls this); no-op when traps are off. */
-  healthAlert(port: PortView | PortKey, message: string): void {
-    this.traps?.healthAlert(port, message);
-  }
 
   async stop(): Promise<void> {
     this.unsubscribe();

@@ -1,12 +1,9 @@
 /** `piman server` part: maps the `agent` config section onto PimanAgent. */
 import type { DaemonContext, Part } from '../daemon.js';
-import type { PortKey, PortView } from '../cluster/types.js';
 import { PimanAgent } from './agent.js';
 
-/** The agent part; `healthAlert` is the seam for the monitor (pimanHealthAlert). */
+/** The agent part. Health alerts reach it through the cluster (`cluster.alert`). */
 export interface AgentPart extends Part {
-  /** Sends pimanHealthAlert when the agent runs with traps enabled; otherwise does nothing. */
-  healthAlert(port: PortView | PortKey, message: string): void;
   /** The running agent's UDP port (useful when config asked for port 0), or null when not running. */
   readonly port: number | null;
 }
@@ -44,9 +41,6 @@ export function agentPart(ctx: DaemonContext): AgentPart {
     async stop() {
       await agent?.stop();
       agent = null;
-    },
-    healthAlert(port, message) {
-      agent?.healthAlert(port, message);
     },
   };
 }

@@ -46,7 +46,7 @@ export class TrapSender {
     this.queue = new NotifyQueue(opts.gapMs ?? 500, (n) => this.send(n), opts.timers ?? realTimers);
   }
 
-  /** Feeds a cluster effect; state changes and install failures become notifications. */
+  /** Feeds a cluster effect; state changes, install failures and health alerts become notifications. */
   onClusterEvent(e: ClusterEvent): void {
     const p = e.port;
     if (e.effect.type === 'stateChanged') {
@@ -58,6 +58,8 @@ export class TrapSender {
           { oid: portColumnOid(PORT_COL.pimanPortLastError, p.switchIndex, p.port), type: snmp.ObjectType.OctetString, value: displayString(p.lastError) },
         ],
       });
+    } else if (e.effect.type === 'healthAlert') {
+      this.healthAlert(p, e.effect.message);
     } else if (e.effect.type === 'installFailed') {
       this.queue.push(portId(p), 'installFailed', {
         oid: NOTIFICATION.pimanInstallFailed,

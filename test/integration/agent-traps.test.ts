@@ -52,6 +52,10 @@ test('snmptrapd receives pimanPortStateChange with the port state by name', asyn
   assert.match(out, /PIMAN-MIB::pimanPortBootState\.1\.7 = INTEGER: poweringOn\(3\)/);
   assert.match(out, /PIMAN-MIB::pimanPortHostname\.1\.7 = STRING: "?pi7"?/);
   assert.match(out, /SNMPv2-MIB::snmpTrapOID\.0 = OID: PIMAN-MIB::pimanPortStateChange/);
+  // The monitor reports threshold crossings through the cluster; they leave as pimanHealthAlert.
+  f.cluster.alert({ switchIndex: 1, port: 7 }, 'pi7: cpu 95.0 % > 50 %');
+  await waitForOutput(() => out, /OID: PIMAN-MIB::pimanHealthAlert/, 20_000, 'the health alert');
+  assert.match(out, /pimanHealthMessage\.0 = STRING: "?pi7: cpu 95\.0 % > 50 %"?/);
 });
 
 test('a burst of state changes on one port is paced: one notification per 500 ms, the latest state last', async (t) => {
