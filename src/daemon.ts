@@ -54,7 +54,13 @@ export class Daemon {
     const infos = switchInfos(config);
     const hosts = await loadHosts(config.hosts, infos);
     const store = opts.store ?? new FileStateStore(config.state);
-    const cluster = await Cluster.open({ switches: infos, hosts, store, timeoutMs: config.boot.timeoutSeconds * 1000 });
+    const cluster = await Cluster.open({
+      switches: infos,
+      hosts,
+      store,
+      timeoutMs: config.boot.timeoutSeconds * 1000,
+      onPersistError: (e) => log.error({ err: describeError(e) }, 'cluster state not saved; it stays in memory and is written with the next change'),
+    });
     const switches = new Map<number, PoeSwitch>();
     if (opts.makeSwitch) config.switches.forEach((s, i) => switches.set(i + 1, opts.makeSwitch!(s, i + 1)));
     const power = new PowerController({

@@ -38,6 +38,8 @@ export interface ClusterOptions {
   readonly store: StateStore;
   readonly timeoutMs: number;
   readonly now?: () => number;
+  /** Told about a failed state write (e.g. a full disk) that no caller awaited. */
+  readonly onPersistError?: (e: unknown) => void;
 }
 
 export interface ApplyResult {
@@ -59,12 +61,14 @@ export class Cluster {
   private readonly learnedIps = new Map<string, string>();
   private counters: Counters = zeroCounters();
   private readonly listeners = new Set<ClusterListener>();
+  private readonly onPersistError: (e: unknown) => void;
 
   private constructor(opts: ClusterOptions) {
     this.switches = opts.switches;
     this.store = opts.store;
     this.timeoutMs = opts.timeoutMs;
     this.now = opts.now ?? Date.now;
+    this.onPersistError = opts.onPersistError ?? (() => undefined);
     for (const h of opts.hosts) this.hostsByPort.set(portId(h), h);
     const now = this.now();
     for (const sw of this.switches) {
@@ -198,8 +202,15 @@ export class Cluster {
     return this.persist();
   }
 
+  /**
+   * Writes the state. The returned promise rejects for a caller that awaits
+   * it; a caller that does not is covered by onPersistError, so a full disk
+   * is reported instead of crashing the daemon as an unhandled rejection.
+   */
   persist(): Promise<void> {
-    return this.store.save(() => this.snapshot());
+    const p = this.store.save(() => this.snapshot());
+    p.catch(this.onPersistError);
+    return p;
   }
 
   private view(key: PortKey, st: PortState): PortView {

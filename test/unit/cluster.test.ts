@@ -90,3 +90,18 @@ test('state of ports no longer in the config is ignored on restore', async () =>
   const c = await open(store);
   assert.equal(c.ports().length, 6);
 });
+
+test('a failed state write nobody awaits is reported, not thrown as an unhandled rejection', async () => {
+  const errors: unknown[] = [];
+  const store = new MemoryStateStore();
+  const c = await Cluster.open({ switches, hosts, store, timeoutMs: 180_000, onPersistError: (e) => errors.push(e) });
+  store.save = async () => {
+    throw new Error('ENOSPC: no space left on device');
+  };
+  const r = c.apply({ switchIndex: 1, port: 1 }, { type: 'powerOn' });
+  await assert.rejects(r.persisted, /ENOSPC/);
+  c.apply({ switchIndex: 1, port: 2 }, { type: 'powerOn' });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(errors.length, 2);
+  assert.equal(c.port({ switchIndex: 1, port: 2 })?.state, 'poweringOn', 'memory state moves on');
+});
