@@ -18,6 +18,7 @@ import {
   type SwitchInfo,
 } from './types.js';
 import type { ClusterSnapshot, LearnedMac, StateStore } from '../store/state-store.js';
+import { UnknownMacs } from './unknown-macs.js';
 
 /** A health threshold crossed on a running Pi (from the monitor). */
 export interface HealthAlertEffect {
@@ -40,6 +41,8 @@ export interface ClusterOptions {
   readonly now?: () => number;
   /** Told about a failed state write (e.g. a full disk) that no caller awaited. */
   readonly onPersistError?: (e: unknown) => void;
+  /** Cap of the unknown-MAC registry (default 1024). */
+  readonly unknownMacLimit?: number;
 }
 
 export interface ApplyResult {
@@ -51,6 +54,11 @@ export interface ApplyResult {
 
 export class Cluster {
   readonly switches: readonly SwitchInfo[];
+  /**
+   * MACs DHCP saw but could not bind (recorded by the DHCP server, served by
+   * the agent as pimanUnknownMacTable). Not persisted: recent sightings only.
+   */
+  readonly unknownMacs: UnknownMacs;
   private readonly store: StateStore;
   private readonly now: () => number;
   private readonly timeoutMs: number;
@@ -69,6 +77,7 @@ export class Cluster {
     this.timeoutMs = opts.timeoutMs;
     this.now = opts.now ?? Date.now;
     this.onPersistError = opts.onPersistError ?? (() => undefined);
+    this.unknownMacs = new UnknownMacs(opts.unknownMacLimit);
     for (const h of opts.hosts) this.hostsByPort.set(portId(h), h);
     const now = this.now();
     for (const sw of this.switches) {
@@ -199,6 +208,8 @@ export class Cluster {
     if (!this.states.has(id) || this.learned.get(id) === mac) return Promise.resolve();
     for (const [other, m] of this.learned) if (m === mac) this.learned.delete(other);
     this.learned.set(id, mac);
+    // Bound now: no longer an unknown MAC.
+    this.unknownMacs.forget(mac);
     return this.persist();
   }
 

@@ -5,11 +5,11 @@ import type { PimanConfig } from '../config/schema.js';
 import { DhcpServer } from './server.js';
 import { LeaseStore, type Lease } from './leases.js';
 import type { ServerSettings } from './policy.js';
-import type { UnknownMac } from './unknown.js';
+import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { checkInterfaceAddress } from './interface.js';
 
 export interface DhcpPart extends Part {
-  /** MACs that asked and got nothing, most recent first (empty when disabled or stopped). */
+  /** MACs that asked and got nothing, most recent first (the cluster's registry, which the agent serves). */
   unknownMacs(): UnknownMac[];
   /** Bound leases (static and pool). */
   leases(): Lease[];
@@ -59,7 +59,7 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
       await store?.close();
       server = null;
     },
-    unknownMacs: () => server?.unknownMacs() ?? [],
+    unknownMacs: () => cluster.unknownMacs.list(),
     leases: () => store?.list() ?? [],
     port: () => server?.port ?? 0,
   };

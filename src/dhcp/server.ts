@@ -26,7 +26,7 @@ import {
 } from './policy.js';
 import { ClusterBindings, type PoolRange } from './bindings.js';
 import type { LeaseStore } from './leases.js';
-import { UnknownMacs, type UnknownMac } from './unknown.js';
+import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { RateLimiter } from './rate-limit.js';
 import { isPiMac } from '../cluster/mac.js';
 
@@ -66,7 +66,6 @@ export class DhcpServer {
   private replySock: dgram.Socket | null = null;
   private boundPort = 0;
   private readonly bindings: Bindings;
-  private readonly unknown = new UnknownMacs();
   private readonly limiter = new RateLimiter();
   private readonly pxeSeen = new Map<string, number>();
   private readonly now: () => number;
@@ -83,9 +82,9 @@ export class DhcpServer {
     return this.boundPort;
   }
 
-  /** MACs that got no reply, most recent first (for `piman status --unknown`). */
+  /** MACs that got no reply, most recent first: the cluster's registry (pimanUnknownMacTable, `piman status --unknown`). */
   unknownMacs(): UnknownMac[] {
-    return this.unknown.list();
+    return this.o.cluster.unknownMacs.list();
   }
 
   async start(): Promise<void> {
@@ -166,7 +165,7 @@ export class DhcpServer {
     switch (d.kind) {
       case 'unknown': {
         this.stats.unknown++;
-        if (this.unknown.record(d.mac, t, getVendorClass(req) ?? null)) {
+        if (cluster.unknownMacs.record(d.mac, t, getVendorClass(req) ?? null)) {
           const pi = isPiMac(d.mac);
           log.info(
             { mac: d.mac, type: messageTypeName(req.options.get(53)?.[0] ?? 0), vendorClass: getVendorClass(req), raspberryPi: pi },
