@@ -7,6 +7,7 @@ export const PIMAN_OBJECTS = `${PIMAN_MIB}.1`;
 export const PIMAN_GENERAL = `${PIMAN_OBJECTS}.1`;
 export const PIMAN_SWITCH_ENTRY = `${PIMAN_OBJECTS}.2.1`;
 export const PIMAN_PORT_ENTRY = `${PIMAN_OBJECTS}.3.1`;
+export const PIMAN_UNKNOWN_MAC_ENTRY = `${PIMAN_OBJECTS}.4.1`;
 
 export const GENERAL = {
   pimanVersion: 1,
@@ -40,6 +41,17 @@ export const PORT_COL = {
   pimanPortLastError: 11,
 } as const;
 export type PortColumn = (typeof PORT_COL)[keyof typeof PORT_COL];
+
+export const UNKNOWN_MAC_COL = {
+  pimanUnknownMacIndex: 1,
+  pimanUnknownMacAddress: 2,
+  pimanUnknownMacRaspberryPi: 3,
+  pimanUnknownMacVendorClass: 4,
+  pimanUnknownMacFirstSeen: 5,
+  pimanUnknownMacLastSeen: 6,
+  pimanUnknownMacRequests: 7,
+} as const;
+export type UnknownMacColumn = (typeof UNKNOWN_MAC_COL)[keyof typeof UNKNOWN_MAC_COL];
 
 export const NOTIFICATION = {
   pimanPortStateChange: `${PIMAN_NOTIFICATIONS}.1`,
