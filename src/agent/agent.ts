@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { PoeSwitch } from '../switch/types.js';
 import { startAgentHost, type AgentHost, type AgentRequestError } from '../snmp/agent-host.js';
 import { registerProviders } from './mib-providers.js';
+import { registerUnknownMacTable } from './unknown-mac-table.js';
 import { LogLimiter } from './rate-limit.js';
 import { createSetHandlers, type PowerControl } from './set-handler.js';
 import { SwitchReachability } from './switch-reachability.js';
@@ -69,6 +70,7 @@ export class PimanAgent {
       ...(opts.maxRepetitions ? { maxRepetitions: opts.maxRepetitions } : {}),
       onRequestError,
     });
+    let stopUnknown = (): void => undefined;
     try {
       const reach = new SwitchReachability(opts.switches, log);
       const sets = createSetHandlers({ cluster, power: opts.power, host, log, canPower: (i) => opts.switches.has(i) });
@@ -81,16 +83,23 @@ export class PimanAgent {
         switchReachable: (i) => reach.isReachable(i),
         portSetHandler: sets.port,
       });
+      stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
+      host.invalidateIndex();
       host.agent.setBulkSetHandler(sets.bulk);
       const traps =
         opts.traps.enabled && opts.traps.receivers.length > 0
           ? new TrapSender({ receivers: opts.traps.receivers, log, upTime: () => Math.floor((now() - startedAt) / 10) })
           : null;
-      const unsubscribe = traps ? cluster.on((e) => traps.onClusterEvent(e)) : () => undefined;
+      const stopTraps = traps ? cluster.on((e) => traps.onClusterEvent(e)) : () => undefined;
+      const unsubscribe = (): void => {
+        stopTraps();
+        stopUnknown();
+      };
       reach.start(opts.switchPollSeconds * 1000);
       log.info({ address: host.address, port: host.port }, 'SNMP agent listening');
       return new PimanAgent(host, traps, reach, unsubscribe);
     } catch (e) {
+      stopUnknown();
       await host.close();
       throw e;
     }

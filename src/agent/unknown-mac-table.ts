@@ -1,0 +1,92 @@
+/**
+ * pimanUnknownMacTable over the cluster's unknown-MAC registry. Unlike the
+ * port table its rows come and go while piman runs: the registry tells us
+ * synchronously about every row added or removed, and the table's instances
+ * follow (the host's leaf index is invalidated by those Mib calls). A repeat
+ * sighting changes only values, which the handler refreshes from the
+ * registry right before each read (it answers synchronously, so the fast
+ * read path applies).
+ */
+import snmp, { type MibHandler, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
+import type { UnknownMacs } from '../cluster/unknown-macs.js';
+import type { Logger } from '../log.js';
+import { describeError } from '../errors.js';
+import type { AgentHost } from '../snmp/agent-host.js';
+import { parseOid } from '../snmp/oid.js';
+import { PIMAN_UNKNOWN_MAC_ENTRY, UNKNOWN_MAC_COL, type UnknownMacColumn } from './oids.js';
+import { unknownMacValue, type UnknownMacValue } from './unknown-mac-values.js';
+
+export const UNKNOWN_MAC_TABLE = 'pimanUnknownMacTable';
+
+const T = snmp.ObjectType;
+const RO = snmp.MaxAccess['read-only'];
+const NA = snmp.MaxAccess['not-accessible'];
+
+const TYPES: Record<UnknownMacValue['kind'], ObjectTypeCode> = {
+  unsigned: T.Gauge,
+  int: T.Integer,
+  counter: T.Counter,
+  string: T.OctetString,
+  bytes: T.OctetString,
+};
+
+const COLUMNS: readonly { number: UnknownMacColumn; name: string; kind: UnknownMacValue['kind'] }[] = [
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacIndex, name: 'pimanUnknownMacIndex', kind: 'unsigned' },
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacAddress, name: 'pimanUnknownMacAddress', kind: 'bytes' },
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacRaspberryPi, name: 'pimanUnknownMacRaspberryPi', kind: 'int' },
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacVendorClass, name: 'pimanUnknownMacVendorClass', kind: 'string' },
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacFirstSeen, name: 'pimanUnknownMacFirstSeen', kind: 'bytes' },
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacLastSeen, name: 'pimanUnknownMacLastSeen', kind: 'bytes' },
+  { number: UNKNOWN_MAC_COL.pimanUnknownMacRequests, name: 'pimanUnknownMacRequests', kind: 'counter' },
+];
+
+/** Registers the table and keeps its rows in step with `registry`; returns the function that stops following it. */
+export function registerUnknownMacTable(host: AgentHost, registry: UnknownMacs, log: Logger): () => void {
+  const entryLen = parseOid(PIMAN_UNKNOWN_MAC_ENTRY)!.length;
+  const columns: MibTableColumn[] = COLUMNS.map((c) => ({
+    number: c.number,
+    name: c.name,
+    type: TYPES[c.kind],
+    maxAccess: c.number === UNKNOWN_MAC_COL.pimanUnknownMacIndex ? NA : RO,
+  }));
+  const handler: MibHandler = (req) => {
+    const addr = req.instanceNode?.address ?? parseOid(req.oid);
+    if (!req.setType && req.instanceNode && addr && addr.length === entryLen + 2) {
+      const e = registry.byIndex(Number(addr[entryLen + 1]));
+      if (e) req.instanceNode.value = unknownMacValue(Number(addr[entryLen]) as UnknownMacColumn, e).value;
+    }
+    req.done();
+  };
+  host.agent.registerProvider({
+    name: UNKNOWN_MAC_TABLE,
+    type: snmp.MibProviderType.Table,
+    oid: PIMAN_UNKNOWN_MAC_ENTRY,
+    maxAccess: NA,
+    tableColumns: columns,
+    tableIndex: [{ columnName: 'pimanUnknownMacIndex' }],
+    handler,
+  });
+
+  const rows = new Set<number>();
+  const add = (index: number): void => {
+    const e = registry.byIndex(index);
+    if (!e || rows.has(index)) return;
+    const row: VarbindValue[] = COLUMNS.map((c) => unknownMacValue(c.number, e).value);
+    host.mib.addTableRow(UNKNOWN_MAC_TABLE, row);
+    rows.add(index);
+  };
+  const remove = (index: number): void => {
+    if (!rows.delete(index)) return;
+    host.mib.deleteTableRow(UNKNOWN_MAC_TABLE, [index]);
+  };
+  for (const e of [...registry.list()].sort((a, b) => a.index - b.index)) add(e.index);
+  return registry.on((change) => {
+    // Called from the DHCP server's request path: a failure here must not cost it the request.
+    try {
+      if (change.type === 'added') add(change.entry.index);
+      else remove(change.entry.index);
+    } catch (e) {
+      log.warn({ mac: change.entry.mac, err: describeError(e) }, 'pimanUnknownMacTable not updated');
+    }
+  });
+}
