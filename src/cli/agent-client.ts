@@ -7,10 +7,11 @@ import snmp, { type Session, type Varbind, type VarbindValue } from 'net-snmp';
 import { PimanError, describeError } from '../errors.js';
 import { BOOT_STATES, type BootState, type PortKey, type SwitchInfo } from '../cluster/types.js';
 import type { PimanConfig } from '../config/schema.js';
-import { PIMAN_PORT_ENTRY, PORT_COL, POWER, SYS, SYSTEM, TRUE, portColumnOid } from '../agent/oids.js';
+import { PIMAN_PORT_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SYS, SYSTEM, TRUE, portColumnOid } from '../agent/oids.js';
 import { toUsmUser } from '../snmp/usm.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
+import { UNKNOWN_MAC_READ_COLUMNS, decodeUnknownMacRow, type UnknownMacRow } from './unknown-macs.js';
 
 export interface PortRow {
   readonly switchIndex: number;
@@ -124,6 +125,30 @@ export class AgentClient {
       });
     }
     return rows;
+  }
+
+  /** pimanUnknownMacTable: MACs the DHCP server saw but could not bind, in order of first sighting. */
+  unknownMacs(): Promise<UnknownMacRow[]> {
+    const entry = parseOid(PIMAN_UNKNOWN_MAC_ENTRY)!;
+    const wanted = new Set(UNKNOWN_MAC_READ_COLUMNS);
+    const cells = new Map<number, Map<number, VarbindValue | undefined>>();
+    return new Promise((resolve, reject) => {
+      const feed = (vbs: Varbind[]): void => {
+        for (const vb of vbs) {
+          if (snmp.isVarbindError(vb)) continue;
+          const parts = parseOid(vb.oid);
+          if (!parts || parts.length !== entry.length + 2 || !wanted.has(parts[entry.length]!)) continue;
+          const index = parts[entry.length + 1]!;
+          let row = cells.get(index);
+          if (!row) cells.set(index, (row = new Map()));
+          row.set(parts[entry.length]!, vb.value);
+        }
+      };
+      this.read.subtree(PIMAN_UNKNOWN_MAC_ENTRY, 20, feed, (err) => {
+        if (err) return reject(this.mapError(err));
+        resolve([...cells].sort(([a], [b]) => a - b).map(([index, row]) => decodeUnknownMacRow(index, row)));
+      });
+    });
   }
 
   async setReinstall(keys: readonly PortKey[]): Promise<void> {

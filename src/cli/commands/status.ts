@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import { addAgentOptions, withAgent, type AgentCommandOptions } from '../agent-command.js';
 import { parsePortSpecs } from '../port-spec.js';
 import { formatPortTable, portRowsJson } from '../port-table.js';
+import { formatUnknownMacTable, unknownMacsJson } from '../unknown-macs.js';
+import { PimanError } from '../../errors.js';
 
 interface StatusOptions extends AgentCommandOptions {
   readonly json?: boolean;
+  readonly unknown?: boolean;
 }
 
 export function registerStatus(program: Command): void {
@@ -12,11 +15,18 @@ export function registerStatus(program: Command): void {
     .command('status [port...]')
     .description('show ports: MAC, IP, state, reinstall mark, progress, last error (ports: 7, sw2:7, 1-8)')
     .option('--json', 'print JSON instead of a table')
+    .option('--unknown', 'instead of the ports: MACs that asked DHCP for an address but are bound to no port (pimanUnknownMacTable)')
     .allowUnknownOption(false);
-  // Seam for the integrator: `--unknown` (MACs the DHCP server saw but no port knows) belongs here
-  // as another option whose rows come from the DHCP part, printed after the port table.
   addAgentOptions(cmd).action(async (ports: string[], opts: StatusOptions, command: Command) => {
+    if (opts.unknown && ports.length > 0) {
+      throw new PimanError('E_USAGE', `--unknown lists MACs that are bound to no port; it takes no ports (got ${ports.join(' ')})`, { exitCode: 2 });
+    }
     await withAgent(command, opts, async ({ client, switches }) => {
+      if (opts.unknown) {
+        const rows = await client.unknownMacs();
+        process.stdout.write(opts.json ? unknownMacsJson(rows) : formatUnknownMacTable(rows));
+        return;
+      }
       const keys = ports.length ? parsePortSpecs(ports, switches) : undefined;
       const rows = await client.ports(keys);
       process.stdout.write(opts.json ? portRowsJson(rows, switches) : formatPortTable(rows, switches));
