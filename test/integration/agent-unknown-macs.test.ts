@@ -162,3 +162,19 @@ test('a MAC the mapper learns leaves the table; the walk still ends correctly', 
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /pimanUnknownMac\w+\.\d/);
 });
+
+test('a flood of new MACs: the table holds the 1,024 most recently seen, walks stay consistent', async () => {
+  const u = f.cluster.unknownMacs;
+  const hex = (n: number): string => n.toString(16).padStart(4, '0');
+  for (let i = 0; i < 1100; i++) u.record(`06:00:00:00:${hex(i).slice(0, 2)}:${hex(i).slice(2)}`, Date.now(), null);
+  assert.equal(u.size, 1024);
+  const vbs = await walk(`${E}.${UNKNOWN_MAC_COL.pimanUnknownMacAddress}`, 50);
+  const macs = vbs.map((v) => [...(v.value as Buffer)].map((b) => b.toString(16).padStart(2, '0')).join(':'));
+  assert.equal(macs.length, 1024);
+  assert.deepEqual(macs, u.list().map((e) => e.mac).reverse(), 'walk order = order of first sighting');
+  const rows = vbs.map((v) => Number(v.oid.slice(E.length + 1).split('.')[1]));
+  for (const r of rows) assert.ok(u.byIndex(r), `row ${r} is listed`);
+  const b = await snmpTool('snmpbulkwalk', '-Cr50', 'PIMAN-MIB::pimanUnknownMacRequests');
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(b.stdout.trim().split('\n').length, 1024);
+});
