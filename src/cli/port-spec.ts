@@ -39,7 +39,7 @@ function parseOne(part: string, spec: string, switches: readonly SwitchInfo[]): 
   const sw = swName === null ? switches[0] : findSwitch(swName, switches);
   if (!sw) {
     const names = switches.map((s) => s.name).join(', ');
-    throw new PimanError('E_UNKNOWN_PORT', `port '${spec}': no switch '${swName ?? ''}' in the configuration (switches: ${names || 'none'})`, { exitCode: 2 });
+    throw new PimanError('E_UNKNOWN_PORT', `port '${spec}': no switch '${swName ?? ''}' in the configuration (switches: ${names || 'none'})`);
   }
   const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(range);
   if (!m) throw usage(spec, `'${range}' is not a port number or range`);
@@ -47,7 +47,7 @@ function parseOne(part: string, spec: string, switches: readonly SwitchInfo[]): 
   const to = m[2] === undefined ? from : Number(m[2]);
   if (from < 1 || to < from) throw usage(spec, from < 1 ? 'ports start at 1' : `range ${from}-${to} runs backwards`);
   if (to > sw.ports || to - from >= MAX_PORTS) {
-    throw new PimanError('E_UNKNOWN_PORT', `port '${spec}': switch ${sw.name} has ports 1-${sw.ports}`, { exitCode: 2 });
+    throw new PimanError('E_UNKNOWN_PORT', `port '${spec}': switch ${sw.name} has ports 1-${sw.ports}`);
   }
   const keys: PortKey[] = [];
   for (let p = from; p <= to; p++) keys.push({ switchIndex: sw.index, port: p });

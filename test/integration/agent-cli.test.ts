@@ -141,10 +141,13 @@ test('a write community the agent does not accept for writes: refused, exit 1, n
   assert.equal(f.sw1.calls.length, before);
 });
 
-test('bad port specs exit 2 with the reason', async () => {
+test('an unknown port is one line and exit 1; a malformed one is a usage error, exit 2', async () => {
   const r = await piman(['-c', cfg, 'restart', 'sw2:9']);
-  assert.equal(r.code, 2);
+  assert.equal(r.code, 1);
   assert.equal(r.stderr, "piman: port 'sw2:9': switch sw2 has ports 1-8\n");
+  const bad = await piman(['-c', cfg, 'restart', '5-3']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^piman: port '5-3': range 5-3 runs backwards/);
 });
 
 test('mibs-path prints a -M value that finds PIMAN-MIB', async () => {

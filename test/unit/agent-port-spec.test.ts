@@ -20,21 +20,21 @@ test('7, sw2:7, 2:7, ranges and lists', () => {
   assert.deepEqual(ids(['7', '7', '6-7']), ['sw1:7', 'sw1:6'], 'duplicates once, first order kept');
 });
 
-test('bad specs say what is wrong and exit 2', () => {
-  const fails = (spec: string, re: RegExp): void => {
+test('malformed specs are usage errors (exit 2); ports that do not exist are operational errors (exit 1)', () => {
+  const fails = (spec: string, exitCode: number, re: RegExp): void => {
     assert.throws(
       () => parsePortSpecs([spec], switches),
-      (e: unknown) => e instanceof PimanError && e.exitCode === 2 && re.test(e.message),
+      (e: unknown) => e instanceof PimanError && e.exitCode === exitCode && re.test(e.message),
     );
   };
-  fails('25', /switch sw1 has ports 1-24/);
-  fails('sw2:9', /switch sw2 has ports 1-8/);
-  fails('sw3:1', /no switch 'sw3'.*sw1, sw2/);
-  fails('0', /ports start at 1/);
-  fails('5-3', /backwards/);
-  fails('x', /not a port number/);
-  fails('', /empty port/);
-  fails('1-99999', /has ports 1-24/);
+  fails('25', 1, /switch sw1 has ports 1-24/);
+  fails('sw2:9', 1, /switch sw2 has ports 1-8/);
+  fails('sw3:1', 1, /no switch 'sw3'.*sw1, sw2/);
+  fails('1-99999', 1, /has ports 1-24/);
+  fails('0', 2, /ports start at 1/);
+  fails('5-3', 2, /backwards/);
+  fails('x', 2, /not a port number/);
+  fails('', 2, /empty port/);
 });
 
 test('property: any input either parses to valid configured ports or throws a PimanError', () => {
