@@ -7,17 +7,24 @@
  *   and bounded by response size (net-snmp has no cap: EMSGSIZE, no reply);
  * - the varbind types of a SET are kept for the SET's test pass, because
  *   net-snmp casts the value to the column's type and loses the request's.
+ * With synchronous read handlers, plain v2c GET/GETNEXT/GETBULK packets are
+ * answered before net-snmp parses them (community-codec.ts: the same bytes
+ * out for a quarter of net-snmp's JavaScript time), and replies to IP
+ * literals are sent without a process.nextTick.
  * Both piman's agent and the simulated switch use this.
  */
-import type { Socket } from 'node:dgram';
-import snmp, { type Agent, type AgentCallback, type Mib, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
+import dgram, { type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+import dns from 'node:dns';
+import { isIP } from 'node:net';
+import snmp, { type Agent, type AgentCallback, type DgramModule, type Mib, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
 import type { UsmUserConfig } from '../config/schema.js';
 import { PimanError, describeError } from '../errors.js';
-import { guardedDgram } from './guarded-dgram.js';
+import { guardSocket } from './guarded-dgram.js';
 import { LeafIndex, type TreeNode } from './leaf-index.js';
 import { parseOid } from './oid.js';
 import { toUsmUser } from './usm.js';
-import { answerRead, type FastReadContext, type ReadPdu } from './fast-read.js';
+import { answerRead, type FastReadContext, type ReadPdu, type ResponsePdu as ReadResponsePdu } from './fast-read.js';
+import { decodeCommunityRequest, ResponseEncoder } from './community-codec.js';
 
 export type Access = 'ro' | 'rw';
 
@@ -42,6 +49,13 @@ export interface AgentHostOptions {
    * (fast-read.ts). Leave off for handlers that answer later.
    */
   readonly syncReadHandlers?: boolean;
+  /**
+   * With syncReadHandlers: answer plain SNMPv2c GET/GETNEXT/GETBULK packets
+   * of a known community with the agent's own codec (community-codec.ts)
+   * before net-snmp parses them; anything else still goes to net-snmp.
+   * Default true; false is for comparing both paths in tests.
+   */
+  readonly communityFastPath?: boolean;
   /** A request that was refused or could not be processed (for counting and rate-limited logs). */
   readonly onRequestError?: (e: AgentRequestError) => void;
 }
@@ -111,7 +125,7 @@ interface ResponsePdu {
 }
 type Handler3 = (socket: unknown, msg: RequestMessage, rinfo: unknown) => void;
 interface AgentInternals {
-  mib: Mib & { root: TreeNode; getAncestorProviderFromOid(oid: string): unknown };
+  mib: Mib & { root: TreeNode; getAncestorProviderFromOid(oid: string): unknown; lookupAddress(address: readonly number[]): unknown };
   getRequest: Handler3;
   engine?: { engineID?: Buffer | string };
   request: Handler3;
@@ -125,19 +139,34 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   const stats: AgentStats = { inPkts: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0 };
   const report = (e: AgentRequestError): void => opts.onRequestError?.(e);
   const sockets: Socket[] = [];
-  const inner = guardedDgram((err, rinfo) => {
+  /** Set once the providers can answer; true when it answered the packet itself. */
+  let fastPath: ((socket: Socket, packet: Buffer, rinfo: RemoteInfo) => boolean) | null = null;
+  let listening = false;
+  const onCrash = (err: unknown, rinfo: RemoteInfo | undefined): void => {
     stats.asnParseErrs++;
     report({ kind: 'crashed', message: describeError(err), ...(rinfo ? { from: `${rinfo.address}:${rinfo.port}` } : {}) });
-  });
-  const dgramModule = {
-    createSocket: (type: Parameters<typeof inner.createSocket>[0]): Socket => {
-      const s = inner.createSocket(type);
+  };
+  const dgramModule: DgramModule = {
+    createSocket: (type) => {
+      const s = dgram.createSocket({ ...(typeof type === 'string' ? { type } : type), lookup: literalLookup(() => listening) });
+      guardSocket(s, onCrash);
       // net-snmp turns port 0 into 161 (`port || 161`): bind what was asked for.
       const bind = s.bind.bind(s) as (port: number, address?: string) => Socket;
       (s as unknown as { bind: (port: number, address?: string) => Socket }).bind = (_port: number, address?: string) => bind(opts.port, address);
-      s.prependListener('message', () => {
-        stats.inPkts++;
-      });
+      // One 'message' listener (net-snmp's, guarded): it counts the packet, then the
+      // fast path answers it or net-snmp's own listener takes it.
+      const on = s.on.bind(s) as (event: string, listener: (...a: unknown[]) => void) => Socket;
+      (s as unknown as { on: typeof on }).on = (event, listener) =>
+        on(
+          event,
+          event !== 'message'
+            ? listener
+            : (packet: unknown, rinfo: unknown) => {
+                stats.inPkts++;
+                if (fastPath && fastPath(s, packet as Buffer, rinfo as RemoteInfo)) return;
+                listener(packet, rinfo);
+              },
+        );
       sockets.push(s);
       return s;
     },
@@ -185,6 +214,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
     throw new PimanError('E_SNMP', `cannot listen for SNMP on ${opts.address}:${opts.port}: ${describeError(e)}; pick another agent.address/agent.port or stop what uses it`, { cause: e });
   }
   started = true;
+  listening = true;
 
   const access = configureAccess(agent, opts);
   const internals = agent as unknown as AgentInternals;
@@ -202,7 +232,12 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   }, (info) => {
     currentSet = info;
   });
-  if (opts.syncReadHandlers) installFastReads(internals, index, opts);
+  if (opts.syncReadHandlers) {
+    const ctx = installFastReads(internals, index, opts);
+    if (opts.communityFastPath !== false) {
+      fastPath = communityFastPath(ctx, opts.communities);
+    }
+  }
 
   const bound = socket.address();
   const rawId = internals.engine?.engineID;
@@ -379,10 +414,11 @@ function installRequestPatches(
   };
 }
 
-function installFastReads(a: AgentInternals, index: LeafIndex, opts: AgentHostOptions): void {
+function installFastReads(a: AgentInternals, index: LeafIndex, opts: AgentHostOptions): FastReadContext {
   const ctx: FastReadContext = {
     index,
     lookup: (oid) => a.mib.lookup(oid) as ReturnType<FastReadContext['lookup']>,
+    lookupAddress: (address) => a.mib.lookupAddress(address) as ReturnType<FastReadContext['lookupAddress']>,
     hasAncestorProvider: (oid) => a.mib.getAncestorProviderFromOid(oid) !== null,
     maxRepetitions: Math.max(1, opts.maxRepetitions ?? 50),
     maxResponseBytes: Math.max(1000, opts.maxResponseBytes ?? 16000),
@@ -396,6 +432,66 @@ function installFastReads(a: AgentInternals, index: LeafIndex, opts: AgentHostOp
       a.sendResponse(socket, rinfo, msg, resp);
     };
   }
+  return ctx;
+}
+
+/**
+ * The packet handler in front of net-snmp: a v2c GET/GETNEXT/GETBULK whose
+ * community is configured (any configured community may read) is decoded,
+ * answered by the same answerRead as above and encoded by the agent's
+ * codec, byte for byte what net-snmp would send. Everything else (v1, v3,
+ * SET, unknown community, odd encodings, values the codec does not write)
+ * returns false and net-snmp handles it, errors and counters included.
+ */
+function communityFastPath(
+  ctx: FastReadContext,
+  communities: readonly CommunityConfig[],
+): (socket: Socket, packet: Buffer, rinfo: RemoteInfo) => boolean {
+  // Only communities whose UTF-8 octets decode back to themselves: net-snmp compares decoded strings.
+  const known = communities.map((c) => Buffer.from(c.name, 'utf8')).filter((b, i) => b.toString('utf8') === communities[i]!.name);
+  const encoder = new ResponseEncoder();
+  // No closures are created per packet: tsx (esbuild keepNames) names each one with a defineProperty call.
+  const isKnown = (community: Buffer): boolean => {
+    for (const k of known) if (k.equals(community)) return true;
+    return false;
+  };
+  return (socket, packet, rinfo) => {
+    const req = decodeCommunityRequest(packet);
+    if (!req || !isKnown(req.community)) return false;
+    const pdu: ReadPdu = {
+      type: req.pduType,
+      varbinds: req.varbinds,
+      nonRepeaters: req.nonRepeaters,
+      maxRepetitions: req.maxRepetitions,
+      getResponsePduForRequest: emptyResponse,
+    };
+    const resp = answerRead(ctx, pdu);
+    const out = encoder.encode(req, resp.varbinds, resp.errorStatus ?? 0, resp.errorIndex ?? 0);
+    if (!out) return false;
+    // No callback: it would cost a process.nextTick per reply. A reply the
+    // kernel refuses is lost like any UDP datagram; the manager retries.
+    socket.send(out, rinfo.port, rinfo.address);
+    return true;
+  };
+}
+
+type Lookup = NonNullable<SocketOptions['lookup']>;
+
+/**
+ * dns.lookup, except that once the socket is bound an IP literal (every
+ * reply's destination) is answered synchronously: dgram then sends at once
+ * instead of after a process.nextTick. Binding keeps the asynchronous answer:
+ * net-snmp listens for 'listening' only after bind() returned.
+ */
+function literalLookup(isBound: () => boolean): Lookup {
+  return ((host: string, family: number, cb: (err: Error | null, address: string, family: number) => void): void => {
+    if (isBound() && isIP(host) === family) cb(null, host, family);
+    else dns.lookup(host, family, cb);
+  }) as unknown as Lookup;
+}
+
+function emptyResponse(): ReadResponsePdu {
+  return { varbinds: [] };
 }
 
 function valueSize(v: unknown): number {

@@ -14,6 +14,8 @@ export interface WireVarbind {
   oid: string;
   type?: ObjectTypeCode;
   value?: VarbindValue;
+  /** The OID as numbers when the decoder already has them (saves a parse). */
+  address?: readonly number[];
 }
 
 export interface ReadPdu {
@@ -42,6 +44,8 @@ interface InstanceNode extends TreeNode {
 export interface FastReadContext {
   readonly index: LeafIndex;
   lookup(oid: string): InstanceNode | null;
+  /** Same as lookup, for an OID already split into numbers. */
+  lookupAddress(address: readonly number[]): InstanceNode | null;
   hasAncestorProvider(oid: string): boolean;
   readonly maxRepetitions: number;
   readonly maxResponseBytes: number;
@@ -105,7 +109,12 @@ function next(ctx: FastReadContext, oid: string, from: readonly number[] | Insta
   }
 }
 
-const addressOf = (oid: string): readonly number[] => parseOid(oid) ?? [];
+const addressOf = (vb: WireVarbind): readonly number[] => vb.address ?? parseOid(vb.oid) ?? [];
+
+function isLeaf(node: InstanceNode): boolean {
+  for (const _ in node.children) return false;
+  return true;
+}
 
 export function answerRead(ctx: FastReadContext, pdu: ReadPdu): ResponsePdu {
   const resp = pdu.getResponsePduForRequest();
@@ -115,16 +124,16 @@ export function answerRead(ctx: FastReadContext, pdu: ReadPdu): ResponsePdu {
   const vbs = pdu.varbinds;
   if (pdu.type === snmp.PduType.GetRequest) {
     for (const vb of vbs) {
-      const node = ctx.lookup(vb.oid);
-      if (node && Object.keys(node.children).length === 0 && refresh(node, pdu.type)) {
-        out.push({ oid: vb.oid, type: node.valueType, value: node.value });
+      const node = vb.address ? ctx.lookupAddress(vb.address) : ctx.lookup(vb.oid);
+      if (node && isLeaf(node) && refresh(node, pdu.type)) {
+        out.push({ oid: node.oid, type: node.valueType, value: node.value });
       } else {
         const type = ctx.hasAncestorProvider(vb.oid) ? snmp.ObjectType.NoSuchInstance : snmp.ObjectType.NoSuchObject;
         out.push({ oid: vb.oid, type, value: null });
       }
     }
   } else if (pdu.type === snmp.PduType.GetNextRequest) {
-    for (const vb of vbs) out.push(next(ctx, vb.oid, addressOf(vb.oid), pdu.type).vb);
+    for (const vb of vbs) out.push(next(ctx, vb.oid, addressOf(vb), pdu.type).vb);
   } else {
     // GETBULK (RFC 3416 4.2.3), repetitions clamped and the response bounded in size
     const n = Math.min(Math.max(0, pdu.nonRepeaters ?? 0), vbs.length);
@@ -134,8 +143,8 @@ export function answerRead(ctx: FastReadContext, pdu: ReadPdu): ResponsePdu {
       out.push(vb);
       bytes += vb.oid.length + 16 + valueSize(vb.value);
     };
-    for (let i = 0; i < n; i++) add(next(ctx, vbs[i]!.oid, addressOf(vbs[i]!.oid), pdu.type).vb);
-    const cursors: { oid: string; at: readonly number[] | InstanceNode }[] = vbs.slice(n).map((v) => ({ oid: v.oid, at: addressOf(v.oid) }));
+    for (let i = 0; i < n; i++) add(next(ctx, vbs[i]!.oid, addressOf(vbs[i]!), pdu.type).vb);
+    const cursors: { oid: string; at: readonly number[] | InstanceNode }[] = vbs.slice(n).map((v) => ({ oid: v.oid, at: addressOf(v) }));
     for (let r = 0; r < reps && cursors.length > 0 && bytes < ctx.maxResponseBytes; r++) {
       let ended = 0;
       for (const c of cursors) {
