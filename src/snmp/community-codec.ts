@@ -193,6 +193,7 @@ export class ResponseEncoder {
   private buf: Buffer;
   private pos = 0;
   private readonly parts: number[] = [];
+  private readonly oids = new Map<string, Uint8Array>();
 
   constructor(capacity = 65536) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -271,45 +272,22 @@ export class ResponseEncoder {
     this.header(tag, start - this.pos);
   }
 
-  /** Dotted OID (net-snmp's writeOID rules: at least two parts, first*40+second in one octet). */
+  /** Dotted OID as a TLV; its content octets come from a cache (walks answer the same OIDs again and again). */
   private oid(s: string): boolean {
-    const parts = this.parts;
-    parts.length = 0;
-    let v = 0;
-    let digits = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i) - 48;
-      if (c === -2) {
-        if (digits === 0) return false;
-        parts.push(v);
-        v = 0;
-        digits = 0;
-      } else if (c >= 0 && c <= 9) {
-        v = v * 10 + c;
-        digits++;
-        if (v > 0xffffffff) return false;
-      } else {
-        return false;
-      }
+    let content = this.oids.get(s);
+    if (!content) {
+      const made = oidContent(s, this.parts);
+      if (!made) return false;
+      content = made;
+      // bounded: a GETNEXT past the end echoes whatever OID it was sent
+      if (this.oids.size >= OID_CACHE) this.oids.clear();
+      this.oids.set(s, content);
     }
-    if (digits === 0) return false;
-    parts.push(v);
-    if (parts.length < 2) return false;
-    const first = parts[0]! * 40 + parts[1]!;
-    if (first > 0x7f) return false;
-    const start = this.pos;
     const b = this.buf;
-    for (let i = parts.length - 1; i >= 2; i--) {
-      let x = parts[i]!;
-      b[--this.pos] = x & 0x7f;
-      x = Math.floor(x / 128);
-      while (x > 0) {
-        b[--this.pos] = (x & 0x7f) | 0x80;
-        x = Math.floor(x / 128);
-      }
-    }
-    b[--this.pos] = first;
-    this.header(OID, start - this.pos);
+    const n = content.length;
+    this.pos -= n;
+    for (let i = 0; i < n; i++) b[this.pos + i] = content[i]!;
+    this.header(OID, n);
     return true;
   }
 
@@ -388,6 +366,43 @@ export class ResponseEncoder {
     this.header(64, start - this.pos);
     return true;
   }
+}
+
+const OID_CACHE = 50_000;
+
+/** Content octets of a dotted OID by net-snmp's writeOID rules (at least two parts, first*40+second in one octet), or null. */
+function oidContent(s: string, parts: number[]): Uint8Array | null {
+  parts.length = 0;
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c === -2) {
+      if (digits === 0) return null;
+      parts.push(v);
+      v = 0;
+      digits = 0;
+    } else if (c >= 0 && c <= 9) {
+      v = v * 10 + c;
+      digits++;
+      if (v > 0xffffffff) return null;
+    } else {
+      return null;
+    }
+  }
+  if (digits === 0) return null;
+  parts.push(v);
+  if (parts.length < 2) return null;
+  const first = parts[0]! * 40 + parts[1]!;
+  if (first > 0x7f) return null;
+  const out: number[] = [first];
+  for (let i = 2; i < parts.length; i++) {
+    const x = parts[i]!;
+    const at = out.length;
+    out.push(x & 0x7f);
+    for (let y = Math.floor(x / 128); y > 0; y = Math.floor(y / 128)) out.splice(at, 0, (y & 0x7f) | 0x80);
+  }
+  return Uint8Array.from(out);
 }
 
 /** Upper bound of the encoded size of the varbinds (for the scratch buffer). */

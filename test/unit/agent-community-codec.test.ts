@@ -122,6 +122,20 @@ test('encoder: answers in the request version and community, lengths in the long
   assert.equal(new ResponseEncoder().encode(req, [{ oid: BASE.join('.'), type: snmp.ObjectType.IpAddress, value: '1.2.3' }]), null);
 });
 
+test('property: response OIDs are encoded like BER says (any arc up to 2^32 - 1)', () => {
+  const req = decodeCommunityRequest(packet({ type: PDU_GETNEXT, oids: [BASE] }))!;
+  const encoder = new ResponseEncoder();
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 39 }), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 12 }), (a, b, rest) => {
+      const parts = [a, b, ...rest];
+      const out = encoder.encode(req, [{ oid: parts.join('.'), type: snmp.ObjectType.Null, value: null }]);
+      const vb = tlv(0x30, Buffer.concat([oid(parts), NULL]));
+      assert.ok(out && out.subarray(out.length - vb.length).equals(vb));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 // ---- the same agent with and without the fast path
 
 async function host(fast: boolean, broken = false): Promise<AgentHost> {
