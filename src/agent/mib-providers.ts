@@ -193,10 +193,13 @@ function registerPortTable(src: ProviderSources): void {
       src.portSetHandler(req);
       return;
     }
-    const parts = instanceParts(req, entryLen);
-    const key: PortKey | null = parts && parts.length === 3 ? { switchIndex: parts[1]!, port: parts[2]! } : null;
-    const p = key ? cluster.port(key) : undefined;
-    if (p && req.instanceNode) req.instanceNode.value = portValue(parts![0] as PortColumn, p, src.startedAt).value;
+    // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)
+    const node = req.instanceNode;
+    const addr = node?.address;
+    if (node && addr && addr.length === entryLen + 3) {
+      const p = cluster.port({ switchIndex: Number(addr[entryLen + 1]), port: Number(addr[entryLen + 2]) });
+      if (p) node.value = portValue(Number(addr[entryLen]) as PortColumn, p, src.startedAt).value;
+    }
     req.done();
   };
   host.agent.registerProvider({

@@ -20,14 +20,39 @@ const ZERO_MAC = Buffer.alloc(6);
 /** DisplayString: printable, at most `max` octets (errors can be long or multi-line). */
 export function displayString(s: string | null | undefined, max = DISPLAY_MAX): string {
   if (!s) return '';
+  if (s.length <= max && isPrintable(s)) return s; // the common case, read on every GET: no regex
   const flat = s.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
   return flat.length > max ? flat.slice(0, max - 3) + '...' : flat;
 }
 
+function isPrintable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** The 12 hex digits of `mac`, whatever separates them, as 6 octets; all zero when there are not exactly 12. */
 export function macBytes(mac: string | null): Buffer {
   if (!mac) return ZERO_MAC;
-  const hex = mac.replace(/[^0-9a-fA-F]/g, '');
-  return hex.length === 12 ? Buffer.from(hex, 'hex') : ZERO_MAC;
+  const out = Buffer.allocUnsafe(6);
+  let n = 0;
+  for (let i = 0; i < mac.length; i++) {
+    const d = hexDigit(mac.charCodeAt(i));
+    if (d < 0) continue;
+    if (n === 12) return ZERO_MAC;
+    out[n >> 1] = n & 1 ? out[n >> 1]! | d : d << 4;
+    n++;
+  }
+  return n === 12 ? out : ZERO_MAC;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** TimeStamp: sysUpTime (centiseconds) at `at`; 0 when it was before the agent started. */

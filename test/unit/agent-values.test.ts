@@ -53,3 +53,25 @@ test('property: DisplayString values are printable ASCII of at most 255 octets',
 test('property: macBytes always gives 6 octets', () => {
   fc.assert(fc.property(fc.oneof(fc.string(), fc.constant(null)), (s) => assert.equal(macBytes(s).length, 6)));
 });
+
+// The read path's loops must give what the original regex versions gave.
+const macRef = (mac: string | null): Buffer => {
+  const hex = (mac ?? '').replace(/[^0-9a-fA-F]/g, '');
+  return hex.length === 12 ? Buffer.from(hex, 'hex') : Buffer.alloc(6);
+};
+const displayRef = (s: string | null, max = 255): string => {
+  if (!s) return '';
+  const flat = s.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
+  return flat.length > max ? flat.slice(0, max - 3) + '...' : flat;
+};
+
+test('property: macBytes and displayString match their regex definitions', () => {
+  const hexish = fc.stringMatching(/^[0-9a-fA-F:.\- gz]{0,20}$/);
+  fc.assert(fc.property(fc.oneof(hexish, fc.string(), fc.constant(null), fc.constant('DC-A6-32-01-02-0f')), (s) => assert.deepEqual(macBytes(s), macRef(s))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constant('a'.repeat(255)), fc.constant('a'.repeat(256))), fc.integer({ min: 4, max: 300 }), (s, max) =>
+      assert.equal(displayString(s, max), displayRef(s, max)),
+    ),
+    { numRuns: 3000 },
+  );
+});
