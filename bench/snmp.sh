@@ -2,6 +2,8 @@
 # Runs bench/snmp.ts inside a fresh network namespace holding 500 veth pairs,
 # so snmpd's ifTable has 1,001 rows (like piman's 1,000-port table). Needs root.
 # Removes the namespace (and with it every veth) on exit.
+# BENCH_PIN (split,same | split | same | none), BENCH_ROUNDS (5) and
+# BENCH_SECONDS (1 per measure and round) pass through to bench/snmp.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ns="piman-snmpbench-$$"

@@ -6,18 +6,29 @@
  * columns, made by bench/snmp.sh with 500 veth pairs in a namespace); walks
  * are compared per varbind. Prints a table and piman/snmpd ratios.
  *
+ * Fairness: both servers get the same client, the same CPU pinning (taskset;
+ * BENCH_PIN=split puts the client on CPU 0 and each server on CPU 1, `same`
+ * puts all on CPU 0, `none` pins nothing; default `split,same`: both in
+ * turn), a warm-up, and BENCH_ROUNDS rounds (default 5) of BENCH_SECONDS
+ * (default 1) per measure, interleaved piman/snmpd/snmpd/piman so a change
+ * of machine load hits both; the table shows medians and the range of the
+ * per-round ratios. Server CPU per GET comes from /proc (user + system).
+ *
  *   bash bench/snmp.sh            (root: creates and removes its namespace)
  *   npx tsx bench/snmp.ts         (inside any namespace; snmpd's ifTable is then small)
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import { freeUdpPort } from '../test/helpers/ports.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
+type Pin = 'split' | 'same' | 'none';
+const PINS = (process.env.BENCH_PIN ?? (os.cpus().length >= 2 ? 'split,same' : 'none')).split(',').map((p) => p.trim()) as Pin[];
 const PIMAN_TABLE = '1.3.6.1.4.1.8072.9999.9999.314.1.3';
 const PIMAN_CELL = '1.3.6.1.4.1.8072.9999.9999.314.1.3.1.5.1.500';
 const IF_TABLE = '1.3.6.1.2.1.2.2';
@@ -110,9 +121,10 @@ async function seqGets(port: number, oid: string, seconds = SECONDS): Promise<{ 
   return { perSec: lat.length / seconds, p50us: Math.round((lat[lat.length >> 1] ?? 0) * 1000) };
 }
 
-async function parallelGets(port: number, oid: string, inFlight: number): Promise<number> {
+async function parallelGets(port: number, oid: string, inFlight: number, pid: number): Promise<{ perSec: number; cpuUs: number }> {
   const s = session(port);
   let n = 0;
+  const cpu0 = await cpuMs(pid);
   const end = performance.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -122,8 +134,47 @@ async function parallelGets(port: number, oid: string, inFlight: number): Promis
       }
     }),
   );
+  const cpu1 = await cpuMs(pid);
   s.close();
-  return n / SECONDS;
+  return { perSec: n / SECONDS, cpuUs: n > 0 ? ((cpu1 - cpu0) * 1000) / n : 0 };
+}
+
+/** user + system CPU time of a process, in ms (clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+function taskset(cpus: string, pid: number): Promise<void> {
+  return new Promise((res, rej) => execFile('taskset', ['-apc', cpus, String(pid)], (e) => (e ? rej(e) : res())));
+}
+
+async function pin(mode: Pin, servers: number[]): Promise<void> {
+  const all = os.cpus().map((_, i) => i).join(',');
+  const [client, server] = mode === 'split' ? ['0', '1'] : mode === 'same' ? ['0', '0'] : [all, all];
+  await taskset(client, process.pid);
+  for (const pid of servers) await taskset(server, pid);
+}
+
+const median = (xs: number[]): number => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
+};
+
+interface Side<T> {
+  piman: T[];
+  snmpd: T[];
+}
+
+/** ROUNDS rounds of f on both servers, in the order piman, snmpd, snmpd, piman, ... */
+async function rounds<T>(f: (who: 'piman' | 'snmpd') => Promise<T>): Promise<Side<T>> {
+  const out: Side<T> = { piman: [], snmpd: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order: ('piman' | 'snmpd')[] = r % 2 === 0 ? ['piman', 'snmpd'] : ['snmpd', 'piman'];
+    for (const who of order) out[who].push(await f(who));
+  }
+  return out;
 }
 
 async function walk(port: number, oid: string): Promise<{ ms: number; varbinds: number }> {
@@ -145,15 +196,6 @@ function toolWalk(port: number, oid: string): Promise<{ ms: number; varbinds: nu
   );
 }
 
-async function best<T extends { ms: number }>(n: number, f: () => Promise<T>): Promise<T> {
-  let b: T | null = null;
-  for (let i = 0; i < n; i++) {
-    const r = await f();
-    if (!b || r.ms < b.ms) b = r;
-  }
-  return b!;
-}
-
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -170,33 +212,54 @@ async function main(): Promise<void> {
     const rows: [string, string, string, string][] = [];
     const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : '-');
 
-    // warm up both (JIT, caches) before measuring
-    await seqGets(piman.port, PIMAN_CELL, 0.5);
-    await seqGets(snmpd.port, snmpdCell, 0.5);
-    const ps = await seqGets(piman.port, PIMAN_CELL);
-    const ss = await seqGets(snmpd.port, snmpdCell);
-    rows.push(['GET/s sequential (p50 µs)', `${Math.round(ps.perSec)} (${ps.p50us})`, `${Math.round(ss.perSec)} (${ss.p50us})`, ratio(ps.perSec, ss.perSec)]);
-    const pp = await parallelGets(piman.port, PIMAN_CELL, 16);
-    const sp = await parallelGets(snmpd.port, snmpdCell, 16);
-    rows.push(['GET/s, 16 in flight', String(Math.round(pp)), String(Math.round(sp)), ratio(pp, sp)]);
-
-    const pw = await best(3, () => walk(piman.port, PIMAN_TABLE));
-    const sw = await best(3, () => walk(snmpd.port, IF_TABLE));
+    const fmt = (n: number): string => String(Math.round(n));
+    /** median piman / median snmpd, and the range of the per-round ratios. */
+    const ratios = (p: number[], q: number[]): string => {
+      const per = p.map((x, i) => x / q[i]!).sort((a, b) => a - b);
+      return `${ratio(median(p), median(q))} (${per[0]!.toFixed(2)}–${per[per.length - 1]!.toFixed(2)})`;
+    };
+    for (const mode of PINS) {
+      await pin(mode, [piman.pid, snmpd.pid]);
+      const label = mode === 'split' ? 'client CPU 0, server CPU 1' : mode === 'same' ? 'client and server on CPU 0' : 'unpinned';
+      // warm up both (JIT, caches) under this pinning before measuring
+      await seqGets(piman.port, PIMAN_CELL, 0.5);
+      await seqGets(snmpd.port, snmpdCell, 0.5);
+      const seq = await rounds((who) => (who === 'piman' ? seqGets(piman.port, PIMAN_CELL) : seqGets(snmpd.port, snmpdCell)));
+      const ps = seq.piman.map((r) => r.perSec);
+      const ss = seq.snmpd.map((r) => r.perSec);
+      rows.push([
+        `GET/s sequential, ${label} (p50 µs)`,
+        `${fmt(median(ps))} (${fmt(median(seq.piman.map((r) => r.p50us)))})`,
+        `${fmt(median(ss))} (${fmt(median(seq.snmpd.map((r) => r.p50us)))})`,
+        ratios(ps, ss),
+      ]);
+      const par = await rounds((who) => (who === 'piman' ? parallelGets(piman.port, PIMAN_CELL, 16, piman.pid) : parallelGets(snmpd.port, snmpdCell, 16, snmpd.pid)));
+      const pp = par.piman.map((r) => r.perSec);
+      const sp = par.snmpd.map((r) => r.perSec);
+      rows.push([`GET/s, 16 in flight, ${label}`, fmt(median(pp)), fmt(median(sp)), ratios(pp, sp)]);
+      const pc = par.piman.map((r) => r.cpuUs);
+      const sc = par.snmpd.map((r) => r.cpuUs);
+      rows.push([`  server CPU µs per GET, 16 in flight (lower is better)`, median(pc).toFixed(1), median(sc).toFixed(1), ratios(pc, sc)]);
+    }
+    // walks: same rounds and pinning (split when measured), compared per varbind returned
+    await pin(PINS.includes('split') ? 'split' : 'none', [piman.pid, snmpd.pid]);
     const vps = (w: { ms: number; varbinds: number }): number => (w.varbinds / w.ms) * 1000;
-    rows.push([
-      'walk, net-snmp subtree(25): ms / varbinds',
-      `${Math.round(pw.ms)} / ${pw.varbinds}`,
-      `${Math.round(sw.ms)} / ${sw.varbinds}`,
-      `${ratio(vps(pw), vps(sw))} per varbind`,
-    ]);
-    const pt = await best(3, () => toolWalk(piman.port, PIMAN_TABLE));
-    const st = await best(3, () => toolWalk(snmpd.port, IF_TABLE));
-    rows.push([
-      'walk, snmpbulkwalk -Cr25: ms / varbinds',
-      `${Math.round(pt.ms)} / ${pt.varbinds}`,
-      `${Math.round(st.ms)} / ${st.varbinds}`,
-      `${ratio(vps(pt), vps(st))} per varbind`,
-    ]);
+    let snmpdVarbinds = 0;
+    for (const [label, f] of [
+      ['walk, net-snmp subtree(25)', walk],
+      ['walk, snmpbulkwalk -Cr25', toolWalk],
+    ] as const) {
+      const w = await rounds((who) => (who === 'piman' ? f(piman.port, PIMAN_TABLE) : f(snmpd.port, IF_TABLE)));
+      const [pv, sv] = [w.piman[0]!.varbinds, w.snmpd[0]!.varbinds];
+      snmpdVarbinds = sv;
+      rows.push([
+        `${label}: ms / varbinds`,
+        `${Math.round(median(w.piman.map((r) => r.ms)))} / ${pv}`,
+        `${Math.round(median(w.snmpd.map((r) => r.ms)))} / ${sv}`,
+        `${ratios(w.piman.map(vps), w.snmpd.map(vps))} per varbind`,
+      ]);
+    }
+    await pin('none', [piman.pid, snmpd.pid]);
     const [pr, sr] = [await rssMiB(piman.pid), await rssMiB(snmpd.pid)];
     rows.push(['RSS after the runs (MiB)', String(pr), String(sr), ratio(pr, sr)]);
 
@@ -204,7 +267,7 @@ async function main(): Promise<void> {
     const all: string[][] = [head, ...rows];
     const w = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
     for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));
-    if (sw.varbinds < 5000) console.log('note: snmpd ifTable is small here; run bash bench/snmp.sh for the 1,001-interface table');
+    if (snmpdVarbinds < 5000) console.log('note: snmpd ifTable is small here; run bash bench/snmp.sh for the 1,001-interface table');
   } finally {
     await stopChildren();
     await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
