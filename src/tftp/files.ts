@@ -15,7 +15,20 @@ export interface OpenedFile {
   readonly size: number;
   /** Reads up to `buf.length` bytes at `position`; returns the count (short only at EOF). */
   read(position: number, buf: Buffer): Promise<number>;
+  /** Fills `bufs` in order from `position` (one scattered read where the file allows); returns the count. */
+  readv(position: number, bufs: readonly Buffer[]): Promise<number>;
   close(): Promise<void>;
+}
+
+/** `readv` for files that only read into one buffer at a time (in order, so netascii works). */
+export async function readvEach(file: OpenedFile, position: number, bufs: readonly Buffer[]): Promise<number> {
+  let got = 0;
+  for (const b of bufs) {
+    const n = await file.read(position + got, b);
+    got += n;
+    if (n < b.length) break;
+  }
+  return got;
 }
 
 export type OpenResult =
@@ -44,6 +57,25 @@ class DiskFile implements OpenedFile {
     }
     return got;
   }
+  async readv(position: number, bufs: readonly Buffer[]): Promise<number> {
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    const { bytesRead } = await this.fh.readv(bufs as Buffer[], position);
+    // A regular file reads short only at its end or on a signal: finish piecewise.
+    if (bytesRead === total) return bytesRead;
+    let skip = bytesRead;
+    let got = bytesRead;
+    for (const b of bufs) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      const n = await this.read(position + got, skip > 0 ? b.subarray(skip) : b);
+      got += n;
+      if (n < b.length - skip) break;
+      skip = 0;
+    }
+    return got;
+  }
   close(): Promise<void> {
     return this.fh.close();
   }
@@ -56,6 +88,9 @@ class MemoryFile implements OpenedFile {
   }
   async read(position: number, buf: Buffer): Promise<number> {
     return this.content.copy(buf, 0, Math.min(position, this.content.length));
+  }
+  readv(position: number, bufs: readonly Buffer[]): Promise<number> {
+    return readvEach(this, position, bufs);
   }
   async close(): Promise<void> {}
 }

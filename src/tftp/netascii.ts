@@ -5,7 +5,7 @@
  * chunks in order and keeps the last ones for retransmissions, so reads
  * never go backwards.
  */
-import type { OpenedFile } from './files.js';
+import { readvEach, type OpenedFile } from './files.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -46,6 +46,10 @@ class NetasciiFile implements OpenedFile {
     const p = this.tail.then(() => this.readInOrder(position, buf));
     this.tail = p.catch(() => undefined);
     return p;
+  }
+
+  readv(position: number, bufs: readonly Buffer[]): Promise<number> {
+    return readvEach(this, position, bufs);
   }
 
   private async readInOrder(position: number, buf: Buffer): Promise<number> {

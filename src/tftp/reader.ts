@@ -1,56 +1,91 @@
 /**
- * Serves DATA payloads of one transfer from an OpenedFile in chunks of
+ * Serves the DATA packets of one transfer from an OpenedFile in chunks of
  * many blocks, reading the next chunk ahead, so the hot path (ACK in,
- * DATA out) rarely waits for the disk thread pool. At most three chunks
- * are held (previous one for retransmissions across a chunk edge).
+ * DATA out) rarely waits for the disk thread pool. A chunk is laid out as
+ * ready packets (4-byte DATA header, then the payload, for each block) and
+ * filled with one scattered read, so sending a block copies and allocates
+ * nothing but a view. At most three chunks are held (the previous one for
+ * retransmissions across a chunk edge).
  */
 import type { OpenedFile } from './files.js';
 
 const CHUNK_BYTES = 64 * 1024;
+const HEADER = 4;
+
+/** One chunk's packets, index 0 = first block of the chunk. */
+type Packets = Buffer[];
 
 export class BlockReader {
   private readonly chunkBlocks: number;
-  private readonly chunks = new Map<number, Buffer | Promise<Buffer>>();
+  private readonly chunks = new Map<number, Packets | Promise<Packets>>();
   private closed = false;
   private current = -1;
 
   constructor(
     private readonly file: OpenedFile,
     private readonly blksize: number,
+    chunkBytes = CHUNK_BYTES,
   ) {
-    this.chunkBlocks = Math.max(1, Math.floor(CHUNK_BYTES / blksize));
+    this.chunkBlocks = Math.max(1, Math.floor(chunkBytes / blksize));
   }
 
-  /** Payload of internal block `block` (1-based), `length` bytes long. */
-  block(block: number, length: number): Buffer | Promise<Buffer> {
-    const idx = Math.floor((block - 1) / this.chunkBlocks);
-    const off = ((block - 1) % this.chunkBlocks) * this.blksize;
+  /** The DATA packet (header included) of internal block `block` (1-based). */
+  packet(block: number): Buffer | Promise<Buffer> {
+    const i = block - 1;
+    const idx = (i / this.chunkBlocks) | 0;
+    const at = i - idx * this.chunkBlocks;
     const c = this.chunk(idx);
     // Read ahead once the transfer is past the middle of this chunk.
-    if ((block - 1) % this.chunkBlocks >= this.chunkBlocks / 2) this.chunk(idx + 1);
+    if (at >= this.chunkBlocks / 2) this.chunk(idx + 1);
     if (idx !== this.current) {
       this.current = idx;
       for (const k of this.chunks.keys()) if (k < idx - 1 || k > idx + 1) this.chunks.delete(k);
     }
-    if (Buffer.isBuffer(c)) return slice(c, off, length, block);
-    return c.then((b) => slice(b, off, length, block));
+    if (Array.isArray(c)) return pick(c, at, block);
+    return c.then((p) => pick(p, at, block));
   }
 
-  private chunk(idx: number): Buffer | Promise<Buffer> {
+  /** Payload of internal block `block`, `length` bytes long (tests; the server sends `packet`). */
+  async block(block: number, length: number): Promise<Buffer> {
+    const p = (await this.packet(block)).subarray(HEADER);
+    if (p.length !== length) throw new Error(`block ${block} has ${p.length} bytes, expected ${length}`);
+    return p;
+  }
+
+  private chunk(idx: number): Packets | Promise<Packets> {
     const have = this.chunks.get(idx);
     if (have) return have;
-    const start = idx * this.chunkBlocks * this.blksize;
-    const len = Math.max(0, Math.min(this.chunkBlocks * this.blksize, this.file.size - start));
-    if (len === 0) {
-      const empty = Buffer.alloc(0);
-      this.chunks.set(idx, empty);
-      return empty;
+    const { blksize } = this;
+    const first = idx * this.chunkBlocks;
+    const start = first * blksize;
+    // Blocks in this chunk; a file whose size is a multiple of blksize ends with an empty block.
+    const lastBlock = Math.floor(this.file.size / blksize); // 0-based index of the final (short) block
+    const count = Math.max(0, Math.min(this.chunkBlocks, lastBlock - first + 1));
+    const dataLen = Math.max(0, Math.min(count * blksize, this.file.size - start));
+    const buf = Buffer.allocUnsafe(count * HEADER + dataLen);
+    const payloads: Buffer[] = [];
+    const packets: Packets = [];
+    for (let k = 0, at = 0, left = dataLen; k < count; k++) {
+      const len = Math.min(blksize, left);
+      const wire = (first + k + 1) & 0xffff;
+      buf[at] = 0;
+      buf[at + 1] = 3;
+      buf[at + 2] = wire >> 8;
+      buf[at + 3] = wire & 0xff;
+      payloads.push(buf.subarray(at + HEADER, at + HEADER + len));
+      packets.push(buf.subarray(at, at + HEADER + len));
+      at += HEADER + len;
+      left -= len;
     }
-    const buf = Buffer.allocUnsafe(len);
-    const p = this.file.read(start, buf).then((n) => {
-      const b = n === len ? buf : buf.subarray(0, n);
-      if (!this.closed && this.chunks.get(idx) === p) this.chunks.set(idx, b);
-      return b;
+    if (dataLen === 0) {
+      this.chunks.set(idx, packets);
+      return packets;
+    }
+    const p = this.file.readv(start, payloads).then((n) => {
+      // Short read: the file shrank; blocks past the end are refused when asked for.
+      const ok = n === dataLen ? packets : packets.slice(0, Math.floor(n / blksize));
+      if (!this.closed && this.chunks.get(idx) === p) this.chunks.set(idx, ok);
+      return ok;
     });
     // A failed read-ahead is reported when (if) its block is asked for.
     p.catch(() => this.chunks.delete(idx));
@@ -65,7 +100,8 @@ export class BlockReader {
   }
 }
 
-function slice(chunk: Buffer, off: number, length: number, block: number): Buffer {
-  if (off + length > chunk.length) throw new Error(`file shrank while being sent (block ${block})`);
-  return chunk.subarray(off, off + length);
+function pick(packets: Packets, at: number, block: number): Buffer {
+  const p = packets[at];
+  if (!p) throw new Error(`file shrank while being sent (block ${block})`);
+  return p;
 }

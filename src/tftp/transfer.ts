@@ -7,7 +7,7 @@
  * them with ERROR 5; dropping them disturbs the transfer no more).
  */
 import type { Socket, RemoteInfo } from 'node:dgram';
-import { decodeTftp, encodeData, encodeTftp, TFTP_ERRORS } from './packet.js';
+import { decodeTftp, encodeTftp, TFTP_ERRORS } from './packet.js';
 import type { SessionAction, SessionResult, TftpSession } from './session.js';
 import type { BlockReader } from './reader.js';
 
@@ -107,24 +107,23 @@ export class Transfer {
         case 'data': {
           // The client may have acknowledged this block while we waited for the disk.
           if (a.block <= this.session.acked) break;
-          const len = this.session.blockLength(a.block);
-          let payload: Buffer | Promise<Buffer>;
+          let packet: Buffer | Promise<Buffer>;
           try {
-            payload = this.reader.block(a.block, len);
+            packet = this.reader.packet(a.block);
           } catch (e) {
             this.failRead(e);
             return;
           }
-          if (Buffer.isBuffer(payload)) {
-            this.sendRaw(encodeData(a.block, payload));
+          if (Buffer.isBuffer(packet)) {
+            this.sendRaw(packet);
             break;
           }
           this.busy = true;
-          payload.then(
+          packet.then(
             (b) => {
               this.busy = false;
               if (this.ended) return;
-              if (a.block > this.session.acked) this.sendRaw(encodeData(a.block, b));
+              if (a.block > this.session.acked) this.sendRaw(b);
               this.drain();
             },
             (e: unknown) => {

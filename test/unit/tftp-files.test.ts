@@ -110,6 +110,27 @@ test('block reader serves every block of a multi-chunk file, and across a rollov
   await reader.close();
 });
 
+test('block reader packets: DATA header with the wire block number, rollover, empty final block', async () => {
+  // 65536 + 1 blocks of 8 bytes: block 65536 goes out as 0, the file ends with an empty block.
+  const blk = 8;
+  const data = Buffer.alloc(65537 * blk);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+  writeFileSync(join(root, 'roll.bin'), data);
+  const r = await src.open('roll.bin', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const reader = new BlockReader(r.file, blk);
+  for (const b of [1, 2, 65535, 65536, 65537, 65538]) {
+    const p = await reader.packet(b);
+    assert.equal(p.readUInt16BE(0), 3);
+    assert.equal(p.readUInt16BE(2), b & 0xffff, `wire number of block ${b}`);
+    const want = data.subarray((b - 1) * blk, Math.min(data.length, b * blk));
+    assert.ok(p.subarray(4).equals(want), `payload of block ${b}`);
+  }
+  assert.equal((await reader.packet(65538)).length, 4);
+  await reader.close();
+});
+
 test('netascii: LF -> CR LF, CR -> CR NUL, converted size up front, reads in order in any piece size', async () => {
   writeFileSync(join(root, 'text.txt'), 'a\nb\rc\r\n');
   const want = Buffer.from('a\r\nb\r\u0000c\r\u0000\r\n', 'latin1');
