@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/tftp.ts [--size-mib 32] [--clients 100] [--files 20]
  *                         [--set-mib 20] [--runs 3] [--no-storm] [--no-single]
+ *                         [--servers piman,tftpd-hpa,dnsmasq]
  *
  * 1. single transfer of one file (blksize 1468), server pinned to CPU 0 and
  *    curl to CPU 1 (peers.md: compare single streams only under equal pinning),
@@ -33,6 +34,7 @@ const CLIENTS = opt('clients', 100);
 const FILES = opt('files', 20);
 const SET_MIB = opt('set-mib', 20);
 const RUNS = opt('runs', 3);
+const ONLY = args.includes('--servers') ? args[args.indexOf('--servers') + 1]!.split(',') : null;
 
 interface Server {
   readonly name: string;
@@ -41,7 +43,7 @@ interface Server {
 }
 
 const NS = `piman-tftpb-${process.pid}`;
-const SERVERS: Server[] = [
+const ALL_SERVERS: Server[] = [
   {
     name: 'piman',
     port: 6969,
@@ -54,6 +56,8 @@ const SERVERS: Server[] = [
     start: (root) => ['/usr/sbin/dnsmasq', '-k', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--tftp-max=200', '--listen-address=127.0.0.1', '--bind-interfaces', '--conf-file=/dev/null', '--pid-file=', '--user=root', '--log-facility=-'],
   },
 ];
+
+const SERVERS = ONLY ? ALL_SERVERS.filter((s) => ONLY.includes(s.name)) : ALL_SERVERS;
 
 const children = new Set<ChildProcess>();
 let work = '';
