@@ -18,7 +18,7 @@
  *   npx tsx bench/snmp.ts         (inside any namespace; snmpd's ifTable is then small)
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -139,11 +139,17 @@ async function parallelGets(port: number, oid: string, inFlight: number, pid: nu
   return { perSec: n / SECONDS, cpuUs: n > 0 ? ((cpu1 - cpu0) * 1000) / n : 0 };
 }
 
-/** user + system CPU time of a process, in ms (clock ticks of 10 ms). */
+/** CPU time of all threads of a process in ms, from schedstat (ns; /proc/PID/stat counts 10 ms ticks). */
 async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  let ns = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      ns += Number((await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')).split(' ')[0]);
+    } catch {
+      // the thread ended in between
+    }
+  }
+  return ns / 1e6;
 }
 
 function taskset(cpus: string, pid: number): Promise<void> {
@@ -177,23 +183,33 @@ async function rounds<T>(f: (who: 'piman' | 'snmpd') => Promise<T>, n = ROUNDS):
   return out;
 }
 
-async function walk(port: number, oid: string): Promise<{ ms: number; varbinds: number }> {
+interface WalkResult {
+  ms: number;
+  varbinds: number;
+  /** Server CPU time during the walk, ms. */
+  cpuMs: number;
+}
+
+async function walk(port: number, oid: string, pid: number): Promise<WalkResult> {
   const s = session(port);
   let varbinds = 0;
+  const cpu0 = await cpuMs(pid);
   const t = performance.now();
   await new Promise<void>((res, rej) => s.subtree(oid, 25, (vbs) => void (varbinds += vbs.length), (e) => (e ? rej(e) : res())));
   const ms = performance.now() - t;
+  const cpu = (await cpuMs(pid)) - cpu0;
   s.close();
-  return { ms, varbinds };
+  return { ms, varbinds, cpuMs: cpu };
 }
 
-function toolWalk(port: number, oid: string): Promise<{ ms: number; varbinds: number }> {
+async function toolWalk(port: number, oid: string, pid: number): Promise<WalkResult> {
+  const cpu0 = await cpuMs(pid);
   const t = performance.now();
-  return new Promise((res, rej) =>
-    execFile('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', '-On', '-Oq', `127.0.0.1:${port}`, oid], { maxBuffer: 64 << 20 }, (e, out) =>
-      e ? rej(e) : res({ ms: performance.now() - t, varbinds: out.split('\n').filter(Boolean).length }),
-    ),
+  const out = await new Promise<string>((res, rej) =>
+    execFile('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', '-On', '-Oq', `127.0.0.1:${port}`, oid], { maxBuffer: 64 << 20 }, (e, stdout) => (e ? rej(e) : res(stdout))),
   );
+  const ms = performance.now() - t;
+  return { ms, varbinds: out.split('\n').filter(Boolean).length, cpuMs: (await cpuMs(pid)) - cpu0 };
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -250,7 +266,7 @@ async function main(): Promise<void> {
       ['walk, snmpbulkwalk -Cr25', toolWalk],
     ] as const) {
       // a walk takes ~0.1 s, so one burst of load spoils a round: three times the rounds
-      const w = await rounds((who) => (who === 'piman' ? f(piman.port, PIMAN_TABLE) : f(snmpd.port, IF_TABLE)), 3 * ROUNDS);
+      const w = await rounds((who) => (who === 'piman' ? f(piman.port, PIMAN_TABLE, piman.pid) : f(snmpd.port, IF_TABLE, snmpd.pid)), 3 * ROUNDS);
       const [pv, sv] = [w.piman[0]!.varbinds, w.snmpd[0]!.varbinds];
       snmpdVarbinds = sv;
       rows.push([
@@ -259,6 +275,9 @@ async function main(): Promise<void> {
         `${Math.round(median(w.snmpd.map((r) => r.ms)))} / ${sv}`,
         `${ratios(w.piman.map(vps), w.snmpd.map(vps))} per varbind`,
       ]);
+      const cpv = (r: WalkResult): number => (r.cpuMs * 1000) / r.varbinds;
+      const [pc, sc] = [w.piman.map(cpv), w.snmpd.map(cpv)];
+      rows.push([`  server CPU µs per varbind (lower is better)`, median(pc).toFixed(2), median(sc).toFixed(2), ratios(pc, sc)]);
     }
     await pin('none', [piman.pid, snmpd.pid]);
     const [pr, sr] = [await rssMiB(piman.pid), await rssMiB(snmpd.pid)];
