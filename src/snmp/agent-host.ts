@@ -450,7 +450,7 @@ function communityFastPath(
   // Only communities whose UTF-8 octets decode back to themselves: net-snmp compares decoded strings.
   const known = communities.map((c) => Buffer.from(c.name, 'utf8')).filter((b, i) => b.toString('utf8') === communities[i]!.name);
   const encoder = new ResponseEncoder();
-  // No closures are created per packet: tsx (esbuild keepNames) names each one with a defineProperty call.
+  // No named closures per packet: tsx (esbuild keepNames) wraps a function assigned to a property or const in a defineProperty call each time it is created.
   const isKnown = (community: Buffer): boolean => {
     for (const k of known) if (k.equals(community)) return true;
     return false;
