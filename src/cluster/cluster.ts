@@ -70,6 +70,10 @@ export class Cluster {
   private counters: Counters = zeroCounters();
   private readonly listeners = new Set<ClusterListener>();
   private readonly onPersistError: (e: unknown) => void;
+  private readonly switchNames = new Map<number, string>();
+  /** Views are rebuilt only when the port's state object or any binding changed (agent walks read them hot). */
+  private readonly viewCache = new Map<string, { st: PortState; bindings: number; view: PortView }>();
+  private bindingsVersion = 0;
 
   private constructor(opts: ClusterOptions) {
     this.switches = opts.switches;
@@ -79,6 +83,7 @@ export class Cluster {
     this.onPersistError = opts.onPersistError ?? (() => undefined);
     this.unknownMacs = new UnknownMacs(opts.unknownMacLimit);
     for (const h of opts.hosts) this.hostsByPort.set(portId(h), h);
+    for (const sw of opts.switches) this.switchNames.set(sw.index, sw.name);
     const now = this.now();
     for (const sw of this.switches) {
       for (let p = 1; p <= sw.ports; p++) this.states.set(portId({ switchIndex: sw.index, port: p }), initialPortState(now));
@@ -120,8 +125,14 @@ export class Cluster {
   }
 
   port(key: PortKey): PortView | undefined {
-    const st = this.states.get(portId(key));
-    return st ? this.view(key, st) : undefined;
+    const id = portId(key);
+    const st = this.states.get(id);
+    if (!st) return undefined;
+    const cached = this.viewCache.get(id);
+    if (cached && cached.st === st && cached.bindings === this.bindingsVersion) return cached.view;
+    const view = this.view(key, st);
+    this.viewCache.set(id, { st, bindings: this.bindingsVersion, view });
+    return view;
   }
 
   ports(): PortView[] {
@@ -153,8 +164,10 @@ export class Cluster {
   noteLearnedAddress(key: PortKey, ip: string): void {
     const id = portId(key);
     if (!this.states.has(id) || this.hostsByPort.get(id)?.ip) return;
+    if (this.learnedIps.get(id) === ip) return;
     for (const [other, a] of this.learnedIps) if (a === ip && other !== id) this.learnedIps.delete(other);
     this.learnedIps.set(id, ip);
+    this.bindingsVersion++;
   }
 
   getCounters(): Readonly<Counters> {
@@ -208,6 +221,7 @@ export class Cluster {
     if (!this.states.has(id) || this.learned.get(id) === mac) return Promise.resolve();
     for (const [other, m] of this.learned) if (m === mac) this.learned.delete(other);
     this.learned.set(id, mac);
+    this.bindingsVersion++;
     // Bound now: no longer an unknown MAC.
     this.unknownMacs.forget(mac);
     return this.persist();
@@ -226,12 +240,11 @@ export class Cluster {
 
   private view(key: PortKey, st: PortState): PortView {
     const id = portId(key);
-    const sw = this.switches.find((s) => s.index === key.switchIndex);
     const h = this.hostsByPort.get(id);
     return {
       switchIndex: key.switchIndex,
       port: key.port,
-      switchName: sw?.name ?? String(key.switchIndex),
+      switchName: this.switchNames.get(key.switchIndex) ?? String(key.switchIndex),
       mac: h?.mac ?? this.learned.get(id) ?? null,
       ip: h?.ip ?? this.learnedIps.get(id) ?? null,
       hostname: h?.hostname ?? null,

@@ -105,3 +105,18 @@ test('a failed state write nobody awaits is reported, not thrown as an unhandled
   assert.equal(errors.length, 2);
   assert.equal(c.port({ switchIndex: 1, port: 2 })?.state, 'poweringOn', 'memory state moves on');
 });
+
+test('port views are reused until the port or a binding changes', async () => {
+  const c = await open();
+  const k = { switchIndex: 2, port: 1 };
+  const a = c.port(k);
+  assert.equal(c.port(k), a, 'same object while nothing changed');
+  c.apply(k, { type: 'powerOn' });
+  const b = c.port(k);
+  assert.notEqual(b, a);
+  assert.equal(b?.state, 'poweringOn');
+  await c.learnMac(k, 'dc:a6:32:00:00:09');
+  assert.equal(c.port(k)?.mac, 'dc:a6:32:00:00:09');
+  c.noteLearnedAddress(k, '10.0.0.41');
+  assert.equal(c.port(k)?.ip, '10.0.0.41');
+});
