@@ -5,7 +5,9 @@
  * ready packets (4-byte DATA header, then the payload, for each block) and
  * filled with one scattered read, so sending a block copies and allocates
  * nothing but a view. At most three chunks are held (the previous one for
- * retransmissions across a chunk edge).
+ * retransmissions across a chunk edge). Buffers of chunks left behind are
+ * filled again rather than allocated anew: a fresh 64 KiB ArrayBuffer per
+ * chunk drove V8's external-memory GCs (boot storm: server CPU -14 %).
  */
 import type { OpenedFile } from './files.js';
 
@@ -20,13 +22,24 @@ export class BlockReader {
   private readonly chunks = new Map<number, Packets | Promise<Packets>>();
   private closed = false;
   private current = -1;
+  /** Buffer behind each held chunk, and buffers free to be filled again. */
+  private readonly bufs = new Map<number, Buffer>();
+  private readonly spare: Buffer[] = [];
+  private readonly bufBytes: number;
 
+  /**
+   * `idle`: true when nothing sent from this reader's packets can still be
+   * waiting in the socket's send queue (a buffer is refilled only then);
+   * the transfer passes `socket.getSendQueueCount() === 0`.
+   */
   constructor(
     private readonly file: OpenedFile,
     private readonly blksize: number,
+    private readonly idle: () => boolean = () => true,
     chunkBytes = CHUNK_BYTES,
   ) {
     this.chunkBlocks = Math.max(1, Math.floor(chunkBytes / blksize));
+    this.bufBytes = this.chunkBlocks * (blksize + HEADER);
   }
 
   /** The DATA packet (header included) of internal block `block` (1-based). */
@@ -39,7 +52,7 @@ export class BlockReader {
     if (at >= this.chunkBlocks / 2) this.chunk(idx + 1);
     if (idx !== this.current) {
       this.current = idx;
-      for (const k of this.chunks.keys()) if (k < idx - 1 || k > idx + 1) this.chunks.delete(k);
+      for (const [k, c] of this.chunks) if (k < idx - 1 || k > idx + 1) this.drop(k, c);
     }
     if (Array.isArray(c)) return pick(c, at, block);
     return c.then((p) => pick(p, at, block));
@@ -62,7 +75,10 @@ export class BlockReader {
     const lastBlock = Math.floor(this.file.size / blksize); // 0-based index of the final (short) block
     const count = Math.max(0, Math.min(this.chunkBlocks, lastBlock - first + 1));
     const dataLen = Math.max(0, Math.min(count * blksize, this.file.size - start));
-    const buf = Buffer.allocUnsafe(count * HEADER + dataLen);
+    // Full chunks get (reusable) full-size buffers; a short last chunk only what it needs.
+    const need = count * HEADER + dataLen;
+    const buf = need === this.bufBytes ? (this.spare.pop() ?? Buffer.allocUnsafe(need)) : Buffer.allocUnsafe(need);
+    this.bufs.set(idx, buf);
     const payloads: Buffer[] = [];
     const packets: Packets = [];
     for (let k = 0, at = 0, left = dataLen; k < count; k++) {
@@ -88,14 +104,29 @@ export class BlockReader {
       return ok;
     });
     // A failed read-ahead is reported when (if) its block is asked for.
-    p.catch(() => this.chunks.delete(idx));
+    p.catch(() => {
+      if (this.chunks.get(idx) === p) {
+        this.chunks.delete(idx);
+        this.bufs.delete(idx);
+      }
+    });
     this.chunks.set(idx, p);
     return p;
+  }
+
+  private drop(k: number, c: Packets | Promise<Packets>): void {
+    this.chunks.delete(k);
+    const buf = this.bufs.get(k);
+    this.bufs.delete(k);
+    // Never refill a buffer a read is still writing into, or one whose packets may still be queued.
+    if (buf && buf.length === this.bufBytes && Array.isArray(c) && this.spare.length < 2 && this.idle()) this.spare.push(buf);
   }
 
   close(): Promise<void> {
     this.closed = true;
     this.chunks.clear();
+    this.bufs.clear();
+    this.spare.length = 0;
     return this.file.close();
   }
 }

@@ -221,7 +221,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       return;
     }
     const served = { file: r.name, path: r.path };
-    const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(file, n.blksize), {
+    const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(file, n.blksize, () => sock.getSendQueueCount() === 0), {
       onEnd: (end) => this.ended(key, slot, rinfo, served, end),
       onMalformed: (from, err) => this.malformed(from, err),
     });

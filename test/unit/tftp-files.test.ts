@@ -131,6 +131,27 @@ test('block reader packets: DATA header with the wire block number, rollover, em
   await reader.close();
 });
 
+test('block reader refills a left-behind buffer only when the socket queue is idle', async () => {
+  const big = Buffer.alloc(400_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
+  writeFileSync(join(root, 'reuse.bin'), big);
+  for (const idle of [true, false]) {
+    const r = await src.open('reuse.bin', null);
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    const reader = new BlockReader(r.file, 1000, () => idle);
+    const first = await reader.packet(1);
+    const copy = Buffer.from(first);
+    for (let b = 2; b <= 401; b++) {
+      const p = await reader.packet(b);
+      assert.ok(p.subarray(4).equals(big.subarray((b - 1) * 1000, b * 1000)), `block ${b}`);
+    }
+    // A packet possibly still queued (idle false) keeps its bytes; with idle true its buffer was refilled.
+    assert.equal(first.equals(copy), !idle);
+    await reader.close();
+  }
+});
+
 test('netascii: LF -> CR LF, CR -> CR NUL, converted size up front, reads in order in any piece size', async () => {
   writeFileSync(join(root, 'text.txt'), 'a\nb\rc\r\n');
   const want = Buffer.from('a\r\nb\r\u0000c\r\u0000\r\n', 'latin1');
