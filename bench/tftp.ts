@@ -8,7 +8,8 @@
  *
  * 1. single transfer of one file (blksize 1468), server pinned to CPU 0 and
  *    curl to CPU 1 (peers.md: compare single streams only under equal pinning),
- *    and both on CPU 0; median of --runs, MiB/s and ratio to each peer;
+ *    and both on CPU 0; one untimed warm-up transfer, then the median of
+ *    --runs, MiB/s and ratio to each peer;
  * 2. boot storm: --clients curl processes at once, each fetching a Pi 4
  *    set of --files files (--set-mib MiB in total) one after the other;
  *    wall time and failed transfers (wrong size or curl error) per server.
@@ -166,6 +167,9 @@ async function single(root: string, pin: [string, string]): Promise<Map<string, 
     const child = await startServer(s, root, pin[0]);
     const rates: number[] = [];
     try {
+      // One untimed transfer first, for every server: piman's JIT warms up on it
+      // (a running daemon is warm); the C servers are unaffected.
+      await run(curlCmd(s.port, ['big.bin'], pin[1]), 180_000);
       for (let i = 0; i < RUNS; i++) {
         const t0 = process.hrtime.bigint();
         const r = await run(curlCmd(s.port, ['big.bin'], pin[1]), 180_000);
