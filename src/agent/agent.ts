@@ -12,7 +12,7 @@ import type { PoeSwitch } from '../switch/types.js';
 import { startAgentHost, type AgentHost, type AgentRequestError } from '../snmp/agent-host.js';
 import { registerProviders } from './mib-providers.js';
 import { registerUnknownMacTable } from './unknown-mac-table.js';
-import { LogLimiter } from './rate-limit.js';
+import { LogLimiter } from '../log-limit.js';
 import { createSetHandlers, type PowerControl } from './set-handler.js';
 import { SwitchReachability } from './switch-reachability.js';
 import { TrapSender, type TrapReceiver } from './traps.js';

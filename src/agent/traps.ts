@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { GENERAL, NOTIFICATION, PIMAN_GENERAL, PORT_COL, portColumnOid } from './oids.js';
 import { displayString } from './values.js';
 import { NotifyQueue, realTimers, type Timers } from './notify-queue.js';
-import { LogLimiter } from './rate-limit.js';
+import { LogLimiter } from '../log-limit.js';
 
 export interface TrapReceiver {
   readonly address: string;

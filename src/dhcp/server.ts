@@ -27,7 +27,7 @@ import {
 import { ClusterBindings, type PoolRange } from './bindings.js';
 import type { LeaseStore } from './leases.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
-import { RateLimiter } from './rate-limit.js';
+import { LogLimiter } from '../log-limit.js';
 import { isPiMac } from '../cluster/mac.js';
 
 export interface DhcpServerOptions {
@@ -66,7 +66,7 @@ export class DhcpServer {
   private replySock: dgram.Socket | null = null;
   private boundPort = 0;
   private readonly bindings: Bindings;
-  private readonly limiter = new RateLimiter();
+  private readonly limiter = new LogLimiter(5, 60_000, () => this.now());
   private readonly pxeSeen = new Map<string, number>();
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
@@ -239,8 +239,8 @@ export class DhcpServer {
 
   /** Logs at most a few lines per key and minute, so a flood cannot fill the journal. */
   private note(level: 'info' | 'warn', key: string, msg: string): void {
-    const r = this.limiter.take(key, this.now());
-    if (r.ok) this.o.log[level](r.suppressed ? { suppressed: r.suppressed } : {}, msg);
+    const suppressed = this.limiter.allow(key);
+    if (suppressed !== null) this.o.log[level](suppressed ? { suppressed } : {}, msg);
   }
 }
 

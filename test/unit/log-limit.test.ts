@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogLimiter } from '../../src/agent/rate-limit.js';
+import { LogLimiter } from '../../src/log-limit.js';
 
 test('a burst per key per window, then silence; the next window reports what was dropped', () => {
   let t = 0;
