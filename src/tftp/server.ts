@@ -14,7 +14,7 @@ import { FileSource, type OpenedFile } from './files.js';
 import { toNetascii } from './netascii.js';
 import { BlockReader } from './reader.js';
 import { Transfer, type TransferEnd } from './transfer.js';
-import { RateLimiter } from './rate-limit.js';
+import { LogLimiter } from '../log-limit.js';
 
 export interface TftpServerOptions {
   /** Listening address ('0.0.0.0' for all) and port (69; tests pass 0). */
@@ -82,7 +82,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   /** Transfers (and requests still opening their file), keyed by peer address:port. */
   private readonly active = new Map<string, Slot>();
   private readonly files: FileSource;
-  private readonly limiter = new RateLimiter(10, 10_000);
+  private readonly limiter = new LogLimiter(10, 10_000);
   readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, malformed: 0 };
 
   constructor(private readonly opts: TftpServerOptions) {
@@ -162,7 +162,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     if (this.active.size >= this.opts.maxTransfers) {
       // Dropped, not refused: boot ROMs repeat the request, an ERROR would abort their boot.
       this.stats.busy++;
-      if (this.limiter.allow('busy')) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers, request dropped (raise tftp.maxTransfers)');
+      if (this.limiter.allow('busy') !== null) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers, request dropped (raise tftp.maxTransfers)');
       return;
     }
     const slot: Slot = { filename: p.filename, transfer: null };
@@ -272,25 +272,26 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
         break;
       case 'timeout':
         this.stats.timedOut++;
-        if (this.limiter.allow('timeout')) log.warn({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer timed out');
+        if (this.limiter.allow('timeout') !== null) log.warn({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer timed out');
         break;
       case 'error':
         this.stats.failed++;
-        if (this.limiter.allow('error')) log.warn({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer failed');
+        if (this.limiter.allow('error') !== null) log.warn({ from: rinfo.address, file: served.file, detail: end.detail }, 'TFTP: transfer failed');
         break;
     }
   }
 
   private refuse(rinfo: RemoteInfo, code: number, message: string, file: string): void {
     this.stats.refused++;
-    if (this.limiter.allow('refuse')) this.opts.log.info({ from: rinfo.address, file, code, reason: message }, 'TFTP: request refused');
+    if (this.limiter.allow('refuse') !== null) this.opts.log.info({ from: rinfo.address, file, code, reason: message }, 'TFTP: request refused');
     this.socket?.send(encodeTftp({ op: 'error', code, message }), rinfo.port, rinfo.address, () => undefined);
   }
 
   private malformed(rinfo: RemoteInfo, err: unknown): void {
     this.stats.malformed++;
-    if (this.limiter.allow('malformed')) {
-      this.opts.log.warn({ from: `${rinfo.address}:${rinfo.port}`, err: (err as Error).message, suppressed: this.limiter.suppressed('malformed') }, 'TFTP: malformed packet dropped');
+    const suppressed = this.limiter.allow('malformed');
+    if (suppressed !== null) {
+      this.opts.log.warn({ from: `${rinfo.address}:${rinfo.port}`, err: (err as Error).message, suppressed }, 'TFTP: malformed packet dropped');
     }
   }
 }
