@@ -11,7 +11,7 @@ import { describeError } from '../errors.js';
 import { LineSplitter } from './lines.js';
 import { archiveDone, openConversation, receiveLine, type Conversation, type PortFacts, type Turn } from './conversation.js';
 import type { InstallHub } from './hub.js';
-import { LogLimiter } from './log-limit.js';
+import { LogLimiter } from '../log-limit.js';
 import { peerIpv4 } from './peer.js';
 import { listen, closeServer } from './listen.js';
 
@@ -29,7 +29,7 @@ export interface ControlServerOptions {
 export class ControlServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
-  private readonly limiter = new LogLimiter();
+  private readonly limiter = new LogLimiter(10, 60_000);
 
   constructor(private readonly opts: ControlServerOptions) {}
 
@@ -57,8 +57,8 @@ export class ControlServer {
     const ip = peerIpv4(socket.remoteAddress);
     const view = cluster.byIp(ip);
     if (!view) {
-      const l = this.limiter.check(`peer ${ip}`);
-      if (l !== 'drop') log.warn({ peer: ip }, `control connection from ${ip}, which is no Pi in hosts.csv: closed${l === 'last' ? ' (more from this address not logged for a minute)' : ''}`);
+      const suppressed = this.limiter.allow(`peer ${ip}`);
+      if (suppressed !== null) log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, `control connection from ${ip}, which is no Pi in hosts.csv: closed`);
       socket.destroy();
       return;
     }
@@ -130,9 +130,9 @@ class ControlConnection {
     this.conv = turn.conv;
     for (const n of turn.notes) {
       if (n.unknown) {
-        const l = this.limiter.check(`lines ${this.ip}`);
-        if (l === 'drop') continue;
-        this.log[n.level](l === 'last' ? `${n.msg} (more unknown lines not logged for a minute)` : n.msg);
+        const suppressed = this.limiter.allow(`lines ${this.ip}`);
+        if (suppressed === null) continue;
+        this.log[n.level](suppressed ? { suppressed } : {}, n.msg);
       } else {
         this.log[n.level](n.msg);
       }

@@ -15,7 +15,7 @@ import type { PortKey } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import type { InstallHub } from './hub.js';
-import { LogLimiter } from './log-limit.js';
+import { LogLimiter } from '../log-limit.js';
 import { peerIpv4 } from './peer.js';
 import { listen, closeServer } from './listen.js';
 
@@ -37,7 +37,7 @@ export interface RootfsServerOptions {
 export class RootfsServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
-  private readonly limiter = new LogLimiter();
+  private readonly limiter = new LogLimiter(10, 60_000);
 
   constructor(private readonly opts: RootfsServerOptions) {}
 
@@ -66,8 +66,8 @@ export class RootfsServer {
   }
 
   private refuse(socket: Socket, ip: string, why: string): void {
-    const l = this.limiter.check(`refused ${ip}`);
-    if (l !== 'drop') this.opts.log.warn({ peer: ip }, `rootfs request from ${ip} refused: ${why}${l === 'last' ? ' (more not logged for a minute)' : ''}`);
+    const suppressed = this.limiter.allow(`refused ${ip}`);
+    if (suppressed !== null) this.opts.log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, `rootfs request from ${ip} refused: ${why}`);
     socket.destroy();
   }
 
