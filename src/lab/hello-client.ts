@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { PimanError, describeError } from '../errors.js';
 import { HelloScript, type HelloAction } from './hello-script.js';
 import { receiveRootfs, type InstalledImage } from './rootfs-receiver.js';
+import { sleep } from './sleep.js';
 
 export interface HelloClientOptions {
   readonly master: string;
@@ -95,7 +96,10 @@ export async function runHelloClient(o: HelloClientOptions): Promise<HelloOutcom
       write(script.mounted());
       return { action };
     }
-    if (o.formatMs) await abortableDelay(o.formatMs, o.signal);
+    if (o.formatMs) {
+      await sleep(o.formatMs, o.signal);
+      if (o.signal.aborted) throw new PimanError('E_ROOTFS', 'aborted (power off)');
+    }
     const data = await connectTcp(o.master, o.installPort, o.localAddress, o.signal);
     let image: InstalledImage;
     try {
@@ -113,20 +117,6 @@ export async function runHelloClient(o: HelloClientOptions): Promise<HelloOutcom
   }
 }
 
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', on);
-      resolve();
-    }, ms);
-    const on = (): void => {
-      clearTimeout(t);
-      reject(new PimanError('E_ROOTFS', 'aborted (power off)'));
-    };
-    if (signal.aborted) on();
-    else signal.addEventListener('abort', on, { once: true });
-  });
-}
 
 /** Half-close so the last lines reach piman, then free the socket (bounded wait). */
 export function endGracefully(sock: Socket): Promise<void> {

@@ -18,6 +18,7 @@ import type { HelloAction } from './hello-script.js';
 import type { InstalledImage } from './rootfs-receiver.js';
 import { HealthEndpoint } from './health-endpoint.js';
 import type { PiIdentity } from './pi-profile.js';
+import { sleep } from './sleep.js';
 
 export type PiPhase = 'off' | 'rom' | 'dhcp' | 'tftp' | 'control' | 'installing' | 'booting' | 'up' | 'retrying';
 
@@ -372,20 +373,5 @@ function waitReply(
     });
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', on);
-      resolve();
-    }, ms);
-    const on = (): void => {
-      clearTimeout(t);
-      resolve();
-    };
-    signal.addEventListener('abort', on, { once: true });
   });
 }
