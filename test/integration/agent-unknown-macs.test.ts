@@ -14,11 +14,10 @@ import { join } from 'node:path';
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import { startAgentFixture, type AgentFixture } from '../helpers/agent-fixture.js';
 import { runTool } from '../helpers/snmp-tools.js';
-import { DhcpTestClient } from '../helpers/dhcp-client.js';
+import type { DhcpTestClient } from '../helpers/dhcp-client.js';
 import { header, pi4Discover, PXE_VENDOR_CLASS } from '../vectors/dhcp-pi.js';
-import { DhcpServer } from '../../src/dhcp/server.js';
-import { LeaseStore } from '../../src/dhcp/leases.js';
-import { silentLogger } from '../../src/log.js';
+import type { DhcpServer } from '../../src/dhcp/server.js';
+import { startLoopbackDhcp, type LoopbackDhcp } from '../helpers/loopback-dhcp.js';
 import { PIMAN_UNKNOWN_MAC_ENTRY, UNKNOWN_MAC_COL } from '../../src/agent/oids.js';
 import { parseDateAndTime } from '../../src/agent/unknown-mac-values.js';
 import type { UnknownMac } from '../../src/cluster/unknown-macs.js';
@@ -31,7 +30,7 @@ const E = PIMAN_UNKNOWN_MAC_ENTRY;
 
 let f: AgentFixture;
 let dir: string;
-let leases: LeaseStore;
+let lab: LoopbackDhcp;
 let dhcp: DhcpServer;
 let client: DhcpTestClient;
 let pub: Session;
@@ -40,19 +39,8 @@ let mibFlags: string[];
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'piman-agent-unknown-'));
   f = await startAgentFixture();
-  leases = await LeaseStore.open(dir);
-  client = await DhcpTestClient.open();
-  dhcp = new DhcpServer({
-    settings: { address: '127.0.0.1', netmask: '255.0.0.0', router: '127.0.0.1', dns: [], leaseSeconds: 600 },
-    port: 0,
-    listenAddress: '127.0.0.1',
-    clientPort: client.port,
-    broadcastAddress: '127.0.0.1',
-    cluster: f.cluster,
-    leases,
-    log: silentLogger(),
-  });
-  await dhcp.start();
+  lab = await startLoopbackDhcp(f.cluster, dir);
+  ({ dhcp, client } = lab);
   pub = snmp.createSession('127.0.0.1', 'public', { port: f.agent.port, version: snmp.Version2c, timeout: 3000, retries: 1 });
   pub.on('error', () => undefined);
   // what a user types: snmpwalk $(piman mibs-path --flags) ...
@@ -62,9 +50,7 @@ before(async () => {
 
 after(async () => {
   pub?.close();
-  await dhcp?.stop();
-  await leases?.close();
-  await client?.close();
+  await lab?.stop();
   await f?.stop();
   await rm(dir, { recursive: true, force: true });
 });

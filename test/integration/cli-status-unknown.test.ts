@@ -9,11 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgentFixture, type AgentFixture } from '../helpers/agent-fixture.js';
-import { DhcpTestClient } from '../helpers/dhcp-client.js';
+import type { DhcpTestClient } from '../helpers/dhcp-client.js';
 import { pi4Discover, PXE_VENDOR_CLASS } from '../vectors/dhcp-pi.js';
-import { DhcpServer } from '../../src/dhcp/server.js';
-import { LeaseStore } from '../../src/dhcp/leases.js';
-import { silentLogger } from '../../src/log.js';
+import type { DhcpServer } from '../../src/dhcp/server.js';
+import { startLoopbackDhcp, type LoopbackDhcp } from '../helpers/loopback-dhcp.js';
 
 const bin = new URL('../../bin/piman.js', import.meta.url).pathname;
 const PI = [0xd8, 0x3a, 0xdd, 0x01, 0x02, 0x03];
@@ -22,7 +21,7 @@ const PI_MAC = 'd8:3a:dd:01:02:03';
 let f: AgentFixture;
 let dir: string;
 let cfg: string;
-let leases: LeaseStore;
+let lab: LoopbackDhcp;
 let dhcp: DhcpServer;
 let client: DhcpTestClient;
 
@@ -47,25 +46,12 @@ switches:
   - { name: sw2, address: 127.0.0.2, ports: 8 }
 `,
   );
-  leases = await LeaseStore.open(dir);
-  client = await DhcpTestClient.open();
-  dhcp = new DhcpServer({
-    settings: { address: '127.0.0.1', netmask: '255.0.0.0', router: '127.0.0.1', dns: [], leaseSeconds: 600 },
-    port: 0,
-    listenAddress: '127.0.0.1',
-    clientPort: client.port,
-    broadcastAddress: '127.0.0.1',
-    cluster: f.cluster,
-    leases,
-    log: silentLogger(),
-  });
-  await dhcp.start();
+  lab = await startLoopbackDhcp(f.cluster, dir);
+  ({ dhcp, client } = lab);
 });
 
 after(async () => {
-  await dhcp?.stop();
-  await leases?.close();
-  await client?.close();
+  await lab?.stop();
   await f?.stop();
   await rm(dir, { recursive: true, force: true });
 });

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { SimSwitch } from '../../src/lab/sim-switch.js';
 import { SnmpPoeSwitch } from '../../src/switch/snmp-switch.js';
 import { PimanError } from '../../src/errors.js';
+import { loopbackSwitchOptions } from '../helpers/switch-options.js';
 
 function tlv(tag: number, body: Buffer): Buffer {
   const len = body.length < 128 ? Buffer.from([body.length]) : Buffer.from([0x82, body.length >> 8, body.length & 255]);
@@ -23,18 +24,7 @@ function getWithOidBytes(oid: Buffer): Buffer {
   return tlv(0x30, Buffer.concat([int(1), tlv(0x04, Buffer.from('public')), pdu]));
 }
 
-const options = (port: number) =>
-  ({
-    name: 'sw1',
-    address: '127.0.0.1',
-    port,
-    version: '2c',
-    community: 'private',
-    user: undefined,
-    powerGroup: 1,
-    timeoutMs: 1500,
-    retries: 0,
-  }) as const;
+const options = (port: number) => loopbackSwitchOptions(port, { timeoutMs: 1500, retries: 0 });
 
 test('the simulated switch keeps answering after crafted and random packets', async (t) => {
   const sim = await SimSwitch.start({ ports: 4, port: 0 });

@@ -17,6 +17,7 @@ import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PimanError } from '../../src/errors.js';
 import type { SwitchInfo } from '../../src/cluster/types.js';
 import { freeUdpPort } from '../helpers/ports.js';
+import { loopbackSwitchOptions } from '../helpers/switch-options.js';
 
 type T = TestContext;
 
@@ -27,18 +28,7 @@ async function sim(t: T, o: Partial<SimSwitchOptions> = {}): Promise<SimSwitch> 
 }
 
 function client(t: T, port: number, over: Partial<SnmpSwitchOptions> = {}): SnmpPoeSwitch {
-  const c = new SnmpPoeSwitch({
-    name: 'sw1',
-    address: '127.0.0.1',
-    port,
-    version: '2c',
-    community: 'private',
-    user: undefined,
-    powerGroup: 1,
-    timeoutMs: 4000,
-    retries: 1,
-    ...over,
-  });
+  const c = new SnmpPoeSwitch(loopbackSwitchOptions(port, over));
   t.after(() => c.close());
   return c;
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { SnmpPoeSwitch, type SnmpSwitchOptions } from '../../src/switch/snmp-switch.js';
 import { PimanError } from '../../src/errors.js';
 import { startSnmpdSwitch, type SnmpdSwitch } from '../helpers/snmpd-switch.js';
+import { loopbackSwitchOptions } from '../helpers/switch-options.js';
 
 let agent: SnmpdSwitch;
 const clients: SnmpPoeSwitch[] = [];
@@ -20,18 +21,7 @@ after(async () => {
 });
 
 function client(over: Partial<SnmpSwitchOptions> = {}): SnmpPoeSwitch {
-  const c = new SnmpPoeSwitch({
-    name: 'sw1',
-    address: '127.0.0.1',
-    port: agent.port,
-    version: '2c',
-    community: 'private',
-    user: undefined,
-    powerGroup: 1,
-    timeoutMs: 4000,
-    retries: 1,
-    ...over,
-  });
+  const c = new SnmpPoeSwitch(loopbackSwitchOptions(agent.port, over));
   clients.push(c);
   return c;
 }
