@@ -76,6 +76,12 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { log, cluster } = this.ctx;
+    // Listen first: parts may change ports while they start (e.g. an install interrupted by a restart).
+    cluster.on(({ port, effect }) => {
+      if (effect.type === 'stateChanged') {
+        log.info({ port: `${port.switchName}:${port.port}`, from: effect.from, to: effect.to, error: port.lastError || undefined }, 'port state');
+      }
+    });
     for (const p of this.parts) {
       try {
         await p.start();
@@ -83,20 +89,16 @@ export class Daemon {
         log.debug({ part: p.name }, 'started');
       } catch (e) {
         log.error({ part: p.name, err: describeError(e) }, `cannot start ${p.name}`);
-        await this.stop();
+        // Whatever changed while starting was saved as it happened; a failed start leaves no new files.
+        await this.stop({ save: false });
         throw e;
       }
     }
-    cluster.on(({ port, effect }) => {
-      if (effect.type === 'stateChanged') {
-        log.info({ port: `${port.switchName}:${port.port}`, from: effect.from, to: effect.to, error: port.lastError || undefined }, 'port state');
-      }
-    });
     this.timer = setInterval(() => cluster.tick(), 1000);
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  async stop(opts: { save?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const p of this.started.reverse()) {
@@ -111,7 +113,7 @@ export class Daemon {
     const { offSeconds, staggerSeconds } = this.ctx.config.power;
     await this.ctx.power.idle((offSeconds + staggerSeconds) * 1000 + 10_000);
     for (const sw of this.ctx.switches.values()) sw.close();
-    await this.ctx.cluster.persist();
+    if (opts.save !== false) await this.ctx.cluster.persist();
     await this.store.close();
   }
 }

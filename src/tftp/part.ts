@@ -5,6 +5,7 @@
  */
 import type { DaemonContext, Part } from '../daemon.js';
 import { TftpServer } from './server.js';
+import { checkBootFolder } from './root-check.js';
 
 /** The part plus its server (null when disabled), for tests and the lab. */
 export interface TftpPart extends Part {
@@ -42,6 +43,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     name: 'tftp',
     server,
     async start() {
+      await checkBootFolder(c.root);
       await server.start();
       const a = server.address();
       log.info({ address: a.address, port: a.port, root: c.root }, 'TFTP listening');
