@@ -123,12 +123,13 @@ test('a v3 authPriv user (SHA-256/AES) can walk; a wrong passphrase is refused',
 
 test('the reinstall mark set with snmpset still reads true(1) after the daemon is restarted', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'piman-agent-state-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const first = await startAgentFixture({ stateDir: dir });
   let second: AgentFixture | null = null;
   t.after(async () => {
     await first.stop().catch(() => undefined);
     await second?.stop();
+    // Last: the fixtures save their state when they stop.
+    await rm(dir, { recursive: true, force: true });
   });
   const on = nextEvent(first, poweredOn(7));
   const set = await runTool('snmpset', [...v2c('private', first.target), 'PIMAN-MIB::pimanPortReinstall.1.7', 'i', '1']);

@@ -29,7 +29,6 @@ function waitForOutput(get: () => string, re: RegExp, ms: number, what: string):
 
 test('snmptrapd receives pimanPortStateChange with the port state by name', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'piman-trapd-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const conf = join(dir, 'snmptrapd.conf');
   await writeFile(conf, 'disableAuthorization yes\ndoNotRetainNotificationLogs yes\n');
   const port = await freeUdpPort();
@@ -40,8 +39,14 @@ test('snmptrapd receives pimanPortStateChange with the port state by name', asyn
   let out = '';
   trapd.stdout.on('data', (d: Buffer) => (out += d.toString()));
   trapd.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  t.after(() => {
-    if (trapd.exitCode === null) trapd.kill('SIGTERM');
+  t.after(async () => {
+    // snmptrapd writes its persistent file into `dir` as it exits: remove the folder after that.
+    if (trapd.exitCode === null && trapd.signalCode === null) {
+      const exited = new Promise((r) => trapd.once('exit', r));
+      trapd.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    await rm(dir, { recursive: true, force: true });
   });
   await waitForOutput(() => out, /NET-SNMP version/, 20_000, 'snmptrapd to start');
 

@@ -41,7 +41,6 @@ test('unbound ports carry no info line', () => {
 
 test('the daemon serves /metrics over HTTP with live state, 404 elsewhere', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'piman-metrics-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const mport = await freeTcpPort();
   const config = validateConfig(
     { server: { address: '127.0.0.1' }, switches: [{ name: 'sw1', address: '127.0.0.1', ports: 2 }], state: './state', metrics: { enabled: true, port: mport } },
@@ -49,7 +48,11 @@ test('the daemon serves /metrics over HTTP with live state, 404 elsewhere', asyn
   );
   const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [metricsPart]);
   await daemon.start();
-  t.after(() => daemon.stop());
+  // after-hooks run in the order they were added: stop the daemon (it saves its state) before removing the folder.
+  t.after(async () => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
   daemon.ctx.cluster.apply({ switchIndex: 1, port: 2 }, { type: 'markReinstall' });
   const res = await fetch(`http://127.0.0.1:${mport}/metrics`, { signal: AbortSignal.timeout(5000) });
   assert.equal(res.status, 200);
