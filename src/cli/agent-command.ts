@@ -4,6 +4,8 @@ import type { PimanConfig } from '../config/schema.js';
 import type { SwitchInfo } from '../cluster/types.js';
 import { loadCommandConfig } from './options.js';
 import { AgentClient, clientOptionsFromConfig } from './agent-client.js';
+import type { PortKey } from '../cluster/types.js';
+import { cycleTimeoutMs, waitFor, type EndTest, type Outcome } from './cycle-wait.js';
 
 export interface AgentCommandContext {
   readonly config: PimanConfig;
@@ -31,3 +33,25 @@ export async function withAgent<T>(cmd: Command, opts: AgentCommandOptions, fn: 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends a SET that starts power work on `keys` (the agent answers before the
+ * work is done), then polls the rows until `end` says each port is done or
+ * failed, bounded by the longest a power cycle may take.
+ */
+export async function setAndWait(
+  ctx: AgentCommandContext,
+  keys: readonly PortKey[],
+  set: () => Promise<void>,
+  end: EndTest,
+  pollMs: number,
+): Promise<Outcome[]> {
+  const { client, config } = ctx;
+  const since = await client.upTime();
+  const before = await client.ports(keys);
+  await set();
+  return waitFor({ ports: (k) => client.ports(k), sleep, now: Date.now }, keys, before, since, end, {
+    timeoutMs: cycleTimeoutMs(config, keys.length),
+    pollMs,
+  });
+}

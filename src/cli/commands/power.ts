@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { PimanError } from '../../errors.js';
-import { addAgentOptions, sleep, withAgent, type AgentCommandOptions } from '../agent-command.js';
+import { addAgentOptions, setAndWait, withAgent, type AgentCommandOptions } from '../agent-command.js';
 import { parsePortSpecs, portLabel } from '../port-spec.js';
-import { cycleTimeoutMs, powerEnded, waitFor } from '../cycle-wait.js';
+import { powerEnded } from '../cycle-wait.js';
 import { reportOutcomes } from '../outcomes.js';
 
 export function registerPower(program: Command): void {
@@ -12,16 +12,11 @@ export function registerPower(program: Command): void {
     .allowUnknownOption(false);
   addAgentOptions(cmd).action(async (port: string, state: string, opts: AgentCommandOptions, command: Command) => {
     if (state !== 'on' && state !== 'off') throw new PimanError('E_USAGE', `power state '${state}': use on or off`, { exitCode: 2 });
-    await withAgent(command, opts, async ({ config, client, switches }) => {
+    await withAgent(command, opts, async (ctx) => {
+      const { client, switches } = ctx;
       const keys = parsePortSpecs([port], switches);
       if (keys.length !== 1) throw new PimanError('E_USAGE', `power takes one port, not '${port}'`, { exitCode: 2 });
-      const since = await client.upTime();
-      const before = await client.ports(keys);
-      await client.setPower(keys[0]!, state);
-      const outcomes = await waitFor({ ports: (k) => client.ports(k), sleep, now: Date.now }, keys, before, since, powerEnded(state), {
-        timeoutMs: cycleTimeoutMs(config, 1),
-        pollMs: 200,
-      });
+      const outcomes = await setAndWait(ctx, keys, () => client.setPower(keys[0]!, state), powerEnded(state), 200);
       reportOutcomes(outcomes, (k) => `${portLabel(k, switches)} power ${state}`, switches);
     });
   });

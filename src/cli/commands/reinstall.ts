@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { portId, type PortKey } from '../../cluster/types.js';
-import { addAgentOptions, sleep, withAgent, type AgentCommandOptions } from '../agent-command.js';
+import { addAgentOptions, setAndWait, sleep, withAgent, type AgentCommandOptions } from '../agent-command.js';
 import type { AgentClient, PortRow } from '../agent-client.js';
 import { parsePortSpecs, portLabel } from '../port-spec.js';
-import { cycleEnded, cycleTimeoutMs, waitFor, type Outcome } from '../cycle-wait.js';
+import { cycleEnded, type Outcome } from '../cycle-wait.js';
 import { reportOutcomes } from '../outcomes.js';
 import { ProgressView } from '../progress-view.js';
 
@@ -18,16 +18,11 @@ export function registerReinstall(program: Command): void {
     .option('--wait', 'show progress until every port is up or failed (exit 1 if any failed)')
     .allowUnknownOption(false);
   addAgentOptions(cmd).action(async (ports: string[], opts: ReinstallOptions, command: Command) => {
-    await withAgent(command, opts, async ({ config, client, switches }) => {
+    await withAgent(command, opts, async (ctx) => {
+      const { client, switches } = ctx;
       const keys = parsePortSpecs(ports, switches);
-      const since = await client.upTime();
-      const before = await client.ports(keys);
       // The agent stores every mark before it answers; the power cycles follow.
-      await client.setReinstall(keys);
-      const cycled = await waitFor({ ports: (k) => client.ports(k), sleep, now: Date.now }, keys, before, since, cycleEnded, {
-        timeoutMs: cycleTimeoutMs(config, keys.length),
-        pollMs: 250,
-      });
+      const cycled = await setAndWait(ctx, keys, () => client.setReinstall(keys), cycleEnded, 250);
       if (!opts.wait) {
         reportOutcomes(cycled, (k) => `${portLabel(k, switches)} marked for reinstall and power-cycled`, switches);
         return;
