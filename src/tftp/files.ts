@@ -18,6 +18,20 @@ export interface OpenedFile {
   /** Fills `bufs` in order from `position` (one scattered read where the file allows); returns the count. */
   readv(position: number, bufs: readonly Buffer[]): Promise<number>;
   close(): Promise<void>;
+  /**
+   * The file as something a worker thread can take over (its FileHandle is
+   * transferred, an in-memory file copied), or undefined when it can only be
+   * served here. After a handle has been transferred, this object must not be used.
+   */
+  portable?(): PortableFile;
+}
+
+/** A file handed to a transfer worker (fromPortable rebuilds it there). */
+export type PortableFile = { readonly kind: 'handle'; readonly handle: FileHandle; readonly size: number } | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+/** The OpenedFile behind a PortableFile, on the side that received it. */
+export function fromPortable(p: PortableFile): OpenedFile {
+  return p.kind === 'handle' ? new DiskFile(p.handle, p.size) : new MemoryFile(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
 }
 
 /** `readv` for files that only read into one buffer at a time (in order, so netascii works). */
@@ -79,6 +93,9 @@ class DiskFile implements OpenedFile {
   close(): Promise<void> {
     return this.fh.close();
   }
+  portable(): PortableFile {
+    return { kind: 'handle', handle: this.fh, size: this.size };
+  }
 }
 
 class MemoryFile implements OpenedFile {
@@ -93,6 +110,9 @@ class MemoryFile implements OpenedFile {
     return readvEach(this, position, bufs);
   }
   async close(): Promise<void> {}
+  portable(): PortableFile {
+    return { kind: 'bytes', bytes: this.content };
+  }
 }
 
 const NOT_FOUND = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);

@@ -9,11 +9,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { decodeTftp, encodeTftp, TFTP_ERRORS, type TftpRequest } from './packet.js';
 import { negotiate } from './negotiate.js';
-import { TftpSession } from './session.js';
-import { FileSource, type OpenedFile } from './files.js';
+import { FileSource } from './files.js';
 import { toNetascii } from './netascii.js';
-import { BlockReader } from './reader.js';
-import { Transfer, type TransferEnd } from './transfer.js';
+import type { Transfer, TransferEnd, TransferHooks } from './transfer.js';
+import { launchTransfer, type TransferHandle, type TransferSpec } from './launch.js';
+import { TransferPool } from './worker-pool.js';
+import type { Worker } from 'node:worker_threads';
 import { LogLimiter } from '../log-limit.js';
 
 export interface TftpServerOptions {
@@ -28,11 +29,31 @@ export interface TftpServerOptions {
   readonly maxWindowsize: number;
   readonly timeoutMs: number;
   readonly retries: number;
+  /**
+   * Worker threads that run the transfers (0: all in this thread). Requests,
+   * file lookup and counters stay here; netascii transfers always do.
+   */
+  readonly workers?: number;
   readonly log: Logger;
   /** MAC of a known peer, to look in its `<mac-with-dashes>/` folder first. */
   readonly peerMac?: (address: string) => string | null;
+  /**
+   * Called when a request is accepted (its file opened), in the order the
+   * requests arrive. Boot-state events hang on this, not on onServed: a
+   * transfer worker reports a file's end a little later, possibly after the
+   * Pi has already moved on (say, to the control channel).
+   */
+  readonly onRequested?: (e: RequestedFile) => void;
   /** Called once per completely served file. */
   readonly onServed?: (e: ServedFile) => void;
+}
+
+export interface RequestedFile {
+  readonly address: string;
+  /** The request's file name, normalised (no `./`, no doubled `/`). */
+  readonly file: string;
+  /** Path under the root that will be sent. */
+  readonly path: string;
 }
 
 export interface ServedFile {
@@ -74,7 +95,9 @@ const MODES = new Set(['octet', 'netascii']);
 /** One client TID's request: its file name, and its transfer once the file is open. */
 interface Slot {
   readonly filename: string;
-  transfer: Transfer | null;
+  transfer: TransferHandle | null;
+  /** A repeated request is being checked against the running transfer (workers only). */
+  checking?: boolean;
 }
 
 export class TftpServer extends EventEmitter<TftpServerEvents> {
@@ -82,12 +105,18 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   /** Transfers (and requests still opening their file), keyed by peer address:port. */
   private readonly active = new Map<string, Slot>();
   private readonly files: FileSource;
+  private pool: TransferPool | null = null;
   private readonly limiter = new LogLimiter(10, 10_000);
   readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, malformed: 0 };
 
   constructor(private readonly opts: TftpServerOptions) {
     super();
     this.files = new FileSource({ root: opts.root, serverAddress: opts.serverAddress });
+  }
+
+  /** Transfer worker threads (empty with tftp.workers 0); for tests and health checks. */
+  get transferThreads(): readonly Worker[] {
+    return this.pool?.threads ?? [];
   }
 
   get activeTransfers(): number {
@@ -99,7 +128,23 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     return this.socket.address();
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    const workers = this.opts.workers ?? 0;
+    if (workers > 0) {
+      const pool = new TransferPool(workers, this.opts.log);
+      await pool.start();
+      this.pool = pool;
+    }
+    try {
+      await this.listen();
+    } catch (e) {
+      await this.pool?.stop();
+      this.pool = null;
+      throw e;
+    }
+  }
+
+  private listen(): Promise<void> {
     const sock = createSocket({ type: 'udp4' });
     this.socket = sock;
     sock.on('message', (msg, rinfo) => {
@@ -127,6 +172,9 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     this.active.clear();
     const s = this.socket;
     this.socket = null;
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.stop();
     if (s) await new Promise<void>((r) => s.close(() => r()));
   }
 
@@ -153,7 +201,20 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     const running = this.active.get(key);
     if (running) {
       // The same request again is a retransmission: the transfer retransmits by itself.
-      if (running.filename === p.filename) return;
+      // Unless the client ended that transfer just before (the Pi 4's tsize probe ends with
+      // ERROR 0, then asks again from the same port): a worker reports such an end
+      // asynchronously, so ask it first and serve the request anew if it has ended.
+      if (running.filename === p.filename) {
+        const check = running.transfer?.stillRunning;
+        if (check && !running.checking) {
+          running.checking = true;
+          void check().then((alive) => {
+            running.checking = false;
+            if (!alive && this.socket && this.active.get(key) !== running) this.onRequest(msg, rinfo);
+          });
+        }
+        return;
+      }
       // Another file from the same port: the client has moved on (its last ACK may
       // have been lost). End the old transfer silently and serve the new request.
       running.transfer?.abort('client sent a new request', false);
@@ -200,53 +261,45 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     }
     const n = negotiate(req.options, file.size, { maxBlksize: opts.maxBlksize, maxWindowsize: opts.maxWindowsize });
     const timeoutMs = n.timeoutMs ?? opts.timeoutMs;
-    const session = new TftpSession({
-      size: file.size,
-      blksize: n.blksize,
-      windowsize: n.windowsize,
-      timeoutMs,
-      maxTimeoutMs: Math.max(timeoutMs, opts.timeoutMs) * 8,
-      retries: opts.retries,
-      oack: n.oack,
-    });
-    const sock = await this.bindTransferSocket(file, rinfo);
-    if (!sock) {
-      if (this.active.get(key) === slot) this.active.delete(key);
-      return;
-    }
-    if (this.active.get(key) !== slot) {
-      // The server stopped, or the client moved on, while the socket was being bound.
-      sock.close();
-      await file.close();
-      return;
-    }
+    const spec: TransferSpec = {
+      bindAddress: opts.address,
+      peerAddress: rinfo.address,
+      peerPort: rinfo.port,
+      session: {
+        size: file.size,
+        blksize: n.blksize,
+        windowsize: n.windowsize,
+        timeoutMs,
+        maxTimeoutMs: Math.max(timeoutMs, opts.timeoutMs) * 8,
+        retries: opts.retries,
+        oack: n.oack,
+      },
+    };
     const served = { file: r.name, path: r.path };
-    const t: Transfer = new Transfer(sock, rinfo.address, rinfo.port, session, new BlockReader(file, n.blksize, () => sock.getSendQueueCount() === 0), {
+    try {
+      opts.onRequested?.({ address: rinfo.address, file: r.name, path: r.path });
+    } catch (e) {
+      opts.log.error({ err: (e as Error).message }, 'TFTP: requested-file callback failed');
+    }
+    const hooks: TransferHooks = {
       onEnd: (end) => this.ended(key, slot, rinfo, served, end),
       onMalformed: (from, err) => this.malformed(from, err),
-    });
-    slot.transfer = t;
+    };
     opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: file.size, mode: req.mode, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
-    t.start();
-  }
-
-  private bindTransferSocket(file: OpenedFile, peer: RemoteInfo): Promise<Socket | null> {
-    return new Promise((resolve) => {
-      const s = createSocket({ type: 'udp4' });
-      s.once('error', (e) => {
-        this.opts.log.error({ err: e.message }, 'TFTP: cannot open a transfer socket');
-        file.close().catch(() => undefined);
-        s.close();
-        resolve(null);
-      });
-      // Same address as the request socket so replies leave from the address the Pi asked.
-      s.bind({ address: this.opts.address, port: 0 }, () => {
-        s.connect(peer.port, peer.address, () => {
-          s.removeAllListeners('error');
-          resolve(s);
-        });
-      });
-    });
+    const portable = this.pool ? file.portable?.() : undefined;
+    if (this.pool && portable) {
+      slot.transfer = this.pool.run(spec, portable, hooks);
+      return;
+    }
+    let t: Transfer | null;
+    try {
+      t = await launchTransfer(spec, file, hooks, () => this.socket !== null && this.active.get(key) === slot);
+    } catch (e) {
+      if (this.active.get(key) === slot) this.active.delete(key);
+      this.opts.log.error({ err: (e as Error).message }, 'TFTP: cannot open a transfer socket');
+      return;
+    }
+    if (t) slot.transfer = t;
   }
 
   private ended(key: string, slot: Slot, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
@@ -287,7 +340,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     this.socket?.send(encodeTftp({ op: 'error', code, message }), rinfo.port, rinfo.address, () => undefined);
   }
 
-  private malformed(rinfo: RemoteInfo, err: unknown): void {
+  private malformed(rinfo: { readonly address: string; readonly port: number }, err: unknown): void {
     this.stats.malformed++;
     const suppressed = this.limiter.allow('malformed');
     if (suppressed !== null) {

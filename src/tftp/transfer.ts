@@ -20,7 +20,7 @@ export interface TransferEnd {
 export interface TransferHooks {
   onEnd(end: TransferEnd): void;
   /** A packet on this socket that is not TFTP (for rate-limited logging). */
-  onMalformed(from: RemoteInfo, err: unknown): void;
+  onMalformed(from: { readonly address: string; readonly port: number }, err: unknown): void;
 }
 
 export class Transfer {

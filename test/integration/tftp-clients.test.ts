@@ -3,7 +3,7 @@
  * blocks, it has no blksize option) and curl (blksize 512 and 1468); `..`,
  * absolute paths and WRQ come back as TFTP errors.
  */
-import { test, before, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
@@ -18,8 +18,7 @@ const root = join(work, 'boot');
 const out = join(work, 'out');
 const big = randomBytes(2 * 1024 * 1024 + 77);
 const exact = randomBytes(1468 * 100); // a multiple of the block size: ends with an empty block
-let server: TftpServer;
-let port = 0;
+const servers: TftpServer[] = [];
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -38,73 +37,81 @@ before(async () => {
   writeFileSync(join(root, 'cmdline.txt'), 'root=/dev/nfs nfsroot=MASTER:/x\n');
   writeFileSync(join(root, '1a2b3c4d', 'start.elf'), 'serial start.elf');
   writeFileSync(join(work, 'secret'), 'outside the root');
-  server = new TftpServer({
-    address: '127.0.0.1', port: 0, root, serverAddress: '10.1.2.3', maxTransfers: 50, maxBlksize: 1468,
-    maxWindowsize: 16, timeoutMs: 1000, retries: 5, log: silentLogger(),
-  });
-  await server.start();
-  port = server.address().port;
 });
 
 after(async () => {
-  await server?.stop();
+  for (const s of servers) await s.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
-for (const blksize of [512, 1468]) {
-  test(`curl fetches files byte-identical with blksize ${blksize}`, async () => {
-    for (const [name, content] of [['big.bin', big], ['exact.bin', exact]] as const) {
-      const dest = join(out, `curl-${blksize}-${name}`);
-      const r = await run('curl', ['-sS', '--tftp-blksize', String(blksize), '-o', dest, `tftp://127.0.0.1:${port}/${name}`]);
+// Every client runs against transfers in the server's thread and in two worker threads (tftp.workers).
+for (const workers of [0, 2]) describe(workers ? `${workers} transfer workers` : 'in-thread transfers', () => {
+  let port = 0;
+  before(async () => {
+    const server = new TftpServer({
+      address: '127.0.0.1', port: 0, root, serverAddress: '10.1.2.3', maxTransfers: 50, maxBlksize: 1468,
+      maxWindowsize: 16, timeoutMs: 1000, retries: 5, log: silentLogger(), workers,
+    });
+    servers.push(server);
+    await server.start();
+    port = server.address().port;
+  });
+
+  for (const blksize of [512, 1468]) {
+    test(`curl fetches files byte-identical with blksize ${blksize}`, async () => {
+      for (const [name, content] of [['big.bin', big], ['exact.bin', exact]] as const) {
+        const dest = join(out, `curl-${workers}-${blksize}-${name}`);
+        const r = await run('curl', ['-sS', '--tftp-blksize', String(blksize), '-o', dest, `tftp://127.0.0.1:${port}/${name}`]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(readFileSync(dest).equals(content), `${name} identical`);
+      }
+    });
+  }
+
+  test('tftp-hpa fetches files byte-identical (512-byte blocks), serial folder and cmdline.txt rewrite', async () => {
+    for (const [name, expected] of [
+      ['big.bin', big],
+      ['exact.bin', exact],
+      ['1a2b3c4d/start.elf', Buffer.from('serial start.elf')],
+      ['cmdline.txt', Buffer.from('root=/dev/nfs nfsroot=10.1.2.3:/x\n')],
+    ] as const) {
+      const dest = join(out, `hpa-${workers}-${name.replace('/', '_')}`);
+      const r = await run('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', name, dest]);
       assert.equal(r.code, 0, r.stderr);
-      assert.ok(readFileSync(dest).equals(content), `${name} identical`);
+      assert.doesNotMatch(r.stdout + r.stderr, /Error/);
+      assert.ok(readFileSync(dest).equals(expected), `${name} identical`);
     }
   });
-}
 
-test('tftp-hpa fetches files byte-identical (512-byte blocks), serial folder and cmdline.txt rewrite', async () => {
-  for (const [name, expected] of [
-    ['big.bin', big],
-    ['exact.bin', exact],
-    ['1a2b3c4d/start.elf', Buffer.from('serial start.elf')],
-    ['cmdline.txt', Buffer.from('root=/dev/nfs nfsroot=10.1.2.3:/x\n')],
-  ] as const) {
-    const dest = join(out, `hpa-${name.replace('/', '_')}`);
-    const r = await run('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', name, dest]);
+  test('tftp-hpa in its default netascii mode gets text and CR bytes back unchanged', async () => {
+    const text = Buffer.concat([Buffer.from('line one\nline two\r\nbare\rcr\n'), randomBytes(3000)]);
+    writeFileSync(join(root, `text${workers}.txt`), text);
+    const dest = join(out, `hpa-text${workers}.txt`);
+    const r = await run('tftp', ['127.0.0.1', String(port), '-c', 'get', `text${workers}.txt`, dest]);
     assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout + r.stderr, /Error/);
-    assert.ok(readFileSync(dest).equals(expected), `${name} identical`);
-  }
-});
+    assert.ok(readFileSync(dest).equals(text));
+  });
 
-test('tftp-hpa in its default netascii mode gets text and CR bytes back unchanged', async () => {
-  const text = Buffer.concat([Buffer.from('line one\nline two\r\nbare\rcr\n'), randomBytes(3000)]);
-  writeFileSync(join(root, 'text.txt'), text);
-  const dest = join(out, 'hpa-text.txt');
-  const r = await run('tftp', ['127.0.0.1', String(port), '-c', 'get', 'text.txt', dest]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(readFileSync(dest).equals(text));
-});
+  test('curl: .., absolute paths and uploads are refused with TFTP access violation (curl exit 69)', async () => {
+    for (const url of [`tftp://127.0.0.1:${port}/../secret`, `tftp://127.0.0.1:${port}/1a2b3c4d/../../secret`, `tftp://127.0.0.1:${port}//etc/passwd`]) {
+      const r = await run('curl', ['-s', '--path-as-is', '-o', join(out, 'refused'), url]);
+      assert.equal(r.code, 69, `${url}: CURLE_TFTP_PERM`);
+    }
+    const put = await run('curl', ['-s', '-T', join(work, 'secret'), `tftp://127.0.0.1:${port}/upload.txt`]);
+    assert.equal(put.code, 69);
+    const missing = await run('curl', ['-s', '-o', join(out, 'missing'), `tftp://127.0.0.1:${port}/nothere`]);
+    assert.equal(missing.code, 68, 'CURLE_TFTP_NOTFOUND');
+  });
 
-test('curl: .., absolute paths and uploads are refused with TFTP access violation (curl exit 69)', async () => {
-  for (const url of [`tftp://127.0.0.1:${port}/../secret`, `tftp://127.0.0.1:${port}/1a2b3c4d/../../secret`, `tftp://127.0.0.1:${port}//etc/passwd`]) {
-    const r = await run('curl', ['-s', '--path-as-is', '-o', join(out, 'refused'), url]);
-    assert.equal(r.code, 69, `${url}: CURLE_TFTP_PERM`);
-  }
-  const put = await run('curl', ['-s', '-T', join(work, 'secret'), `tftp://127.0.0.1:${port}/upload.txt`]);
-  assert.equal(put.code, 69);
-  const missing = await run('curl', ['-s', '-o', join(out, 'missing'), `tftp://127.0.0.1:${port}/nothere`]);
-  assert.equal(missing.code, 68, 'CURLE_TFTP_NOTFOUND');
-});
-
-test('tftp-hpa: .., absolute paths and put get ERROR 2 with a reason', async () => {
-  const cases: Array<[string[], RegExp]> = [
-    [['get', '../secret', join(out, 'x')], /Error code 2: '\.\.' is not allowed/],
-    [['get', '/etc/passwd', join(out, 'x')], /Error code 2: absolute paths are not served/],
-    [['put', join(work, 'secret'), 'upload.txt'], /Error code 2: this TFTP server is read-only/],
-  ];
-  for (const [cmd, want] of cases) {
-    const r = await run('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', ...cmd]);
-    assert.match(r.stdout + r.stderr, want);
-  }
+  test('tftp-hpa: .., absolute paths and put get ERROR 2 with a reason', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['get', '../secret', join(out, 'x')], /Error code 2: '\.\.' is not allowed/],
+      [['get', '/etc/passwd', join(out, 'x')], /Error code 2: absolute paths are not served/],
+      [['put', join(work, 'secret'), 'upload.txt'], /Error code 2: this TFTP server is read-only/],
+    ];
+    for (const [cmd, want] of cases) {
+      const r = await run('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', ...cmd]);
+      assert.match(r.stdout + r.stderr, want);
+    }
+  });
 });

@@ -37,6 +37,14 @@ async function udp(): Promise<Socket> {
   return s;
 }
 
+async function eventually(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 before(() => {
   mkdirSync(root);
   files.forEach((f, i) => writeFileSync(join(root, `f${i}.bin`), f));
@@ -48,58 +56,64 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('200 concurrent transfers complete byte-identical', async () => {
-  const { server, port } = await serve();
-  let peak = 0;
-  const results = await Promise.all(
-    Array.from({ length: 200 }, async (_, i) => {
-      const r = await tftpGet({ host: '127.0.0.1', port, file: `f${i % 10}.bin`, blksize: i % 2 ? 1468 : 512, tsize: true, timeoutMs: 3000, retries: 8 });
-      peak = Math.max(peak, server.activeTransfers);
-      return r.data.equals(files[i % 10]!);
-    }),
-  );
-  assert.equal(results.filter(Boolean).length, 200);
-  assert.ok(peak > 1, 'transfers overlapped');
-});
+// Every test runs with transfers in the server's thread and in two worker threads (tftp.workers).
+for (const workers of [0, 2]) {
+  const mode = workers ? `, ${workers} transfer workers` : ', in-thread';
 
-test('maxTransfers caps running transfers; a retransmitted RRQ does not start a second transfer', async () => {
-  const { server, port } = await serve({ maxTransfers: 3, timeoutMs: 5000 });
-  // Three clients that request and then stay silent hold three transfers open.
-  const holders = await Promise.all([udp(), udp(), udp()]);
-  const rrq = encodeTftp({ op: 'rrq', filename: 'f0.bin', mode: 'octet', options: [] });
-  for (const h of holders) {
-    const got = once(h, 'message');
-    h.send(rrq, port, '127.0.0.1');
-    const [msg] = (await got) as [Buffer];
-    assert.equal(decodeTftp(msg).op, 'data');
-    // The same request again (a client retransmitting) must not count twice.
-    h.send(rrq, port, '127.0.0.1');
-  }
-  const extra = await udp();
-  const answer = once(extra, 'message');
-  extra.send(rrq, port, '127.0.0.1');
-  // A WRQ after it from the same socket: its refusal proves the RRQ was handled first.
-  extra.send(encodeTftp({ op: 'wrq', filename: 'x', mode: 'octet', options: [] }), port, '127.0.0.1');
-  const [reply] = (await answer) as [Buffer];
-  assert.deepEqual(decodeTftp(reply), { op: 'error', code: 2, message: 'this TFTP server is read-only' }, 'the capped RRQ got no answer');
-  assert.equal(server.stats.busy, 1);
-  assert.equal(server.activeTransfers, 3);
-});
+  test(`200 concurrent transfers complete byte-identical${mode}`, async () => {
+    const { server, port } = await serve({ workers });
+    let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const r = await tftpGet({ host: '127.0.0.1', port, file: `f${i % 10}.bin`, blksize: i % 2 ? 1468 : 512, tsize: true, timeoutMs: 3000, retries: 8 });
+        peak = Math.max(peak, server.activeTransfers);
+        return r.data.equals(files[i % 10]!);
+      }),
+    );
+    assert.equal(results.filter(Boolean).length, 200);
+    assert.ok(peak > 1, 'transfers overlapped');
+  });
 
-test('a new file requested from the same client port replaces the unfinished transfer', async () => {
-  const { server, port } = await serve({ timeoutMs: 5000 });
-  const c = await udp();
-  const next = (): Promise<[Buffer, { port: number }]> => once(c, 'message') as Promise<[Buffer, { port: number }]>;
-  let got = next();
-  c.send(encodeTftp({ op: 'rrq', filename: 'f0.bin', mode: 'octet', options: [] }), port, '127.0.0.1');
-  const [first, from0] = await got;
-  assert.deepEqual(decodeTftp(first), { op: 'data', block: 1, data: files[0]!.subarray(0, 512) });
-  // The final ACK of f0 "got lost"; the client asks for the next file from the same port.
-  got = next();
-  c.send(encodeTftp({ op: 'rrq', filename: 'f1.bin', mode: 'octet', options: [] }), port, '127.0.0.1');
-  const [second, from1] = await got;
-  assert.notEqual(from1.port, from0.port, 'a new transfer ID');
-  assert.deepEqual(decodeTftp(second), { op: 'data', block: 1, data: files[1]!.subarray(0, 512) });
-  assert.equal(server.activeTransfers, 1);
-  assert.equal(server.stats.aborted, 1);
-});
+  test(`maxTransfers caps running transfers; a retransmitted RRQ does not start a second transfer${mode}`, async () => {
+    const { server, port } = await serve({ maxTransfers: 3, timeoutMs: 5000, workers });
+    // Three clients that request and then stay silent hold three transfers open.
+    const holders = await Promise.all([udp(), udp(), udp()]);
+    const rrq = encodeTftp({ op: 'rrq', filename: 'f0.bin', mode: 'octet', options: [] });
+    for (const h of holders) {
+      const got = once(h, 'message');
+      h.send(rrq, port, '127.0.0.1');
+      const [msg] = (await got) as [Buffer];
+      assert.equal(decodeTftp(msg).op, 'data');
+      // The same request again (a client retransmitting) must not count twice.
+      h.send(rrq, port, '127.0.0.1');
+    }
+    const extra = await udp();
+    const answer = once(extra, 'message');
+    extra.send(rrq, port, '127.0.0.1');
+    // A WRQ after it from the same socket: its refusal proves the RRQ was handled first.
+    extra.send(encodeTftp({ op: 'wrq', filename: 'x', mode: 'octet', options: [] }), port, '127.0.0.1');
+    const [reply] = (await answer) as [Buffer];
+    assert.deepEqual(decodeTftp(reply), { op: 'error', code: 2, message: 'this TFTP server is read-only' }, 'the capped RRQ got no answer');
+    assert.equal(server.stats.busy, 1);
+    assert.equal(server.activeTransfers, 3);
+  });
+
+  test(`a new file requested from the same client port replaces the unfinished transfer${mode}`, async () => {
+    const { server, port } = await serve({ timeoutMs: 5000, workers });
+    const c = await udp();
+    const next = (): Promise<[Buffer, { port: number }]> => once(c, 'message') as Promise<[Buffer, { port: number }]>;
+    let got = next();
+    c.send(encodeTftp({ op: 'rrq', filename: 'f0.bin', mode: 'octet', options: [] }), port, '127.0.0.1');
+    const [first, from0] = await got;
+    assert.deepEqual(decodeTftp(first), { op: 'data', block: 1, data: files[0]!.subarray(0, 512) });
+    // The final ACK of f0 "got lost"; the client asks for the next file from the same port.
+    got = next();
+    c.send(encodeTftp({ op: 'rrq', filename: 'f1.bin', mode: 'octet', options: [] }), port, '127.0.0.1');
+    const [second, from1] = await got;
+    assert.notEqual(from1.port, from0.port, 'a new transfer ID');
+    assert.deepEqual(decodeTftp(second), { op: 'data', block: 1, data: files[1]!.subarray(0, 512) });
+    assert.equal(server.activeTransfers, 1);
+    // A worker reports the end of the replaced transfer asynchronously.
+    await eventually(() => server.stats.aborted === 1, 'the replaced transfer counted as aborted');
+  });
+}

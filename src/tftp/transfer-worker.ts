@@ -1,0 +1,78 @@
+/**
+ * A TFTP transfer worker thread: runs the transfers the server hands it,
+ * each on its own socket, so DATA/ACK traffic of many clients is spread
+ * over CPUs instead of queueing behind one event loop. Started through
+ * worker-boot.mjs (which loads TypeScript); talks only in worker-protocol.ts messages.
+ */
+import { parentPort } from 'node:worker_threads';
+import { fromPortable } from './files.js';
+import { launchTransfer } from './launch.js';
+import type { Transfer, TransferEnd } from './transfer.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('transfer-worker.ts runs only as a worker thread (see worker-pool.ts)');
+
+interface Running {
+  transfer: Transfer | null;
+  /** Set when an abort arrived before the socket was bound. */
+  abortedBy: string | null;
+}
+
+const running = new Map<number, Running>();
+let shuttingDown = false;
+
+const post = (m: FromWorker): void => port.postMessage(m);
+
+function start(m: Extract<ToWorker, { type: 'start' }>): void {
+  const entry: Running = { transfer: null, abortedBy: null };
+  running.set(m.id, entry);
+  const end = (e: TransferEnd): void => {
+    if (running.get(m.id) !== entry) return;
+    running.delete(m.id);
+    post({ type: 'end', id: m.id, end: e });
+  };
+  const hooks = {
+    onEnd: end,
+    onMalformed: (from: { address: string; port: number }, err: unknown) =>
+      post({ type: 'malformed', id: m.id, address: from.address, port: from.port, message: err instanceof Error ? err.message : String(err) }),
+  };
+  launchTransfer(m.spec, fromPortable(m.file), hooks, () => entry.abortedBy === null).then(
+    (t) => {
+      if (t) entry.transfer = t;
+      else end({ result: 'aborted', detail: entry.abortedBy ?? 'aborted', bytes: 0 });
+    },
+    (e: unknown) => end({ result: 'error', detail: e instanceof Error ? e.message : String(e), bytes: 0 }),
+  );
+}
+
+function abort(id: number, reason: string, notify: boolean): void {
+  const r = running.get(id);
+  if (!r) return;
+  if (r.transfer) r.transfer.abort(reason, notify);
+  else r.abortedBy = reason;
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'start':
+      if (shuttingDown) post({ type: 'end', id: m.id, end: { result: 'aborted', detail: 'server shutting down', bytes: 0 } });
+      else start(m);
+      break;
+    case 'abort':
+      abort(m.id, m.reason, m.notify);
+      break;
+    case 'check':
+      // setImmediate runs after this loop turn's I/O, so a client's ERROR or final ACK
+      // that reached the transfer socket before this message has been handled by then.
+      setImmediate(() => post({ type: 'checked', id: m.id, running: running.has(m.id) }));
+      break;
+    case 'shutdown':
+      shuttingDown = true;
+      for (const id of [...running.keys()]) abort(id, 'server shutting down', true);
+      // Transfers close their sockets on the next turn, after the final ERROR went out.
+      setTimeout(() => post({ type: 'closed' }), 10);
+      break;
+  }
+});
+post({ type: 'ready' });

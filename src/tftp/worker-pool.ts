@@ -1,0 +1,172 @@
+/**
+ * A fixed set of transfer worker threads (transfer-worker.ts). The server
+ * keeps requests, file lookup and bookkeeping; each transfer's DATA/ACK
+ * loop runs in the least busy worker, on a socket of its own. A worker that
+ * dies ends its transfers with an error and is replaced.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.js';
+import type { PortableFile } from './files.js';
+import type { TransferHandle, TransferSpec } from './launch.js';
+import type { TransferHooks } from './transfer.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+const START_TIMEOUT_MS = 20_000;
+const SHUTDOWN_TIMEOUT_MS = 2_000;
+/** A worker that does not answer a check this soon is taken to be still running the transfer. */
+const CHECK_TIMEOUT_MS = 1_000;
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly transfers: Map<number, TransferHooks>;
+  /** Answers awaited for 'check' messages, by transfer id. */
+  readonly checks: Map<number, (running: boolean) => void>;
+  closed: (() => void) | null;
+}
+
+export class TransferPool {
+  private workers: PoolWorker[] = [];
+  private nextId = 1;
+  private stopping = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** The threads (for health checks and tests; terminating one is survived). */
+  get threads(): readonly Worker[] {
+    return this.workers.map((w) => w.worker);
+  }
+
+  /** Transfers running in workers now. */
+  get active(): number {
+    return this.workers.reduce((n, w) => n + w.transfers.size, 0);
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const started = await Promise.allSettled(Array.from({ length: this.size }, () => this.spawn()));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.stop();
+      throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    }
+  }
+
+  /** Hands a transfer to the least busy worker; its end arrives at hooks.onEnd. */
+  run(spec: TransferSpec, file: PortableFile, hooks: TransferHooks): TransferHandle {
+    const w = this.leastBusy();
+    if (!w) throw new Error('TFTP transfer workers are not running');
+    const id = this.nextId++;
+    w.transfers.set(id, hooks);
+    const msg: ToWorker = { type: 'start', id, spec, file };
+    w.worker.postMessage(msg, file.kind === 'handle' ? [file.handle] : []);
+    return {
+      abort: (reason, notify = true) => {
+        if (w.transfers.has(id)) w.worker.postMessage({ type: 'abort', id, reason, notify } satisfies ToWorker);
+      },
+      stillRunning: () => this.check(w, id),
+    };
+  }
+
+  /** Aborts every transfer (clients get ERROR 0) and ends the threads. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const all = this.workers;
+    this.workers = [];
+    await Promise.all(
+      all.map(async (w) => {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, SHUTDOWN_TIMEOUT_MS);
+          w.closed = () => (clearTimeout(t), resolve());
+          w.worker.postMessage({ type: 'shutdown' } satisfies ToWorker);
+        });
+        await w.worker.terminate();
+      }),
+    );
+  }
+
+  private check(w: PoolWorker, id: number): Promise<boolean> {
+    if (!w.transfers.has(id)) return Promise.resolve(false);
+    const waiting = w.checks.get(id);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => settle(true), CHECK_TIMEOUT_MS);
+      const settle = (running: boolean): void => {
+        clearTimeout(t);
+        if (w.checks.get(id) === settle) w.checks.delete(id);
+        waiting?.(running);
+        resolve(running);
+      };
+      w.checks.set(id, settle);
+      if (!waiting) w.worker.postMessage({ type: 'check', id } satisfies ToWorker);
+    });
+  }
+
+  private leastBusy(): PoolWorker | undefined {
+    let best: PoolWorker | undefined;
+    for (const w of this.workers) if (!best || w.transfers.size < best.transfers.size) best = w;
+    return best;
+  }
+
+  private spawn(): Promise<void> {
+    const worker = new Worker(BOOT);
+    const w: PoolWorker = { worker, transfers: new Map(), checks: new Map(), closed: null };
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new Error(`a TFTP transfer worker did not start within ${START_TIMEOUT_MS / 1000} s`));
+      }, START_TIMEOUT_MS);
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          ready = true;
+          clearTimeout(timer);
+          this.workers.push(w);
+          resolve();
+        } else this.onMessage(w, m);
+      });
+      worker.on('error', (e) => {
+        if (!ready) {
+          clearTimeout(timer);
+          reject(new Error(`cannot start a TFTP transfer worker: ${e.message}`));
+          return;
+        }
+        this.log.error({ err: e.message }, 'TFTP transfer worker failed');
+      });
+      worker.on('exit', (code) => {
+        if (!ready) return;
+        this.workers = this.workers.filter((x) => x !== w);
+        const lost = [...w.transfers.values()];
+        w.transfers.clear();
+        for (const settle of [...w.checks.values()]) settle(false);
+        for (const hooks of lost) hooks.onEnd({ result: 'error', detail: `transfer worker stopped (exit code ${code})`, bytes: 0 });
+        if (this.stopping) return;
+        this.log.warn({ code, lost: lost.length }, 'TFTP transfer worker stopped; starting a new one');
+        this.spawn().catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'cannot replace a TFTP transfer worker'));
+      });
+    });
+  }
+
+  private onMessage(w: PoolWorker, m: FromWorker): void {
+    switch (m.type) {
+      case 'end': {
+        const hooks = w.transfers.get(m.id);
+        if (!hooks) return;
+        w.transfers.delete(m.id);
+        hooks.onEnd(m.end);
+        break;
+      }
+      case 'checked':
+        w.checks.get(m.id)?.(m.running);
+        break;
+      case 'malformed':
+        w.transfers.get(m.id)?.onMalformed({ address: m.address, port: m.port }, new Error(m.message));
+        break;
+      case 'closed':
+        w.closed?.();
+        break;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Transfers in worker threads (tftp.workers): what only that mode can get
+ * wrong. A worker that dies takes only its own transfers down and is
+ * replaced; stopping the server tells running clients; file handles moved
+ * into workers are all closed again; malformed packets on a transfer
+ * socket are still counted by the server.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TftpServer, type TransferEndEvent } from '../../src/tftp/server.js';
+import { encodeTftp, decodeTftp } from '../../src/tftp/packet.js';
+import { tftpGet } from '../../src/tftp/client.js';
+import { silentLogger } from '../../src/log.js';
+
+const root = mkdtempSync(join(tmpdir(), 'piman-tftp-workers-'));
+const file = randomBytes(300_000);
+writeFileSync(join(root, 'f.bin'), file);
+writeFileSync(join(root, 'cmdline.txt'), 'nfsroot=MASTER:/srv\n');
+const servers: TftpServer[] = [];
+const sockets: Socket[] = [];
+
+after(async () => {
+  for (const s of sockets) s.close();
+  for (const s of servers) await s.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function serve(workers: number): Promise<{ server: TftpServer; port: number }> {
+  const server = new TftpServer({ address: '127.0.0.1', port: 0, root, serverAddress: '10.9.8.7', maxTransfers: 50, maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 5000, retries: 5, log: silentLogger(), workers });
+  servers.push(server);
+  await server.start();
+  return { server, port: server.address().port };
+}
+
+async function udp(): Promise<Socket> {
+  const s = createSocket('udp4');
+  sockets.push(s);
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  return s;
+}
+
+/** Sends an RRQ and returns the first reply with the transfer's port. */
+async function request(c: Socket, port: number, filename: string): Promise<{ reply: ReturnType<typeof decodeTftp>; tid: number }> {
+  const got = once(c, 'message') as Promise<[Buffer, { port: number }]>;
+  c.send(encodeTftp({ op: 'rrq', filename, mode: 'octet', options: [] }), port, '127.0.0.1');
+  const [msg, from] = await got;
+  return { reply: decodeTftp(msg), tid: from.port };
+}
+
+/** The end of the transfer to client port `port` (ends arrive from workers asynchronously). */
+function endOf(server: TftpServer, port: number): Promise<TransferEndEvent> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`the transfer to port ${port} did not end within 5 s`)), 5000);
+    const on = (e: TransferEndEvent): void => {
+      if (e.port !== port) return;
+      clearTimeout(t);
+      server.off('transferEnd', on);
+      resolve(e);
+    };
+    server.on('transferEnd', on);
+  });
+}
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+test('a worker that dies ends only its transfer with an error; a new worker takes its place and serves', async () => {
+  const { server, port } = await serve(1);
+  const c = await udp();
+  const { reply } = await request(c, port, 'f.bin');
+  assert.equal(reply.op, 'data', 'the transfer started in the worker');
+  const [thread] = server.transferThreads;
+  assert.ok(thread);
+  const ended = endOf(server, c.address().port);
+  await thread.terminate();
+  const e = await ended;
+  assert.equal(e.result, 'error');
+  assert.match(e.detail, /transfer worker stopped/);
+  assert.equal(server.activeTransfers, 0);
+  // The replacement starts in the background; requests meanwhile are served too.
+  const deadline = Date.now() + 10_000;
+  while (server.transferThreads.length < 1 || server.transferThreads[0] === thread) {
+    if (Date.now() > deadline) assert.fail('no replacement worker within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const r = await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
+  assert.ok(r.data.equals(file));
+});
+
+test('stopping the server tells a client mid-transfer with ERROR 0', async () => {
+  const { server, port } = await serve(2);
+  const c = await udp();
+  const { reply } = await request(c, port, 'f.bin');
+  assert.equal(reply.op, 'data');
+  const got = once(c, 'message') as Promise<[Buffer]>;
+  await server.stop();
+  const [msg] = await got;
+  assert.deepEqual(decodeTftp(msg), { op: 'error', code: 0, message: 'server shutting down' });
+  assert.deepEqual(server.transferThreads, []);
+});
+
+test('file handles moved into workers are closed after complete and aborted transfers', async () => {
+  const { server, port } = await serve(2);
+  // Warm up: the first transfer loads modules and opens the runtime's own descriptors.
+  await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
+  const before = openFds();
+  const results = await Promise.all(Array.from({ length: 20 }, () => tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 512, timeoutMs: 2000, retries: 3 })));
+  assert.ok(results.every((r) => r.data.equals(file)));
+  // A client that aborts with ERROR 0 after the first block (the Pi 4's tsize probe does so after the OACK).
+  const c = await udp();
+  const ended = endOf(server, c.address().port);
+  const { tid } = await request(c, port, 'f.bin');
+  c.send(encodeTftp({ op: 'error', code: 0, message: 'probe done' }), tid, '127.0.0.1');
+  assert.equal((await ended).result, 'aborted');
+  const deadline = Date.now() + 5000;
+  while (openFds() > before) {
+    if (Date.now() > deadline) assert.fail(`${openFds() - before} descriptors still open after the transfers ended`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+});
+
+test('cmdline.txt from a worker has MASTER replaced; a malformed packet on a transfer socket is counted', async () => {
+  const { server, port } = await serve(2);
+  const r = await tftpGet({ host: '127.0.0.1', port, file: 'cmdline.txt', blksize: 512, timeoutMs: 2000, retries: 3 });
+  assert.equal(r.data.toString(), 'nfsroot=10.9.8.7:/srv\n');
+  const c = await udp();
+  const { tid } = await request(c, port, 'f.bin');
+  c.send(Buffer.from([0, 99, 1]), tid, '127.0.0.1');
+  const deadline = Date.now() + 5000;
+  while (server.stats.malformed < 1) {
+    if (Date.now() > deadline) assert.fail('the malformed packet was not counted');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(server.stats.malformed, 1);
+});
