@@ -7,6 +7,7 @@ import { isIpv4 } from '../cluster/ipv4.js';
 
 const ipv4 = z.string().refine(isIpv4, { message: 'must be an IPv4 address like 10.0.0.1' });
 const port = z.number({ message: 'must be a port number' }).int().min(0).max(65535);
+const WORKERS = { message: "must be 'auto' or a whole number from 0 to 64" };
 const seconds = z.number({ message: 'must be a number of seconds' }).positive();
 
 const usmUser = z.strictObject({
@@ -69,6 +70,8 @@ export const configSchema = z.strictObject({
       address: ipv4.default('0.0.0.0'),
       root: z.string().min(1).default('./boot'),
       maxTransfers: z.number().int().min(1).default(200),
+      /** Worker threads running the transfers; 0 = in the main thread; auto = one per CPU, at most 4 (0 on one CPU). */
+      workers: z.union([z.literal('auto'), z.number().int().min(0, WORKERS).max(64, WORKERS)], WORKERS).default('auto'),
       maxBlksize: z.number().int().min(8).max(65464).default(1468),
       /** RFC 7440 windowsize offered at most (1 = lock-step); only used when a client asks. */
       maxWindowsize: z.number().int().min(1).max(65535).default(16),

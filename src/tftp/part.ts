@@ -1,11 +1,19 @@
 /**
  * The TFTP part of the daemon: maps config to TftpServer options and
- * reports served files to the boot-state machine. Unknown peers are
- * served too; only known ones (hosts.csv IPs) produce cluster events.
+ * reports requested files to the boot-state machine and served ones to the
+ * counters. Unknown peers are served too; only known ones (hosts.csv IPs)
+ * produce cluster events.
  */
+import { availableParallelism } from 'node:os';
 import type { DaemonContext, Part } from '../daemon.js';
 import { TftpServer } from './server.js';
 import { checkBootFolder } from './root-check.js';
+
+/** tftp.workers as a number: 'auto' is one worker per CPU up to 4, none on a single CPU. */
+export function transferWorkers(setting: number | 'auto', cpus = availableParallelism()): number {
+  if (setting !== 'auto') return setting;
+  return cpus >= 2 ? Math.min(cpus, 4) : 0;
+}
 
 /** The part plus its server (null when disabled), for tests and the lab. */
 export interface TftpPart extends Part {
@@ -29,15 +37,17 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     maxWindowsize: c.maxWindowsize,
     timeoutMs: c.timeoutSeconds * 1000,
     retries: c.retries,
+    workers: transferWorkers(c.workers),
     log,
     peerMac: (address) => cluster.byIp(address)?.mac ?? null,
-    onServed: (e) => {
-      cluster.count('tftpFiles');
+    // The boot state moves when a Pi asks for a file (in request order); the counter counts whole files.
+    onRequested: (e) => {
       const port = cluster.byIp(e.address);
       if (!port) return;
       const r = cluster.apply({ switchIndex: port.switchIndex, port: port.port }, { type: 'tftp', file: e.file });
       r.persisted.catch((err: unknown) => log.error({ err: (err as Error).message }, 'cannot persist state after TFTP'));
     },
+    onServed: () => cluster.count('tftpFiles'),
   });
   return {
     name: 'tftp',
@@ -46,7 +56,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
       await checkBootFolder(c.root);
       await server.start();
       const a = server.address();
-      log.info({ address: a.address, port: a.port, root: c.root }, 'TFTP listening');
+      log.info({ address: a.address, port: a.port, root: c.root, workers: transferWorkers(c.workers) }, 'TFTP listening');
     },
     stop: () => server.stop(),
   };

@@ -95,3 +95,11 @@ test('fuzz: arbitrary text never escapes as anything but ConfigError', () => {
     { numRuns: 2000 },
   );
 });
+
+test("tftp.workers: 'auto' by default, a number of threads, anything else named", () => {
+  assert.equal(parseConfigText(minimal, '/x/piman.yaml').tftp.workers, 'auto');
+  assert.equal(parseConfigText(minimal + 'tftp: { workers: 0 }\n', '/x/piman.yaml').tftp.workers, 0);
+  for (const bad of ['"lots"', '-1', '2.5', '65']) {
+    assert.deepEqual(problemsOf(minimal + `tftp: { workers: ${bad} }\n`), ["/etc/piman/piman.yaml: tftp.workers: must be 'auto' or a whole number from 0 to 64"], bad);
+  }
+});
