@@ -17,7 +17,7 @@
  * bench/tftp-deps.sh. Cleans up its namespace, processes and files.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -35,6 +35,8 @@ const CLIENTS = opt('clients', 100);
 const FILES = opt('files', 20);
 const SET_MIB = opt('set-mib', 20);
 const RUNS = opt('runs', 3);
+/** piman's transfer worker threads (tftp.workers). */
+const WORKERS = opt('workers', 2);
 const ONLY = args.includes('--servers') ? args[args.indexOf('--servers') + 1]!.split(',') : null;
 
 interface Server {
@@ -48,7 +50,7 @@ const ALL_SERVERS: Server[] = [
   {
     name: 'piman',
     port: 6969,
-    start: (root) => [process.execPath, '--import', 'tsx', join(here, 'tftp-serve.ts'), root, '6969', '127.0.0.1'],
+    start: (root) => [process.execPath, '--import', 'tsx', join(here, 'tftp-serve.ts'), root, '6969', '127.0.0.1', String(WORKERS)],
   },
   { name: 'tftpd-hpa', port: 6970, start: (root) => ['/usr/sbin/in.tftpd', '-L', '-4', '-a', '127.0.0.1:6970', '-s', '-u', 'root', '-B', '1468', root] },
   {
@@ -158,6 +160,27 @@ function makeSet(root: string): Map<string, number> {
   return files;
 }
 
+/** CPU seconds of a process and its reaped children (in.tftpd forks one per transfer), from /proc. */
+function processCpu(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 14-17 of stat(5): utime stime cutime cstime, here at 11-14
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole machine (all CPUs, everything but idle and iowait). */
+function machineBusyCpu(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3]! + f[4]!;
+  return (f.reduce((a, b) => a + b, 0) - idle) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function single(root: string, pin: [string, string]): Promise<Map<string, number>> {
@@ -185,16 +208,28 @@ async function single(root: string, pin: [string, string]): Promise<Map<string, 
   return out;
 }
 
-async function storm(root: string, set: Map<string, number>): Promise<Map<string, { secs: number; failed: number }>> {
-  const out = new Map<string, { secs: number; failed: number }>();
+interface StormResult {
+  secs: number;
+  failed: number;
+  /** CPU seconds of the server and of the whole machine during the storm. */
+  serverCpu: number;
+  machineCpu: number;
+}
+
+async function storm(root: string, set: Map<string, number>): Promise<Map<string, StormResult>> {
+  const out = new Map<string, StormResult>();
   const names = [...set.keys()];
   const sizes = [...set.values()];
   for (const s of SERVERS) {
     const child = await startServer(s, root, null);
     try {
+      const cpu0 = processCpu(child.pid);
+      const busy0 = machineBusyCpu();
       const t0 = process.hrtime.bigint();
       const results = await Promise.all(Array.from({ length: CLIENTS }, () => run(curlCmd(s.port, names, null), 300_000)));
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      const serverCpu = processCpu(child.pid) - cpu0;
+      const machineCpu = machineBusyCpu() - busy0;
       let failed = 0;
       for (const r of results) {
         const got = r.out.trim().split('\n').map(Number);
@@ -202,7 +237,7 @@ async function storm(root: string, set: Map<string, number>): Promise<Map<string
           if (got[i] !== size) failed++;
         });
       }
-      out.set(s.name, { secs, failed });
+      out.set(s.name, { secs, failed, serverCpu, machineCpu });
     } finally {
       await stopServer(child);
     }
@@ -247,7 +282,8 @@ async function main(): Promise<void> {
     console.log(`\nboot storm (${CLIENTS} x ${set.size} files, unpinned):`);
     const secs = new Map([...r].map(([k, v]) => [k, v.secs]));
     for (const [name, v] of r) {
-      console.log(`  ${name.padEnd(10)} ${v.secs.toFixed(2).padStart(7)} s   failed ${v.failed}/${CLIENTS * set.size}   ${name === 'piman' ? 'speed ' + ratios(name, v.secs, secs, false) : ''}`);
+      const cpu = `server CPU ${v.serverCpu.toFixed(1)} s, machine ${v.machineCpu.toFixed(1)} s`;
+      console.log(`  ${name.padEnd(10)} ${v.secs.toFixed(2).padStart(7)} s   failed ${v.failed}/${CLIENTS * set.size}   ${cpu}   ${name === 'piman' ? 'speed ' + ratios(name, v.secs, secs, false) : ''}`);
     }
   }
 }
