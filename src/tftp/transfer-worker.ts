@@ -17,7 +17,17 @@ interface Running {
   transfer: Transfer | null;
   /** Set when an abort arrived before the socket was bound. */
   abortedBy: string | null;
+  /** Pending 'check' answers, given when the transfer ends. */
+  onEnd: (() => void)[];
 }
+
+/**
+ * How long a check waits for the transfer to end. A client's ERROR or final
+ * ACK that was sent before its repeated request may still be on its way to
+ * this thread's socket (measured: a check can arrive first, even after a
+ * setImmediate); a real retransmission leaves the transfer running.
+ */
+const CHECK_GRACE_MS = 30;
 
 const running = new Map<number, Running>();
 let shuttingDown = false;
@@ -25,12 +35,13 @@ let shuttingDown = false;
 const post = (m: FromWorker): void => port.postMessage(m);
 
 function start(m: Extract<ToWorker, { type: 'start' }>): void {
-  const entry: Running = { transfer: null, abortedBy: null };
+  const entry: Running = { transfer: null, abortedBy: null, onEnd: [] };
   running.set(m.id, entry);
   const end = (e: TransferEnd): void => {
     if (running.get(m.id) !== entry) return;
     running.delete(m.id);
     post({ type: 'end', id: m.id, end: e });
+    for (const f of entry.onEnd) f();
   };
   const hooks = {
     onEnd: end,
@@ -44,6 +55,24 @@ function start(m: Extract<ToWorker, { type: 'start' }>): void {
     },
     (e: unknown) => end({ result: 'error', detail: e instanceof Error ? e.message : String(e), bytes: 0 }),
   );
+}
+
+/** Answers whether transfer `id` still runs: at once when it has ended, else when it ends or after the grace time. */
+function check(id: number): void {
+  const r = running.get(id);
+  if (!r) {
+    post({ type: 'checked', id, running: false });
+    return;
+  }
+  let answered = false;
+  const answer = (still: boolean): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(t);
+    post({ type: 'checked', id, running: still });
+  };
+  const t = setTimeout(() => answer(true), CHECK_GRACE_MS);
+  r.onEnd.push(() => answer(false));
 }
 
 function abort(id: number, reason: string, notify: boolean): void {
@@ -63,9 +92,7 @@ port.on('message', (m: ToWorker) => {
       abort(m.id, m.reason, m.notify);
       break;
     case 'check':
-      // setImmediate runs after this loop turn's I/O, so a client's ERROR or final ACK
-      // that reached the transfer socket before this message has been handled by then.
-      setImmediate(() => post({ type: 'checked', id: m.id, running: running.has(m.id) }));
+      check(m.id);
       break;
     case 'shutdown':
       shuttingDown = true;

@@ -6,7 +6,7 @@ import type { TransferEnd } from './transfer.js';
 export type ToWorker =
   | { readonly type: 'start'; readonly id: number; readonly spec: TransferSpec; readonly file: PortableFile }
   | { readonly type: 'abort'; readonly id: number; readonly reason: string; readonly notify: boolean }
-  /** Is transfer `id` still running, once the packets already waiting have been read? */
+  /** Is transfer `id` still running? Answered when it ends, or after a short grace if it does not. */
   | { readonly type: 'check'; readonly id: number }
   /** Abort every transfer (telling the clients), then answer 'closed'. */
   | { readonly type: 'shutdown' };

@@ -46,9 +46,18 @@ async function udp(): Promise<Socket> {
   return s;
 }
 
+/** The next datagram on `c`, failing after `ms`. */
+function nextMessage(c: Socket, ms = 3000): Promise<[Buffer, { port: number }]> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => (c.off('message', on), reject(new Error(`no datagram within ${ms} ms`))), ms);
+    const on = (msg: Buffer, from: { port: number }): void => (clearTimeout(t), resolve([msg, from]));
+    c.once('message', on);
+  });
+}
+
 /** Sends an RRQ and returns the first reply with the transfer's port. */
 async function request(c: Socket, port: number, filename: string): Promise<{ reply: ReturnType<typeof decodeTftp>; tid: number }> {
-  const got = once(c, 'message') as Promise<[Buffer, { port: number }]>;
+  const got = nextMessage(c);
   c.send(encodeTftp({ op: 'rrq', filename, mode: 'octet', options: [] }), port, '127.0.0.1');
   const [msg, from] = await got;
   return { reply: decodeTftp(msg), tid: from.port };
@@ -98,7 +107,7 @@ test('stopping the server tells a client mid-transfer with ERROR 0', async () =>
   const c = await udp();
   const { reply } = await request(c, port, 'f.bin');
   assert.equal(reply.op, 'data');
-  const got = once(c, 'message') as Promise<[Buffer]>;
+  const got = nextMessage(c);
   await server.stop();
   const [msg] = await got;
   assert.deepEqual(decodeTftp(msg), { op: 'error', code: 0, message: 'server shutting down' });
@@ -138,4 +147,28 @@ test('cmdline.txt from a worker has MASTER replaced; a malformed packet on a tra
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(server.stats.malformed, 1);
+});
+
+test('the Pi 4 probe: ERROR 0 after the OACK, then the same file again from the same port, is served at once', async () => {
+  const { server, port } = await serve(2);
+  const c = await udp();
+  const rrq = encodeTftp({ op: 'rrq', filename: 'f.bin', mode: 'octet', options: [['tsize', '0'], ['blksize', '1024']] });
+  for (let round = 0; round < 20; round++) {
+    let got = nextMessage(c);
+    c.send(rrq, port, '127.0.0.1');
+    const [oack, from] = await got;
+    assert.equal(decodeTftp(oack).op, 'oack');
+    // Abort and ask again right away, before the worker's end can have reached the server.
+    c.send(encodeTftp({ op: 'error', code: 0, message: 'tsize probe' }), from.port, '127.0.0.1');
+    got = nextMessage(c, 500);
+    const t0 = Date.now();
+    c.send(rrq, port, '127.0.0.1');
+    const [again, from2] = await got;
+    assert.equal(decodeTftp(again).op, 'oack', `round ${round}`);
+    assert.notEqual(from2.port, from.port, 'a new transfer');
+    // Taken for a retransmission, it would wait for the client's timeout (nextMessage fails after 500 ms).
+    assert.ok(Date.now() - t0 < 500, `answered in ${Date.now() - t0} ms`);
+    c.send(encodeTftp({ op: 'error', code: 0, message: 'done' }), from2.port, '127.0.0.1');
+  }
+  assert.equal(server.stats.served, 0);
 });
