@@ -21,6 +21,7 @@ const work = mkdtempSync(join(tmpdir(), 'piman-tftp-fuzz-'));
 const root = join(work, 'boot');
 const file = randomBytes(200_000);
 let server: TftpServer;
+let workerServer: TftpServer | undefined;
 let port = 0;
 const sockets: Socket[] = [];
 
@@ -64,11 +65,14 @@ before(async () => {
   server = new TftpServer({ address: '127.0.0.1', port: 0, root, serverAddress: '10.0.0.1', maxTransfers: 200, maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 100, retries: 1, log: silentLogger() });
   await server.start();
   port = server.address().port;
+  workerServer = new TftpServer({ address: '127.0.0.1', port: 0, root, serverAddress: '10.0.0.1', maxTransfers: 200, maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 100, retries: 1, log: silentLogger(), workers: 1 });
+  await workerServer.start();
 });
 
 after(async () => {
   for (const s of sockets) s.close();
   await server?.stop();
+  await workerServer?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -83,24 +87,29 @@ test('10,000 random and mutated packets at the request port: server keeps answer
   assert.ok(server.stats.refused > 100, `bad requests were refused (${server.stats.refused})`);
 });
 
-test('5,000 random and mutated packets into a live transfer: it ends or goes on, the server survives', async () => {
-  const s = await udp();
-  let tid = 0;
-  const first = new Promise<void>((resolve) => {
-    s.on('message', (msg, rinfo) => {
-      if (tid === 0 && rinfo.port !== port) {
-        tid = rinfo.port;
-        resolve();
-      }
-      void msg;
+for (const inWorker of [false, true]) {
+  test(`5,000 random and mutated packets into a live transfer${inWorker ? ' in a worker thread' : ''}: it ends or goes on, the server survives`, async () => {
+    const srv = inWorker ? workerServer! : server;
+    const port = srv.address().port;
+    const s = await udp();
+    let tid = 0;
+    const first = new Promise<void>((resolve) => {
+      s.on('message', (msg, rinfo) => {
+        if (tid === 0 && rinfo.port !== port) {
+          tid = rinfo.port;
+          resolve();
+        }
+        void msg;
+      });
     });
+    s.send(encodeTftp({ op: 'rrq', filename: 'file.bin', mode: 'octet', options: [['blksize', '512']] }), port, '127.0.0.1');
+    await first;
+    await blast(s, tid, fc.sample(anyPacket, { numRuns: 5000, seed: 7 }));
+    const r = await tftpGet({ host: '127.0.0.1', port, file: 'file.bin', blksize: 512, timeoutMs: 2000 });
+    assert.ok(r.data.equals(file));
+    if (inWorker) assert.equal(srv.transferThreads.length, 1, 'the worker survived');
   });
-  s.send(encodeTftp({ op: 'rrq', filename: 'file.bin', mode: 'octet', options: [['blksize', '512']] }), port, '127.0.0.1');
-  await first;
-  await blast(s, tid, fc.sample(anyPacket, { numRuns: 5000, seed: 7 }));
-  const r = await tftpGet({ host: '127.0.0.1', port, file: 'file.bin', blksize: 512, timeoutMs: 2000 });
-  assert.ok(r.data.equals(file));
-});
+}
 
 test('no answer from the server is ever undecodable', async () => {
   const s = await udp();
