@@ -136,6 +136,31 @@ test('property: response OIDs are encoded like BER says (any arc up to 2^32 - 1)
   );
 });
 
+test('property: IpAddress values are encoded exactly when they are dotted quads of 0-255 (1-3 digits a part)', () => {
+  const req = decodeCommunityRequest(packet({ type: PDU_GETNEXT, oids: [BASE] }))!;
+  const encoder = new ResponseEncoder();
+  const quad = (s: string): number[] | null => {
+    const q = s.split('.');
+    if (q.length !== 4 || !q.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
+    return q.map(Number);
+  };
+  const padded = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 })).map(([n, z]) => String(n).padStart(Math.min(3, String(n).length + z), '0'));
+  const text = fc.oneof(
+    fc.array(padded, { minLength: 4, maxLength: 4 }).map((a) => a.join('.')),
+    fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', 'x', ' '), maxLength: 17 }),
+  );
+  fc.assert(
+    fc.property(text, (ip) => {
+      const out = encoder.encode(req, [{ oid: BASE.join('.'), type: snmp.ObjectType.IpAddress, value: ip }]);
+      const want = quad(ip);
+      if (!want) return assert.equal(out, null, ip);
+      const vb = tlv(0x30, Buffer.concat([oid(BASE), tlv(0x40, Buffer.from(want))]));
+      assert.ok(out && out.subarray(out.length - vb.length).equals(vb), ip);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 // ---- the same agent with and without the fast path
 
 async function host(fast: boolean, broken = false): Promise<AgentHost> {
