@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import { freeUdpPort } from '../test/helpers/ports.js';
+import { loadGen } from './snmp-load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
@@ -223,8 +224,15 @@ async function main(): Promise<void> {
   try {
     const snmpd = await startSnmpd();
     const piman = await startPiman();
-    const [first] = await getNext(session(snmpd.port), `${IF_TABLE}.1.2`);
+    const probe = session(snmpd.port);
+    const [first] = await getNext(probe, `${IF_TABLE}.1.2`).finally(() => probe.close());
     const snmpdCell = first!.oid;
+    // The load generator counts replies without reading them: make sure both cells answer with a value.
+    for (const [port, oid] of [[piman.port, PIMAN_CELL], [snmpd.port, snmpdCell]] as const) {
+      const s = session(port);
+      const [vb] = await get(s, oid).finally(() => s.close());
+      if (!vb || snmp.isVarbindError(vb)) throw new Error(`GET ${oid} on port ${port} gives no value`);
+    }
     const rows: [string, string, string, string][] = [];
     const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : '-');
 
@@ -256,6 +264,11 @@ async function main(): Promise<void> {
       const pc = par.piman.map((r) => r.cpuUs);
       const sc = par.snmpd.map((r) => r.cpuUs);
       rows.push([`  server CPU µs per GET, 16 in flight (lower is better)`, median(pc).toFixed(1), median(sc).toFixed(1), ratios(pc, sc)]);
+      // the same load from a lean generator, so the server and not the client is the limit
+      const gen = await rounds((who) => (who === 'piman' ? loadGen(piman.port, 'public', PIMAN_CELL, 16, SECONDS) : loadGen(snmpd.port, 'public', snmpdCell, 16, SECONDS)));
+      const [gp, gs] = [gen.piman.map((r) => r.perSec), gen.snmpd.map((r) => r.perSec)];
+      const lost = [...gen.piman, ...gen.snmpd].reduce((n, r) => n + r.lost, 0);
+      rows.push([`GET/s, 16 in flight, lean load generator, ${label}${lost ? ` (${lost} lost)` : ''}`, fmt(median(gp)), fmt(median(gs)), ratios(gp, gs)]);
     }
     // walks: same rounds and pinning (split when measured), compared per varbind returned
     await pin(PINS.includes('split') ? 'split' : 'none', [piman.pid, snmpd.pid]);
