@@ -286,9 +286,11 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       onMalformed: (from, err) => this.malformed(from, err),
     };
     opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: file.size, mode: req.mode, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
-    const portable = this.pool ? file.portable?.() : undefined;
-    if (this.pool && portable) {
-      slot.transfer = this.pool.run(spec, portable, hooks);
+    // In a worker when there is one; netascii files and a pool without threads run here.
+    const portable = this.pool?.threads.length ? file.portable?.() : undefined;
+    const handle = portable && this.pool ? this.pool.run(spec, portable, hooks) : null;
+    if (handle) {
+      slot.transfer = handle;
       return;
     }
     let t: Transfer | null;

@@ -55,10 +55,13 @@ export class TransferPool {
     }
   }
 
-  /** Hands a transfer to the least busy worker; its end arrives at hooks.onEnd. */
-  run(spec: TransferSpec, file: PortableFile, hooks: TransferHooks): TransferHandle {
+  /**
+   * Hands a transfer to the least busy worker; its end arrives at hooks.onEnd.
+   * Null when no worker is running (all died and could not be replaced).
+   */
+  run(spec: TransferSpec, file: PortableFile, hooks: TransferHooks): TransferHandle | null {
     const w = this.leastBusy();
-    if (!w) throw new Error('TFTP transfer workers are not running');
+    if (!w) return null;
     const id = this.nextId++;
     w.transfers.set(id, hooks);
     const msg: ToWorker = { type: 'start', id, spec, file };

@@ -79,7 +79,7 @@ function endOf(server: TftpServer, port: number): Promise<TransferEndEvent> {
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
-test('a worker that dies ends only its transfer with an error; a new worker takes its place and serves', async () => {
+test('a worker that dies ends only its transfer with an error; the server serves meanwhile, and a new worker takes its place', async () => {
   const { server, port } = await serve(1);
   const c = await udp();
   const { reply } = await request(c, port, 'f.bin');
@@ -92,7 +92,12 @@ test('a worker that dies ends only its transfer with an error; a new worker take
   assert.equal(e.result, 'error');
   assert.match(e.detail, /transfer worker stopped/);
   assert.equal(server.activeTransfers, 0);
-  // The replacement starts in the background; requests meanwhile are served too.
+  // The replacement starts in the background; meanwhile the server's own thread serves,
+  // at once: the client's first retransmission (after 2 s) is not needed.
+  const t0 = Date.now();
+  const meanwhile = await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
+  assert.ok(meanwhile.data.equals(file));
+  assert.ok(Date.now() - t0 < 1500, `served in ${Date.now() - t0} ms`);
   const deadline = Date.now() + 10_000;
   while (server.transferThreads.length < 1 || server.transferThreads[0] === thread) {
     if (Date.now() > deadline) assert.fail('no replacement worker within 10 s');
