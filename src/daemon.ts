@@ -10,11 +10,17 @@ import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
 import type { PoeSwitch } from './switch/types.js';
 import type { Logger } from './log.js';
-import { describeError } from './errors.js';
+import { describeError, PimanError } from './errors.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
   readonly name: string;
+  /**
+   * What start() would refuse on, checked before any part starts, so every
+   * such problem (a missing boot folder, rootfs or interface) is reported at
+   * once and nothing listens meanwhile. start() may check again.
+   */
+  check?(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -82,6 +88,7 @@ export class Daemon {
         log.info({ port: `${port.switchName}:${port.port}`, from: effect.from, to: effect.to, error: port.lastError || undefined }, 'port state');
       }
     });
+    await this.preflight();
     for (const p of this.parts) {
       try {
         await p.start();
@@ -96,6 +103,22 @@ export class Daemon {
     }
     this.timer = setInterval(() => cluster.tick(), 1000);
     this.timer.unref();
+  }
+
+  /** Runs every part's check; throws the one problem, or one E_STARTUP error listing them all. */
+  private async preflight(): Promise<void> {
+    const { log } = this.ctx;
+    const results = await Promise.allSettled(this.parts.map(async (p) => p.check?.()));
+    const problems: { part: string; err: unknown }[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') problems.push({ part: this.parts[i]!.name, err: r.reason });
+    });
+    for (const { part, err } of problems) log.error({ part, err: describeError(err) }, `cannot start ${part}`);
+    if (problems.length === 1) throw problems[0]!.err;
+    if (problems.length > 1) {
+      const all = problems.map(({ err }, i) => `(${i + 1}) ${err instanceof Error ? err.message : String(err)}`).join(' ');
+      throw new PimanError('E_STARTUP', `cannot start, ${problems.length} problems: ${all}`);
+    }
   }
 
   async stop(opts: { save?: boolean } = {}): Promise<void> {

@@ -18,6 +18,7 @@ export type PimanErrorCode =
   | 'E_PORT_BUSY'
   | 'E_DECODE'
   | 'E_ROOTFS'
+  | 'E_STARTUP'
   | 'E_NOT_IMPLEMENTED'
   | 'E_NETNS'
   | 'E_TFTP'

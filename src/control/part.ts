@@ -48,6 +48,10 @@ export class InstallServers implements Part {
     });
   }
 
+  async check(): Promise<void> {
+    await checkRootfs(this.opts.install.rootfs);
+  }
+
   async start(): Promise<void> {
     const info = await checkRootfs(this.opts.install.rootfs);
     this.opts.log.info({ rootfs: info.path, bytes: info.size }, 'rootfs archive checked');

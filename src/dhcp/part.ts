@@ -35,6 +35,9 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
   let store: LeaseStore | null = null;
   return {
     name: 'dhcp',
+    async check(): Promise<void> {
+      if (config.dhcp.enabled) checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
+    },
     async start(): Promise<void> {
       if (!config.dhcp.enabled) return;
       checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);

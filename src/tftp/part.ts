@@ -52,6 +52,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
   return {
     name: 'tftp',
     server,
+    check: () => checkBootFolder(c.root),
     async start() {
       await checkBootFolder(c.root);
       await server.start();
