@@ -3,7 +3,7 @@
  * 1,000 static hosts, lease files on, driven by Kea's perfdhcp as a relay
  * (giaddr set, replies unicast to the relay). Prints a table and the ratio.
  *
- *   npx tsx bench/dhcp.ts [--hosts 1000] [--rates 1000,2000,4000,8000] [--period 4]
+ *   npx tsx bench/dhcp.ts [--hosts 1000] [--rates 1000,4000,8000,12000,16000] [--period 4]
  *
  * Needs root (network namespaces). Installs kea-admin (perfdhcp) and
  * dnsmasq-base (the dnsmasq binary without the system service) when missing.
@@ -18,7 +18,7 @@ import { addNetns, delNetns, must, run, startJsonChild, vethPair, type ChildHand
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const HOSTS = Number(args.get('hosts') ?? 1000);
-const RATES = (args.get('rates') ?? '1000,2000,4000,8000').split(',').map(Number);
+const RATES = (args.get('rates') ?? '1000,4000,8000,12000,16000').split(',').map(Number);
 const PERIOD = Number(args.get('period') ?? 4);
 
 const pid = process.pid;
