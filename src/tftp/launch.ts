@@ -39,10 +39,21 @@ export function openTransferSocket(bindAddress: string, peerAddress: string, pee
       reject(new Error(`cannot open a transfer socket: ${e.message}`));
     });
     s.bind({ address: bindAddress, port: 0 }, () => {
-      s.connect(peerPort, peerAddress, () => {
-        s.removeAllListeners('error');
-        resolve(s);
-      });
+      try {
+        // connect() throws on a bad peer (port 0 from a forged packet); that must reject, not crash
+        s.connect(peerPort, peerAddress, (err?: Error) => {
+          if (err) {
+            s.close();
+            reject(new Error(`cannot open a transfer socket: ${err.message}`));
+            return;
+          }
+          s.removeAllListeners('error');
+          resolve(s);
+        });
+      } catch (e) {
+        s.close();
+        reject(new Error(`cannot open a transfer socket: ${(e as Error).message}`));
+      }
     });
   });
 }

@@ -98,6 +98,8 @@ interface Slot {
   transfer: TransferHandle | null;
   /** A repeated request is being checked against the running transfer (workers only). */
   checking?: boolean;
+  /** How the transfer ended, once it has. */
+  endedBy?: TransferEnd['result'];
 }
 
 export class TftpServer extends EventEmitter<TftpServerEvents> {
@@ -168,17 +170,23 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   }
 
   async stop(): Promise<void> {
-    for (const slot of this.active.values()) slot.transfer?.abort('server shutting down');
-    this.active.clear();
+    // No new requests first; then end the transfers (clients get ERROR 0) and the threads.
     const s = this.socket;
     this.socket = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+    for (const slot of this.active.values()) slot.transfer?.abort('server shutting down');
+    this.active.clear();
     const pool = this.pool;
     this.pool = null;
     await pool?.stop();
-    if (s) await new Promise<void>((r) => s.close(() => r()));
   }
 
   private onRequest(msg: Buffer, rinfo: RemoteInfo): void {
+    // Port 0 is no transfer ID (RFC 768: no reply expected); only a forged packet has it.
+    if (rinfo.port === 0) {
+      this.malformed(rinfo, new Error('request from UDP port 0'));
+      return;
+    }
     let p;
     try {
       p = decodeTftp(msg);
@@ -210,7 +218,14 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
           running.checking = true;
           void check().then((alive) => {
             running.checking = false;
-            if (!alive && this.socket && this.active.get(key) !== running) this.onRequest(msg, rinfo);
+            // Only a transfer the client ended itself (ERROR) makes the request a new one; after a
+            // completed transfer it was a late retransmission, and a new slot means the client moved on.
+            if (alive || running.endedBy !== 'aborted' || !this.socket || this.active.has(key)) return;
+            try {
+              this.onRequest(msg, rinfo);
+            } catch (e) {
+              this.opts.log.error({ err: (e as Error).message, from: rinfo.address }, 'TFTP request handler failed');
+            }
           });
         }
         return;
@@ -240,6 +255,8 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     const mac = opts.peerMac?.(rinfo.address) ?? null;
     const r = await this.files.open(req.filename, mac);
     if (!this.socket || this.active.get(key) !== slot) {
+      // The server stopped, or the client moved on, while the file was opened.
+      if (this.active.get(key) === slot) this.active.delete(key);
       if (r.ok) await r.file.close();
       return;
     }
@@ -256,6 +273,11 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
         await r.file.close().catch(() => undefined);
         if (this.active.get(key) === slot) this.active.delete(key);
         this.refuse(rinfo, TFTP_ERRORS.notDefined, `cannot read ${r.name}`, req.filename);
+        return;
+      }
+      if (!this.socket || this.active.get(key) !== slot) {
+        if (this.active.get(key) === slot) this.active.delete(key);
+        await file.close();
         return;
       }
     }
@@ -305,6 +327,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   }
 
   private ended(key: string, slot: Slot, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
+    slot.endedBy = end.result;
     if (this.active.get(key) === slot) this.active.delete(key);
     const log = this.opts.log;
     this.emit('transferEnd', { address: rinfo.address, port: rinfo.port, file: served.file, result: end.result, detail: end.detail });

@@ -27,6 +27,8 @@ interface PoolWorker {
 
 export class TransferPool {
   private workers: PoolWorker[] = [];
+  /** Threads spawned but not ready yet (stop() ends them too). */
+  private readonly starting = new Set<Worker>();
   private nextId = 1;
   private stopping = false;
 
@@ -79,6 +81,9 @@ export class TransferPool {
     this.stopping = true;
     const all = this.workers;
     this.workers = [];
+    const starting = [...this.starting];
+    this.starting.clear();
+    await Promise.all(starting.map((w) => w.terminate()));
     await Promise.all(
       all.map(async (w) => {
         await new Promise<void>((resolve) => {
@@ -116,14 +121,25 @@ export class TransferPool {
   private spawn(): Promise<void> {
     const worker = new Worker(BOOT);
     const w: PoolWorker = { worker, transfers: new Map(), checks: new Map(), closed: null };
+    this.starting.add(worker);
     return new Promise((resolve, reject) => {
       let ready = false;
-      const timer = setTimeout(() => {
+      const giveUp = (why: Error): void => {
+        clearTimeout(timer);
+        this.starting.delete(worker);
         void worker.terminate();
-        reject(new Error(`a TFTP transfer worker did not start within ${START_TIMEOUT_MS / 1000} s`));
-      }, START_TIMEOUT_MS);
+        reject(why);
+      };
+      const timer = setTimeout(() => giveUp(new Error(`a TFTP transfer worker did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
+          // Too late (timed out) or not wanted any more (the pool stopped meanwhile): end it.
+          if (!this.starting.delete(worker) || this.stopping) {
+            clearTimeout(timer);
+            void worker.terminate();
+            resolve();
+            return;
+          }
           ready = true;
           clearTimeout(timer);
           this.workers.push(w);
@@ -132,14 +148,16 @@ export class TransferPool {
       });
       worker.on('error', (e) => {
         if (!ready) {
-          clearTimeout(timer);
-          reject(new Error(`cannot start a TFTP transfer worker: ${e.message}`));
+          giveUp(new Error(`cannot start a TFTP transfer worker: ${e.message}`));
           return;
         }
         this.log.error({ err: e.message }, 'TFTP transfer worker failed');
       });
       worker.on('exit', (code) => {
-        if (!ready) return;
+        if (!ready) {
+          giveUp(new Error(`a TFTP transfer worker exited (code ${code}) before it was ready`));
+          return;
+        }
         this.workers = this.workers.filter((x) => x !== w);
         const lost = [...w.transfers.values()];
         w.transfers.clear();

@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { TftpServer, type TransferEndEvent } from '../../src/tftp/server.js';
 import { encodeTftp, decodeTftp } from '../../src/tftp/packet.js';
 import { tftpGet } from '../../src/tftp/client.js';
 import { silentLogger } from '../../src/log.js';
+import { nextMessage } from '../helpers/udp-wait.js';
 
 const root = mkdtempSync(join(tmpdir(), 'piman-tftp-workers-'));
 const file = randomBytes(300_000);
@@ -46,15 +47,6 @@ async function udp(): Promise<Socket> {
   return s;
 }
 
-/** The next datagram on `c`, failing after `ms`. */
-function nextMessage(c: Socket, ms = 3000): Promise<[Buffer, { port: number }]> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => (c.off('message', on), reject(new Error(`no datagram within ${ms} ms`))), ms);
-    const on = (msg: Buffer, from: { port: number }): void => (clearTimeout(t), resolve([msg, from]));
-    c.once('message', on);
-  });
-}
-
 /** Sends an RRQ and returns the first reply with the transfer's port. */
 async function request(c: Socket, port: number, filename: string): Promise<{ reply: ReturnType<typeof decodeTftp>; tid: number }> {
   const got = nextMessage(c);
@@ -78,6 +70,25 @@ function endOf(server: TftpServer, port: number): Promise<TransferEndEvent> {
 }
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
+/** Descriptors of this process (every thread) open on the served file. */
+const openOnFile = (): number =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === join(root, 'f.bin');
+    } catch {
+      return false; // closed in between
+    }
+  }).length;
+/** Worker threads and their message ports alive in this process (each worker holds one). */
+const messagePorts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+
+async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 test('a worker that dies ends only its transfer with an error; the server serves meanwhile, and a new worker takes its place', async () => {
   const { server, port } = await serve(1);
@@ -107,8 +118,10 @@ test('a worker that dies ends only its transfer with an error; the server serves
   assert.ok(r.data.equals(file));
 });
 
-test('stopping the server tells a client mid-transfer with ERROR 0', async () => {
+test('stopping the server tells a client mid-transfer with ERROR 0 and ends its threads', async () => {
+  const portsBefore = messagePorts();
   const { server, port } = await serve(2);
+  assert.equal(messagePorts(), portsBefore + 2);
   const c = await udp();
   const { reply } = await request(c, port, 'f.bin');
   assert.equal(reply.op, 'data');
@@ -116,27 +129,40 @@ test('stopping the server tells a client mid-transfer with ERROR 0', async () =>
   await server.stop();
   const [msg] = await got;
   assert.deepEqual(decodeTftp(msg), { op: 'error', code: 0, message: 'server shutting down' });
-  assert.deepEqual(server.transferThreads, []);
+  assert.equal(messagePorts(), portsBefore, 'both worker threads ended');
+});
+
+test('stopping the server while a dead worker is being replaced ends the replacement too', async () => {
+  const portsBefore = messagePorts();
+  const { server } = await serve(1);
+  const [thread] = server.transferThreads;
+  assert.ok(thread);
+  await thread.terminate();
+  // The pool has started a replacement (it takes ~100 ms to load); stop before it is ready.
+  await server.stop();
+  // Ready or not, it must not stay: it would keep the process alive and serve nothing.
+  await eventually(() => messagePorts() === portsBefore, 'no worker thread left', 3000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(messagePorts(), portsBefore, 'none came back once ready');
 });
 
 test('file handles moved into workers are closed after complete and aborted transfers', async () => {
   const { server, port } = await serve(2);
   // Warm up: the first transfer loads modules and opens the runtime's own descriptors.
   await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
+  // The client is done before the worker has seen the final ACK: wait for the server's side too.
+  await eventually(() => server.activeTransfers === 0 && openOnFile() === 0, 'the warm-up transfer ended');
+  const c = await udp(); // the aborting client below, opened before counting
   const before = openFds();
   const results = await Promise.all(Array.from({ length: 20 }, () => tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 512, timeoutMs: 2000, retries: 3 })));
   assert.ok(results.every((r) => r.data.equals(file)));
   // A client that aborts with ERROR 0 after the first block (the Pi 4's tsize probe does so after the OACK).
-  const c = await udp();
   const ended = endOf(server, c.address().port);
   const { tid } = await request(c, port, 'f.bin');
   c.send(encodeTftp({ op: 'error', code: 0, message: 'probe done' }), tid, '127.0.0.1');
   assert.equal((await ended).result, 'aborted');
-  const deadline = Date.now() + 5000;
-  while (openFds() > before) {
-    if (Date.now() > deadline) assert.fail(`${openFds() - before} descriptors still open after the transfers ended`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(() => openOnFile() === 0, `${openOnFile()} descriptors still open on the file`);
+  await eventually(() => openFds() <= before, `${openFds() - before} more descriptors (sockets) open than before the transfers`);
 });
 
 test('cmdline.txt from a worker has MASTER replaced; a malformed packet on a transfer socket is counted', async () => {
