@@ -1,6 +1,7 @@
 /**
- * SNMPv2c notifications to the configured receivers: port state changes,
- * install failures and health alerts, paced per port (NotifyQueue).
+ * SNMPv2c notifications to the configured receivers (traps, or informs that
+ * the receiver acknowledges): port state changes, install failures and
+ * health alerts, paced per port (NotifyQueue).
  */
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import type { ClusterEvent } from '../cluster/cluster.js';
@@ -16,6 +17,11 @@ export interface TrapReceiver {
   readonly address: string;
   readonly port: number;
   readonly community: string;
+  /** InformRequest (acknowledged) instead of a trap. */
+  readonly inform?: boolean;
+  /** For informs: wait this long for the acknowledgement (default 5), then send again `retries` times (default 2). */
+  readonly timeoutSeconds?: number;
+  readonly retries?: number;
 }
 
 export interface TrapSenderOptions {
@@ -39,7 +45,13 @@ export class TrapSender {
 
   constructor(private readonly opts: TrapSenderOptions) {
     this.sessions = opts.receivers.map((r) => {
-      const s = snmp.createSession(r.address, r.community, { version: snmp.Version2c, trapPort: r.port, port: r.port });
+      const s = snmp.createSession(r.address, r.community, {
+        version: snmp.Version2c,
+        trapPort: r.port,
+        port: r.port,
+        timeout: (r.timeoutSeconds ?? 5) * 1000,
+        retries: r.retries ?? 2,
+      });
       s.on('error', (e) => this.warn(`${r.address}:${r.port}`, e));
       return s;
     });
@@ -91,10 +103,13 @@ export class TrapSender {
   private send(n: Notification): void {
     for (const [i, s] of this.sessions.entries()) {
       const r = this.opts.receivers[i]!;
+      const upTime = Math.max(1, this.opts.upTime());
+      const done = (err: Error | null): void => {
+        if (err) this.warn(`${r.address}:${r.port}`, err);
+      };
       try {
-        s.trap(n.oid, n.varbinds, { upTime: Math.max(1, this.opts.upTime()) }, (err) => {
-          if (err) this.warn(`${r.address}:${r.port}`, err);
-        });
+        if (r.inform) s.inform(n.oid, n.varbinds, { upTime }, (err) => done(err && new Error(`inform not acknowledged: ${err.message}`)));
+        else s.trap(n.oid, n.varbinds, { upTime }, done);
       } catch (e) {
         this.warn(`${r.address}:${r.port}`, e);
       }

@@ -37,6 +37,11 @@ const trapReceiver = z.strictObject({
   address: ipv4,
   port: port.default(162),
   community: z.string().min(1).default('public'),
+  /** Send InformRequests (acknowledged, repeated until acknowledged) instead of traps. */
+  inform: z.boolean().default(false),
+  /** An inform not acknowledged within this time is sent again, `retries` times. */
+  timeoutSeconds: seconds.default(5),
+  retries: z.number().int().min(0).max(10).default(2),
 });
 
 export const configSchema = z.strictObject({

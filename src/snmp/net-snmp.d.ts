@@ -187,6 +187,8 @@ declare module 'net-snmp' {
       cb: (error: Error | null) => void,
     ): void;
     inform(typeOrOid: number | string, varbinds: Varbind[], cb: ResponseCallback): void;
+    /** `upTime` as for trap(); retried per the session's timeout and retries until acknowledged. */
+    inform(typeOrOid: number | string, varbinds: Varbind[], options: { upTime?: number }, cb: ResponseCallback): void;
     close(): void;
     on(event: 'error', listener: (err: Error) => void): this;
     on(event: 'close', listener: () => void): this;

@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +27,15 @@ function waitForOutput(get: () => string, re: RegExp, ms: number, what: string):
     };
     check();
   });
+}
+
+/** Tag of the PDU in an SNMPv2c message: after the outer SEQUENCE header, the version and the community. */
+function pduTag(b: Buffer): number {
+  let p = 1;
+  p += b[p]! < 0x80 ? 1 : 1 + (b[p]! & 0x7f); // outer length
+  p += 2 + b[p + 1]!; // version INTEGER
+  p += 2 + b[p + 1]!; // community OCTET STRING (short length)
+  return b[p]!;
 }
 
 test('snmptrapd receives pimanPortStateChange with the port state by name', async (t) => {
@@ -84,4 +95,53 @@ test('a burst of state changes on one port is paced: one notification per 500 ms
   assert.ok(stateChanges[1]!.at - stateChanges[0]!.at >= 450, `gap ${stateChanges[1]!.at - stateChanges[0]!.at} ms`);
   const last = stateChanges[1]!.n.pdu.varbinds.find((v) => v.oid.startsWith('1.3.6.1.4.1.8072.9999.9999.314.1.3.1.5.'));
   assert.equal(last?.value, 2, 'the latest state (off) is what arrives');
+});
+
+test('informs: snmptrapd acknowledges each one, so it arrives once; a silent receiver gets it 1 + retries times', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-trapd-inform-'));
+  const conf = join(dir, 'snmptrapd.conf');
+  await writeFile(conf, 'disableAuthorization yes\ndoNotRetainNotificationLogs yes\n');
+  const trapdPort = await freeUdpPort();
+  const trapd = spawn('snmptrapd', ['-f', '-Lo', '-n', '-C', '-c', conf, ...MIB_ARGS, `udp:127.0.0.1:${trapdPort}`], {
+    env: { ...process.env, SNMP_PERSISTENT_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  trapd.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  trapd.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  t.after(async () => {
+    if (trapd.exitCode === null && trapd.signalCode === null) {
+      const exited = new Promise((r) => trapd.once('exit', r));
+      trapd.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  await waitForOutput(() => out, /NET-SNMP version/, 20_000, 'snmptrapd to start');
+
+  // A receiver that never answers: every copy of the inform is kept.
+  const silent = createSocket('udp4');
+  silent.bind(0, '127.0.0.1');
+  await once(silent, 'listening');
+  t.after(() => silent.close());
+  const copies: Buffer[] = [];
+  silent.on('message', (m) => copies.push(m));
+
+  const inform = { community: 'public', inform: true, timeoutSeconds: 0.3, retries: 2 };
+  const f = await startAgentFixture({
+    traps: [
+      { address: '127.0.0.1', port: trapdPort, ...inform },
+      { address: '127.0.0.1', port: silent.address().port, ...inform },
+    ],
+  });
+  t.after(() => f.stop());
+  f.cluster.apply({ switchIndex: 1, port: 3 }, { type: 'powerOn' });
+  await waitForOutput(() => out, /pimanPortStateChange/, 20_000, 'the inform at snmptrapd');
+  assert.match(out, /PIMAN-MIB::pimanPortBootState\.1\.3 = INTEGER: poweringOn\(3\)/);
+  // Past 3 x 0.3 s: the silent receiver has had every retry, snmptrapd none.
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(out.match(/OID: PIMAN-MIB::pimanPortStateChange/g)?.length, 1, 'acknowledged, so sent once');
+  assert.equal(copies.length, 3, 'the first inform and 2 retries');
+  assert.equal(pduTag(copies[0]!), 0xa6, 'an InformRequest PDU');
+  assert.ok(copies.every((c) => c.equals(copies[0]!)), 'the same request each time');
 });
