@@ -25,6 +25,7 @@ import { parseOid } from './oid.js';
 import { toUsmUser } from './usm.js';
 import { answerRead, type FastReadContext, type ReadPdu, type ResponsePdu as ReadResponsePdu } from './fast-read.js';
 import { decodeCommunityRequest, ResponseEncoder } from './community-codec.js';
+import { wrongDigestReport, type LocalEngine } from './usm-report.js';
 
 export type Access = 'ro' | 'rw';
 
@@ -75,6 +76,8 @@ export interface AgentStats {
   badCommunityNames: number;
   badCommunityUses: number;
   asnParseErrs: number;
+  /** SNMPv3 requests whose digest or encryption did not match the user's keys (usmStatsWrongDigests). */
+  wrongDigests: number;
 }
 
 /** The SET whose test pass is running right now (net-snmp runs it synchronously). */
@@ -127,7 +130,7 @@ type Handler3 = (socket: unknown, msg: RequestMessage, rinfo: unknown) => void;
 interface AgentInternals {
   mib: Mib & { root: TreeNode; getAncestorProviderFromOid(oid: string): unknown; lookupAddress(address: readonly number[]): unknown };
   getRequest: Handler3;
-  engine?: { engineID?: Buffer | string };
+  engine?: { engineID?: Buffer | string; engineBoots?: number; engineTime?: number };
   request: Handler3;
   getNextRequest: Handler3;
   getBulkRequest: Handler3;
@@ -135,8 +138,15 @@ interface AgentInternals {
   sendResponse: (socket: unknown, rinfo: unknown, msg: RequestMessage, pdu: ResponsePdu) => void;
 }
 
+function engineOf(e: NonNullable<AgentInternals['engine']>): LocalEngine {
+  const id = e.engineID;
+  return { engineID: Buffer.isBuffer(id) ? id : Buffer.from(id ?? '', 'hex'), engineBoots: e.engineBoots ?? 0, engineTime: e.engineTime ?? 0 };
+}
+
 export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost> {
-  const stats: AgentStats = { inPkts: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0 };
+  const stats: AgentStats = { inPkts: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0, wrongDigests: 0 };
+  /** The packet net-snmp is handling right now (it does so synchronously), for the Report on a failed digest. */
+  let current: { socket: Socket; packet: Buffer; rinfo: RemoteInfo } | null = null;
   const report = (e: AgentRequestError): void => opts.onRequestError?.(e);
   const sockets: Socket[] = [];
   /** Set once the providers can answer; true when it answered the packet itself. */
@@ -164,7 +174,12 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
             : (packet: unknown, rinfo: unknown) => {
                 stats.inPkts++;
                 if (fastPath && fastPath(s, packet as Buffer, rinfo as RemoteInfo)) return;
-                listener(packet, rinfo);
+                current = { socket: s, packet: packet as Buffer, rinfo: rinfo as RemoteInfo };
+                try {
+                  listener(packet, rinfo);
+                } finally {
+                  current = null;
+                }
               },
         );
       sockets.push(s);
@@ -184,6 +199,13 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
       report({ kind: 'badCommunity', message: msg, ...(from ? { from } : {}) });
     } else if (msg.startsWith('Local user')) {
       report({ kind: 'badUser', message: msg, ...(from ? { from } : {}) });
+    } else if (msg.startsWith('Authentication digest') || msg.startsWith('Failed to decrypt PDU')) {
+      // A wrong passphrase: answer with a Report (as snmpd does) so the manager says so at once.
+      stats.wrongDigests++;
+      const engine = (agent as unknown as AgentInternals).engine;
+      const reply = current && engine?.engineID ? wrongDigestReport(current.packet, engineOf(engine), stats.wrongDigests) : null;
+      if (reply && current) current.socket.send(reply, current.rinfo.port, current.rinfo.address);
+      report({ kind: 'badUser', message: 'SNMPv3 authentication failed (wrong passphrase?)', ...(from ? { from } : {}) });
     } else if (error instanceof snmp.ProcessingError || msg.startsWith('Failure to process')) {
       stats.asnParseErrs++;
       report({ kind: 'malformed', message: describeError((error as { error?: unknown }).error ?? error), ...(from ? { from } : {}) });

@@ -116,9 +116,17 @@ test('a v3 authPriv user (SHA-256/AES) can walk; a wrong passphrase is refused',
   const ok = await runTool('snmpwalk', [...v3(V3_USER.authKey), 'PIMAN-MIB::pimanSwitchTable']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /pimanSwitchName\.1 = STRING: sw1/);
+  const t0 = Date.now();
   const wrong = await runTool('snmpwalk', [...v3('not-the-passphrase'), 'PIMAN-MIB::pimanSwitchTable']);
   assert.notEqual(wrong.code, 0);
   assert.doesNotMatch(wrong.stdout, /pimanSwitchName/);
+  // A Report (usmStatsWrongDigests), as snmpd sends: the tool says why at once instead of timing out.
+  assert.match(wrong.stderr, /Authentication failure/);
+  assert.ok(Date.now() - t0 < 900, `answered in ${Date.now() - t0} ms, before the 1 s timeout`);
+  // The same for a wrong privacy passphrase only.
+  const wrongPriv = await runTool('snmpget', [...v3(V3_USER.authKey).map((a) => (a === V3_USER.privKey ? 'not-the-priv-key' : a)), 'SNMPv2-MIB::sysName.0']);
+  assert.notEqual(wrongPriv.code, 0);
+  assert.doesNotMatch(wrongPriv.stdout, /piman-test/);
 });
 
 test('the reinstall mark set with snmpset still reads true(1) after the daemon is restarted', async (t) => {
