@@ -11,6 +11,7 @@ import { PowerController } from './switch/power.js';
 import type { PoeSwitch } from './switch/types.js';
 import type { Logger } from './log.js';
 import { describeError, PimanError } from './errors.js';
+import { MetricRegistry } from './metrics/registry.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
@@ -31,6 +32,8 @@ export interface DaemonContext {
   readonly power: PowerController;
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;
+  /** Where parts add their own metrics to the Prometheus endpoint. */
+  readonly metrics: MetricRegistry;
 }
 
 export interface DaemonOptions {
@@ -75,7 +78,7 @@ export class Daemon {
       offMs: config.power.offSeconds * 1000,
       staggerMs: config.power.staggerSeconds * 1000,
     });
-    const d = new Daemon({ config, cluster, power, switches, log }, store);
+    const d = new Daemon({ config, cluster, power, switches, log, metrics: new MetricRegistry() }, store);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }

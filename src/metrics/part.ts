@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { DaemonContext, Part } from '../daemon.js';
 import { renderMetrics } from './prometheus.js';
+import { renderFamilies } from './registry.js';
 
 export function metricsPart(ctx: DaemonContext): Part {
   const { enabled, address, port } = ctx.config.metrics;
@@ -16,7 +17,7 @@ export function metricsPart(ctx: DaemonContext): Part {
           return;
         }
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(renderMetrics(ctx.cluster.ports(), ctx.cluster.getCounters()));
+        res.end(renderMetrics(ctx.cluster.ports(), ctx.cluster.getCounters()) + renderFamilies(ctx.metrics.collect()));
       });
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { DaemonContext, Part } from '../daemon.js';
 import { TftpServer } from './server.js';
 import { checkBootFolder } from './root-check.js';
+import type { MetricFamily } from '../metrics/registry.js';
 
 /** tftp.workers as a number: 'auto' is one worker per CPU up to 4, none on a single CPU. */
 export function transferWorkers(setting: number | 'auto', cpus = availableParallelism()): number {
@@ -27,6 +28,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     return { name: 'tftp', server: null, start: async () => log.info('TFTP disabled (tftp.enabled: false)'), stop: async () => undefined };
   }
   const { cluster } = ctx;
+  let removeMetrics = (): void => undefined;
   const server = new TftpServer({
     address: c.address,
     port: c.port,
@@ -56,9 +58,43 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     async start() {
       await checkBootFolder(c.root);
       await server.start();
+      removeMetrics = ctx.metrics.add(() => tftpMetrics(server));
       const a = server.address();
       log.info({ address: a.address, port: a.port, root: c.root, workers: transferWorkers(c.workers) }, 'TFTP listening');
     },
-    stop: () => server.stop(),
+    stop: () => {
+      removeMetrics();
+      return server.stop();
+    },
   };
+}
+
+/** The server's transfer counts for Prometheus (the files counter comes from the cluster). */
+export function tftpMetrics(server: TftpServer): MetricFamily[] {
+  const st = server.stats;
+  return [
+    { name: 'piman_tftp_transfers_active', type: 'gauge', help: 'TFTP transfers running now (and requests opening their file).', samples: [{ value: server.activeTransfers }] },
+    { name: 'piman_tftp_transfer_threads', type: 'gauge', help: 'TFTP transfer worker threads running (tftp.workers).', samples: [{ value: server.transferThreads.length }] },
+    {
+      name: 'piman_tftp_transfers_ended_total',
+      type: 'counter',
+      help: 'TFTP transfers by how they ended: complete, aborted (by the client, e.g. the Pi 4 tsize probe), timeout, error.',
+      samples: [
+        { labels: { result: 'complete' }, value: st.served },
+        { labels: { result: 'aborted' }, value: st.aborted },
+        { labels: { result: 'timeout' }, value: st.timedOut },
+        { labels: { result: 'error' }, value: st.failed },
+      ],
+    },
+    {
+      name: 'piman_tftp_requests_rejected_total',
+      type: 'counter',
+      help: 'TFTP packets not served: refused with an ERROR (missing file, .., WRQ), dropped at tftp.maxTransfers (busy), malformed.',
+      samples: [
+        { labels: { reason: 'refused' }, value: st.refused },
+        { labels: { reason: 'busy' }, value: st.busy },
+        { labels: { reason: 'malformed' }, value: st.malformed },
+      ],
+    },
+  ];
 }

@@ -15,6 +15,7 @@ import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
+import { MetricRegistry } from '../../src/metrics/registry.js';
 import { tftpPart, type TftpPart } from '../../src/tftp/part.js';
 import { tftpGet } from '../../src/tftp/client.js';
 import type { DaemonContext } from '../../src/daemon.js';
@@ -66,6 +67,7 @@ before(async () => {
     power: new PowerController({ cluster, switches: new Map(), offMs: 0, staggerMs: 0 }),
     switches: new Map(),
     log: silentLogger(),
+    metrics: new MetricRegistry(),
   };
   part = tftpPart(ctx);
   await part.start();

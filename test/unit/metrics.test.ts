@@ -1,15 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMetrics } from '../../src/metrics/prometheus.js';
+import { renderFamilies } from '../../src/metrics/registry.js';
+import { tftpPart } from '../../src/tftp/part.js';
+import { tftpGet } from '../../src/tftp/client.js';
 import { metricsPart } from '../../src/metrics/part.js';
 import { Daemon } from '../../src/daemon.js';
 import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { initialPortState, zeroCounters, type PortView } from '../../src/cluster/types.js';
-import { freeTcpPort } from '../helpers/ports.js';
+import { freeTcpPort, freeUdpPort } from '../helpers/ports.js';
 import { FakePoeSwitch } from '../helpers/fake-switch.js';
 
 const port = (patch: Partial<PortView>): PortView => ({
@@ -61,4 +64,48 @@ test('the daemon serves /metrics over HTTP with live state, 404 elsewhere', asyn
   const other = await fetch(`http://127.0.0.1:${mport}/`, { signal: AbortSignal.timeout(5000) });
   assert.equal(other.status, 404);
   await other.text();
+});
+
+test('part metrics: labels escaped, one HELP/TYPE per family, nothing for no families', () => {
+  assert.equal(renderFamilies([]), '');
+  const text = renderFamilies([
+    { name: 'x_total', type: 'counter', help: 'X.', samples: [{ labels: { why: 'a"b\\c\nd' }, value: 2 }, { value: 3 }] },
+  ]);
+  assert.equal(text, '# HELP x_total X.\n# TYPE x_total counter\nx_total{why="a\\"b\\\\c\\nd"} 2\nx_total 3\n');
+});
+
+test('the TFTP part adds its transfer counts to /metrics while it runs', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-metrics-tftp-'));
+  await mkdir(join(dir, 'boot'));
+  await writeFile(join(dir, 'boot', 'start4.elf'), Buffer.alloc(3000, 7));
+  const [mport, tport] = [await freeTcpPort(), await freeUdpPort()];
+  const config = validateConfig(
+    {
+      server: { address: '127.0.0.1' },
+      switches: [{ name: 'sw1', address: '127.0.0.1', ports: 2 }],
+      metrics: { enabled: true, port: mport },
+      tftp: { address: '127.0.0.1', port: tport, root: './boot', workers: 1 },
+    },
+    join(dir, 'piman.yaml'),
+  );
+  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [metricsPart, tftpPart]);
+  await daemon.start();
+  t.after(async () => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const got = await tftpGet({ host: '127.0.0.1', port: tport, file: 'start4.elf', timeoutMs: 2000, retries: 2 });
+  assert.equal(got.data.length, 3000);
+  await assert.rejects(tftpGet({ host: '127.0.0.1', port: tport, file: 'missing.bin', timeoutMs: 2000, retries: 0 }));
+  // The worker reports the end just after the client is done.
+  let text = '';
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    text = await (await fetch(`http://127.0.0.1:${mport}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    if (/^piman_tftp_transfers_ended_total\{result="complete"\} 1$/m.test(text)) break;
+  }
+  assert.match(text, /^piman_tftp_transfers_ended_total\{result="complete"\} 1$/m);
+  assert.match(text, /^piman_tftp_requests_rejected_total\{reason="refused"\} 1$/m);
+  assert.match(text, /^piman_tftp_transfer_threads 1$/m);
+  assert.match(text, /^piman_tftp_transfers_active 0$/m);
+  assert.match(text, /^piman_tftp_files_total 1$/m);
 });
