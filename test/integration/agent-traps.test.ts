@@ -2,7 +2,7 @@
  * Notifications: snmptrapd (Debian) receives and decodes pimanPortStateChange
  * by name; a burst of changes on one port is paced to one per 500 ms.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -29,16 +29,8 @@ function waitForOutput(get: () => string, re: RegExp, ms: number, what: string):
   });
 }
 
-/** Tag of the PDU in an SNMPv2c message: after the outer SEQUENCE header, the version and the community. */
-function pduTag(b: Buffer): number {
-  let p = 1;
-  p += b[p]! < 0x80 ? 1 : 1 + (b[p]! & 0x7f); // outer length
-  p += 2 + b[p + 1]!; // version INTEGER
-  p += 2 + b[p + 1]!; // community OCTET STRING (short length)
-  return b[p]!;
-}
-
-test('snmptrapd receives pimanPortStateChange with the port state by name', async (t) => {
+/** snmptrapd on a free loopback port, logging to its output; stopped (and its folder removed) after the test. */
+async function startTrapd(t: TestContext): Promise<{ port: number; output: () => string }> {
   const dir = await mkdtemp(join(tmpdir(), 'piman-trapd-'));
   const conf = join(dir, 'snmptrapd.conf');
   await writeFile(conf, 'disableAuthorization yes\ndoNotRetainNotificationLogs yes\n');
@@ -60,18 +52,32 @@ test('snmptrapd receives pimanPortStateChange with the port state by name', asyn
     await rm(dir, { recursive: true, force: true });
   });
   await waitForOutput(() => out, /NET-SNMP version/, 20_000, 'snmptrapd to start');
+  return { port, output: () => out };
+}
+
+/** Tag of the PDU in an SNMPv2c message: after the outer SEQUENCE header, the version and the community. */
+function pduTag(b: Buffer): number {
+  let p = 1;
+  p += b[p]! < 0x80 ? 1 : 1 + (b[p]! & 0x7f); // outer length
+  p += 2 + b[p + 1]!; // version INTEGER
+  p += 2 + b[p + 1]!; // community OCTET STRING (short length)
+  return b[p]!;
+}
+
+test('snmptrapd receives pimanPortStateChange with the port state by name', async (t) => {
+  const { port, output: out } = await startTrapd(t);
 
   const f = await startAgentFixture({ traps: [{ address: '127.0.0.1', port, community: 'public' }] });
   t.after(() => f.stop());
   f.cluster.apply({ switchIndex: 1, port: 7 }, { type: 'powerOn' });
-  await waitForOutput(() => out, /pimanPortStateChange/, 20_000, 'the notification');
-  assert.match(out, /PIMAN-MIB::pimanPortBootState\.1\.7 = INTEGER: poweringOn\(3\)/);
-  assert.match(out, /PIMAN-MIB::pimanPortHostname\.1\.7 = STRING: "?pi7"?/);
-  assert.match(out, /SNMPv2-MIB::snmpTrapOID\.0 = OID: PIMAN-MIB::pimanPortStateChange/);
+  await waitForOutput(out, /pimanPortStateChange/, 20_000, 'the notification');
+  assert.match(out(), /PIMAN-MIB::pimanPortBootState\.1\.7 = INTEGER: poweringOn\(3\)/);
+  assert.match(out(), /PIMAN-MIB::pimanPortHostname\.1\.7 = STRING: "?pi7"?/);
+  assert.match(out(), /SNMPv2-MIB::snmpTrapOID\.0 = OID: PIMAN-MIB::pimanPortStateChange/);
   // The monitor reports threshold crossings through the cluster; they leave as pimanHealthAlert.
   f.cluster.alert({ switchIndex: 1, port: 7 }, 'pi7: cpu 95.0 % > 50 %');
-  await waitForOutput(() => out, /OID: PIMAN-MIB::pimanHealthAlert/, 20_000, 'the health alert');
-  assert.match(out, /pimanHealthMessage\.0 = STRING: "?pi7: cpu 95\.0 % > 50 %"?/);
+  await waitForOutput(out, /OID: PIMAN-MIB::pimanHealthAlert/, 20_000, 'the health alert');
+  assert.match(out(), /pimanHealthMessage\.0 = STRING: "?pi7: cpu 95\.0 % > 50 %"?/);
 });
 
 test('a burst of state changes on one port is paced: one notification per 500 ms, the latest state last', async (t) => {
@@ -98,26 +104,7 @@ test('a burst of state changes on one port is paced: one notification per 500 ms
 });
 
 test('informs: snmptrapd acknowledges each one, so it arrives once; a silent receiver gets it 1 + retries times', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'piman-trapd-inform-'));
-  const conf = join(dir, 'snmptrapd.conf');
-  await writeFile(conf, 'disableAuthorization yes\ndoNotRetainNotificationLogs yes\n');
-  const trapdPort = await freeUdpPort();
-  const trapd = spawn('snmptrapd', ['-f', '-Lo', '-n', '-C', '-c', conf, ...MIB_ARGS, `udp:127.0.0.1:${trapdPort}`], {
-    env: { ...process.env, SNMP_PERSISTENT_DIR: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  trapd.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  trapd.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  t.after(async () => {
-    if (trapd.exitCode === null && trapd.signalCode === null) {
-      const exited = new Promise((r) => trapd.once('exit', r));
-      trapd.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
-  await waitForOutput(() => out, /NET-SNMP version/, 20_000, 'snmptrapd to start');
+  const { port: trapdPort, output: out } = await startTrapd(t);
 
   // A receiver that never answers: every copy of the inform is kept.
   const silent = createSocket('udp4');
@@ -136,11 +123,11 @@ test('informs: snmptrapd acknowledges each one, so it arrives once; a silent rec
   });
   t.after(() => f.stop());
   f.cluster.apply({ switchIndex: 1, port: 3 }, { type: 'powerOn' });
-  await waitForOutput(() => out, /pimanPortStateChange/, 20_000, 'the inform at snmptrapd');
-  assert.match(out, /PIMAN-MIB::pimanPortBootState\.1\.3 = INTEGER: poweringOn\(3\)/);
+  await waitForOutput(out, /pimanPortStateChange/, 20_000, 'the inform at snmptrapd');
+  assert.match(out(), /PIMAN-MIB::pimanPortBootState\.1\.3 = INTEGER: poweringOn\(3\)/);
   // Past 3 x 0.3 s: the silent receiver has had every retry, snmptrapd none.
   await new Promise((r) => setTimeout(r, 1500));
-  assert.equal(out.match(/OID: PIMAN-MIB::pimanPortStateChange/g)?.length, 1, 'acknowledged, so sent once');
+  assert.equal(out().match(/OID: PIMAN-MIB::pimanPortStateChange/g)?.length, 1, 'acknowledged, so sent once');
   assert.equal(copies.length, 3, 'the first inform and 2 retries');
   assert.equal(pduTag(copies[0]!), 0xa6, 'an InformRequest PDU');
   assert.ok(copies.every((c) => c.equals(copies[0]!)), 'the same request each time');

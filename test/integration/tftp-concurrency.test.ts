@@ -5,18 +5,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TftpServer, type TftpServerOptions } from '../../src/tftp/server.js';
+import type { TftpServer, TftpServerOptions } from '../../src/tftp/server.js';
 import { encodeTftp, decodeTftp } from '../../src/tftp/packet.js';
 import { tftpGet } from '../../src/tftp/client.js';
-import { silentLogger } from '../../src/log.js';
 import { nextMessage, messagesDuring, type Datagram } from '../helpers/udp-wait.js';
+import { startTftp, loopbackUdp } from '../helpers/tftp-fixture.js';
+import { eventually } from '../helpers/eventually.js';
 
 const work = mkdtempSync(join(tmpdir(), 'piman-tftp-conc-'));
 const root = join(work, 'boot');
@@ -25,28 +25,8 @@ const small = randomBytes(100); // one block
 const servers: TftpServer[] = [];
 const sockets: Socket[] = [];
 
-async function serve(over: Partial<TftpServerOptions> = {}): Promise<{ server: TftpServer; port: number }> {
-  const server = new TftpServer({ address: '127.0.0.1', port: 0, root, serverAddress: '10.0.0.1', maxTransfers: 200, maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 5, log: silentLogger(), ...over });
-  servers.push(server);
-  await server.start();
-  return { server, port: server.address().port };
-}
-
-async function udp(): Promise<Socket> {
-  const s = createSocket('udp4');
-  sockets.push(s);
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  return s;
-}
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const serve = (over: Partial<TftpServerOptions> = {}): ReturnType<typeof startTftp> => startTftp(servers, { root, ...over });
+const udp = (): Promise<Socket> => loopbackUdp(sockets);
 
 before(() => {
   mkdirSync(root);

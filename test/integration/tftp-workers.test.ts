@@ -7,17 +7,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TftpServer, type TransferEndEvent } from '../../src/tftp/server.js';
+import type { TftpServer, TransferEndEvent } from '../../src/tftp/server.js';
 import { encodeTftp, decodeTftp } from '../../src/tftp/packet.js';
 import { tftpGet } from '../../src/tftp/client.js';
-import { silentLogger } from '../../src/log.js';
 import { nextMessage } from '../helpers/udp-wait.js';
+import { startTftp, loopbackUdp } from '../helpers/tftp-fixture.js';
+import { eventually } from '../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'piman-tftp-workers-'));
 const file = randomBytes(300_000);
@@ -32,20 +32,9 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function serve(workers: number): Promise<{ server: TftpServer; port: number }> {
-  const server = new TftpServer({ address: '127.0.0.1', port: 0, root, serverAddress: '10.9.8.7', maxTransfers: 50, maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 5000, retries: 5, log: silentLogger(), workers });
-  servers.push(server);
-  await server.start();
-  return { server, port: server.address().port };
-}
-
-async function udp(): Promise<Socket> {
-  const s = createSocket('udp4');
-  sockets.push(s);
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  return s;
-}
+const serve = (workers: number): ReturnType<typeof startTftp> =>
+  startTftp(servers, { root, serverAddress: '10.9.8.7', maxTransfers: 50, timeoutMs: 5000, workers });
+const udp = (): Promise<Socket> => loopbackUdp(sockets);
 
 /** Sends an RRQ and returns the first reply with the transfer's port. */
 async function request(c: Socket, port: number, filename: string): Promise<{ reply: ReturnType<typeof decodeTftp>; tid: number }> {
@@ -82,13 +71,6 @@ const openOnFile = (): number =>
 /** Worker threads and their message ports alive in this process (each worker holds one). */
 const messagePorts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
 
-async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a worker that dies ends only its transfer with an error; the server serves meanwhile, and a new worker takes its place', async () => {
   const { server, port } = await serve(1);
@@ -151,7 +133,7 @@ test('file handles moved into workers are closed after complete and aborted tran
   // Warm up: the first transfer loads modules and opens the runtime's own descriptors.
   await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
   // The client is done before the worker has seen the final ACK: wait for the server's side too.
-  await eventually(() => server.activeTransfers === 0 && openOnFile() === 0, 'the warm-up transfer ended');
+  await eventually(() => server.activeTransfers === 0 && openOnFile() === 0, 'the warm-up transfer ended', 5000);
   const c = await udp(); // the aborting client below, opened before counting
   const before = openFds();
   const results = await Promise.all(Array.from({ length: 20 }, () => tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 512, timeoutMs: 2000, retries: 3 })));
@@ -161,8 +143,8 @@ test('file handles moved into workers are closed after complete and aborted tran
   const { tid } = await request(c, port, 'f.bin');
   c.send(encodeTftp({ op: 'error', code: 0, message: 'probe done' }), tid, '127.0.0.1');
   assert.equal((await ended).result, 'aborted');
-  await eventually(() => openOnFile() === 0, `${openOnFile()} descriptors still open on the file`);
-  await eventually(() => openFds() <= before, `${openFds() - before} more descriptors (sockets) open than before the transfers`);
+  await eventually(() => openOnFile() === 0, 'every descriptor on the file closed', 5000);
+  await eventually(() => openFds() <= before, 'no more descriptors (sockets) open than before the transfers', 5000);
 });
 
 test('cmdline.txt from a worker has MASTER replaced; a malformed packet on a transfer socket is counted', async () => {
