@@ -42,11 +42,6 @@ export class TransferPool {
     return this.workers.map((w) => w.worker);
   }
 
-  /** Transfers running in workers now. */
-  get active(): number {
-    return this.workers.reduce((n, w) => n + w.transfers.size, 0);
-  }
-
   async start(): Promise<void> {
     this.stopping = false;
     const started = await Promise.allSettled(Array.from({ length: this.size }, () => this.spawn()));
