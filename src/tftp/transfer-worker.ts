@@ -85,8 +85,13 @@ function abort(id: number, reason: string, notify: boolean): void {
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'start':
-      if (shuttingDown) post({ type: 'end', id: m.id, end: { result: 'aborted', detail: 'server shutting down', bytes: 0 } });
-      else start(m);
+      if (!shuttingDown) {
+        start(m);
+        break;
+      }
+      // Too late: close the file handle that came with it, then report the end.
+      void fromPortable(m.file).close().catch(() => undefined);
+      post({ type: 'end', id: m.id, end: { result: 'aborted', detail: 'server shutting down', bytes: 0 } });
       break;
     case 'abort':
       abort(m.id, m.reason, m.notify);
