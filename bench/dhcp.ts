@@ -29,14 +29,10 @@ const DEV_C = `bdc${pid}`;
 const SERVER = '10.77.0.1';
 const RELAY = '10.77.0.2';
 
+/** perfdhcp (kea-admin) and dnsmasq, installed only when missing (scripts/apt-need.sh). */
 async function ensurePackages(): Promise<void> {
-  const need: string[] = [];
-  if ((await run('sh', ['-c', 'command -v perfdhcp'])).code !== 0) need.push('kea-admin');
-  if ((await run('sh', ['-c', 'command -v dnsmasq'])).code !== 0) need.push('dnsmasq-base');
-  if (need.length === 0) return;
-  console.error(`installing ${need.join(' ')} ...`);
-  await must('apt-get', ['update', '-qq'], 300_000);
-  await must('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], 600_000);
+  const script = new URL('../scripts/apt-need.sh', import.meta.url).pathname;
+  await must('bash', [script, 'bench/dhcp.ts', 'perfdhcp:kea-admin', 'dnsmasq:dnsmasq-base'], 900_000);
 }
 
 function hostMac(i: number): string {
