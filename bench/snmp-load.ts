@@ -7,30 +7,14 @@
  */
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-
-function tlv(tag: number, content: Buffer): Buffer {
-  const n = content.length;
-  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...len]), content]);
-}
-
-function oidContent(oid: string): Buffer {
-  const parts = oid.split('.').map(Number);
-  const out = [parts[0]! * 40 + parts[1]!];
-  for (const p of parts.slice(2)) {
-    const bytes = [p & 0x7f];
-    for (let v = Math.floor(p / 128); v > 0; v = Math.floor(v / 128)) bytes.unshift((v & 0x7f) | 0x80);
-    out.push(...bytes);
-  }
-  return Buffer.from(out);
-}
+import { oidTlv, readTlv, readUint, tlv } from '../src/snmp/ber.js';
 
 /**
  * A GET request for `oid` whose request-id is four octets at `idOffset`.
  * Ids from 0x10000000 up keep that 4-octet INTEGER minimal, as BER wants.
  */
 export function getRequestTemplate(community: string, oid: string): { packet: Buffer; idOffset: number } {
-  const vb = tlv(0x30, tlv(0x30, Buffer.concat([tlv(0x06, oidContent(oid)), Buffer.from([0x05, 0x00])])));
+  const vb = tlv(0x30, tlv(0x30, Buffer.concat([oidTlv(oid), Buffer.from([0x05, 0x00])])));
   const pduBody = Buffer.concat([Buffer.from([0x02, 0x04, 0x10, 0, 0, 0]), Buffer.from([0x02, 0x01, 0x00, 0x02, 0x01, 0x00]), vb]);
   const pdu = tlv(0xa0, pduBody);
   const head = Buffer.concat([Buffer.from([0x02, 0x01, 0x01]), tlv(0x04, Buffer.from(community))]);
@@ -39,32 +23,14 @@ export function getRequestTemplate(community: string, oid: string): { packet: Bu
   return { packet, idOffset };
 }
 
-/** Request-id of a response (SEQUENCE, version, community, PDU, INTEGER), or -1. */
+/** Request-id of a response (SEQUENCE, version, community, GetResponse-PDU, INTEGER), or -1. */
 export function responseRequestId(b: Buffer): number {
-  let p = 0;
-  const skipHeader = (): number => {
-    if (p + 2 > b.length) return -1;
-    p++; // tag
-    const first = b[p++]!;
-    if (first < 0x80) return first;
-    const n = first & 0x7f;
-    let v = 0;
-    for (let i = 0; i < n; i++) v = v * 256 + (b[p++] ?? 0);
-    return v;
-  };
-  const skip = (): void => {
-    const n = skipHeader(); // read first: `p += skipHeader()` would add to the old p
-    p += n;
-  };
-  skipHeader(); // message SEQUENCE
-  skip(); // version
-  skip(); // community
-  skipHeader(); // PDU
-  const n = skipHeader(); // request-id INTEGER
-  if (n < 1 || n > 4 || p + n > b.length) return -1;
-  let id = 0;
-  for (let i = 0; i < n; i++) id = id * 256 + b[p + i]!;
-  return id;
+  const msg = readTlv(b, 0, 0x30);
+  const version = msg && readTlv(b, msg.start, 0x02);
+  const community = version && readTlv(b, version.end, 0x04);
+  const pdu = community && readTlv(b, community.end, 0xa2);
+  const id = pdu && readTlv(b, pdu.start, 0x02);
+  return (id && readUint(b, id)) ?? -1;
 }
 
 /** GETs answered per second with `inFlight` outstanding for `seconds`; lost replies are replaced after 50 ms of silence. */
