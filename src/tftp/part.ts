@@ -29,6 +29,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
   }
   const { cluster } = ctx;
   let removeMetrics = (): void => undefined;
+  const workers = transferWorkers(c.workers);
   const server = new TftpServer({
     address: c.address,
     port: c.port,
@@ -39,7 +40,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     maxWindowsize: c.maxWindowsize,
     timeoutMs: c.timeoutSeconds * 1000,
     retries: c.retries,
-    workers: transferWorkers(c.workers),
+    workers,
     log,
     peerMac: (address) => cluster.byIp(address)?.mac ?? null,
     // The boot state moves when a Pi asks for a file (in request order); the counter counts whole files.
@@ -60,7 +61,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
       await server.start();
       removeMetrics = ctx.metrics.add(() => tftpMetrics(server));
       const a = server.address();
-      log.info({ address: a.address, port: a.port, root: c.root, workers: transferWorkers(c.workers) }, 'TFTP listening');
+      log.info({ address: a.address, port: a.port, root: c.root, workers }, 'TFTP listening');
     },
     stop: () => {
       removeMetrics();
