@@ -46,7 +46,43 @@ export function validateConfig(raw: unknown, file: string): PimanConfig {
   };
 }
 
+/** A config file is a few KiB; these bound what a broken or hostile one can cost. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * The line where `[`/`{` nesting (outside quotes and comments) first exceeds
+ * MAX_FLOW_DEPTH, or 0. The YAML parser recurses per level: thousands of
+ * levels take seconds and can exhaust V8's memory outright (a fatal error,
+ * not an exception), so such a document is refused before parsing.
+ */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  let line = 1;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') line++;
+    if (quote) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = '';
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl - 1;
+    } else if (ch === '[' || ch === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return line;
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return 0;
+}
+
 export function parseConfigText(text: string, file: string): PimanConfig {
+  if (text.length > MAX_CONFIG_BYTES) throw new ConfigError([`${file}: the file is larger than 1 MiB; is it the right file?`]);
+  const deep = tooDeepAt(text);
+  if (deep) throw new ConfigError([`${file}: line ${deep}: nested more than ${MAX_FLOW_DEPTH} levels deep`]);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `${file}: line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));

@@ -103,3 +103,22 @@ test("tftp.workers: 'auto' by default, a number of threads, anything else named"
     assert.deepEqual(problemsOf(minimal + `tftp: { workers: ${bad} }\n`), ["/etc/piman/piman.yaml: tftp.workers: must be 'auto' or a whole number from 0 to 64"], bad);
   }
 });
+
+test('deeply nested flow collections are refused at once with a ConfigError (the YAML parser would recurse until it runs out of memory)', () => {
+  for (const text of ['['.repeat(5000), '{a: '.repeat(3000), `server: ${'['.repeat(200)}`]) {
+    const t0 = performance.now();
+    // Twice: the second deep parse used to kill the process (V8 "RegExpCompiler Allocation failed").
+    for (let i = 0; i < 2; i++) assert.throws(() => parseConfigText(text, 'deep.yaml'), (e: unknown) => e instanceof ConfigError && /deep\.yaml: line 1: nested more than 64 levels/.test(e.message));
+    assert.ok(performance.now() - t0 < 100, `took ${performance.now() - t0} ms`);
+  }
+});
+
+test('a config file larger than 1 MiB is refused without parsing it', () => {
+  const text = `# ${'x'.repeat(1024 * 1024)}\n`;
+  assert.throws(() => parseConfigText(text, 'big.yaml'), (e: unknown) => e instanceof ConfigError && /big\.yaml: the file is larger than 1 MiB/.test(e.message));
+});
+
+test('brackets inside quoted strings and comments do not count as nesting', () => {
+  const cfg = parseConfigText(`# ${'['.repeat(100)}\nserver: { address: 10.0.0.1, domain: "${'['.repeat(100)}" }\nswitches: [{ name: a, address: 10.0.0.2, ports: 2, community: '${'{'.repeat(100)}' }]\n`, 'q.yaml');
+  assert.equal(cfg.server.domain, '['.repeat(100));
+});
