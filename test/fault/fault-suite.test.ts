@@ -11,6 +11,7 @@ import { FaultTally } from './tally.js';
 import { Rand, suiteSeed } from './rand.js';
 import { killAll } from './site.js';
 import { hostileInputs } from './scenarios/hostile-inputs.js';
+import { sigkillReinstall } from './scenarios/sigkill.js';
 
 const tally = new FaultTally();
 const seed = suiteSeed();
@@ -18,6 +19,8 @@ const rand = new Rand(seed);
 after(() => killAll());
 
 test('hostile inputs per protocol: piman keeps running and answering', (t) => hostileInputs(t, tally.scenario('hostile inputs'), rand));
+
+test('SIGKILL at 20 points of a reinstall: no mark lost, every port ends up or failed with a reason', (t) => sigkillReinstall(t, tally.scenario('SIGKILL x20')));
 
 test('summary: at least 50,000 hostile inputs; no crash, lost mark or stuck port', (t) => {
   const lines = tally.table();

@@ -2,7 +2,8 @@
  * Child process for the SIGKILL test: piman's install flow as the daemon
  * builds it (config file, hosts.csv, FileStateStore, Cluster, install part),
  * printing its listening ports as one JSON line, then one line per state
- * change. Runs until killed.
+ * change. Ticks the boot machine like the Daemon (every second, or every
+ * argv[3] ms), so a port stuck past boot.timeoutSeconds fails. Runs until killed.
  */
 import { loadConfig } from '../../src/config/load.js';
 import { loadHosts } from '../../src/config/hosts.js';
@@ -19,6 +20,7 @@ const cluster = await Cluster.open({ switches: infos, hosts: await loadHosts(con
 const log = createLogger({ level: 'warn', pretty: false, destination: { write: (l: string) => void process.stderr.write(l) } });
 const servers = new InstallServers({ cluster, log, control: config.control, install: config.install });
 await servers.start();
+setInterval(() => cluster.tick(), Number(process.argv[3] ?? 1000));
 process.stdout.write(JSON.stringify({ controlPort: servers.control.address().port, installPort: servers.rootfs.address().port }) + '\n');
 // State changes as JSON lines, so the test waits on events instead of polling the state file.
 cluster.on(({ port, effect }) => {
