@@ -50,7 +50,15 @@ export interface ApplyResult {
   readonly reason?: string;
   /** Resolves when any state the event changed is on disk. */
   readonly persisted: Promise<void>;
+  /**
+   * Puts the port back as it was before the event, unless a later event
+   * changed it since: for a change that only counts once stored (a `format`
+   * decision and its mark) whose write failed.
+   */
+  readonly undo: () => void;
 }
+
+const NOTHING_TO_UNDO = (): void => undefined;
 
 export class Cluster {
   readonly switches: readonly SwitchInfo[];
@@ -183,9 +191,9 @@ export class Cluster {
   apply(key: PortKey, event: BootEvent): ApplyResult {
     const id = portId(key);
     const prev = this.states.get(id);
-    if (!prev) return { ok: false, reason: `no port ${id}`, persisted: Promise.resolve() };
+    if (!prev) return { ok: false, reason: `no port ${id}`, persisted: Promise.resolve(), undo: NOTHING_TO_UNDO };
     const r = step(prev, event, this.now(), { timeoutMs: this.timeoutMs });
-    if (r.rejected) return { ok: false, reason: r.rejected, persisted: Promise.resolve() };
+    if (r.rejected) return { ok: false, reason: r.rejected, persisted: Promise.resolve(), undo: NOTHING_TO_UNDO };
     this.states.set(id, r.state);
     let persisted: Promise<void> = Promise.resolve();
     for (const eff of r.effects) {
@@ -198,7 +206,16 @@ export class Cluster {
       if (eff.type === 'persist') continue;
       for (const l of this.listeners) l({ port: view, effect: eff });
     }
-    return { ok: true, persisted };
+    return { ok: true, persisted, undo: () => this.undo(key, prev, r.state) };
+  }
+
+  private undo(key: PortKey, before: PortState, after: PortState): void {
+    const id = portId(key);
+    if (this.states.get(id) !== after) return;
+    this.states.set(id, before);
+    if (before.state === after.state) return;
+    const view = this.view(key, before);
+    for (const l of this.listeners) l({ port: view, effect: { type: 'stateChanged', from: after.state, to: before.state } });
   }
 
   /** Applies a `tick` to every port: moves stuck ports to failed. */

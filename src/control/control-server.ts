@@ -4,7 +4,7 @@
  * conversation and carries out its turns (apply events, then send).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Cluster } from '../cluster/cluster.js';
+import type { ApplyResult, Cluster } from '../cluster/cluster.js';
 import type { PortKey } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
@@ -78,6 +78,8 @@ export class ControlServer {
 class ControlConnection {
   private conv: Conversation | null = null;
   private writes: Promise<void> = Promise.resolve();
+  /** Events of turns whose reply waits for their state write (undone if it fails). */
+  private unsent: ApplyResult[] = [];
   private readonly splitter = new LineSplitter();
 
   constructor(
@@ -138,22 +140,28 @@ class ControlConnection {
       }
     }
     const persisted: Promise<void>[] = [];
+    const applied: ApplyResult[] = [];
     for (const ev of turn.events) {
       const r = cluster.apply(this.key, ev);
       if (!r.ok) this.log.warn({ event: ev.type, reason: r.reason }, 'boot state event refused');
       persisted.push(r.persisted);
+      applied.push(r);
     }
     if (turn.events.some((e) => e.type === 'decision' && e.action === 'format')) hub.expect(this.key, this.ip);
     if (turn.send.length === 0) return;
+    this.unsent.push(...applied);
     const text = turn.send.join('\n') + '\n';
     // A `format` wipes the Pi: its mark must be on disk before the Pi acts on it.
     this.writes = this.writes
       .then(() => Promise.all(persisted))
       .then(() => {
+        this.unsent = this.unsent.filter((r) => !applied.includes(r));
         if (!this.socket.destroyed) this.socket.write(text);
       })
       .catch((e: unknown) => {
         this.log.error({ err: describeError(e) }, 'control channel: state not saved, so the decision is not sent; closing the connection');
+        // The Pi is told nothing more: the port goes back to its state before the unsent turns.
+        for (const r of this.unsent.splice(0).reverse()) r.undo();
         hub.forget(this.key);
         this.socket.destroy();
       });

@@ -127,11 +127,27 @@ export class LeaseStore {
     if (this.offeredIps.get(o.ip) === mac) this.offeredIps.delete(o.ip);
   }
 
-  /** Records a bound lease; resolves once it is on disk. */
+  /**
+   * Records a bound lease; resolves once it is on disk. When it cannot be
+   * written (a full or read-only state folder) the lease is taken back, so a
+   * retransmitted REQUEST is not ACKed from memory either, and it rejects.
+   */
   bind(mac: string, ip: string, expires: number, source: BindingSource): Promise<void> {
     this.dropOffer(mac);
-    this.put({ mac, ip, expires, source });
-    return this.save();
+    const lease: Lease = { mac, ip, expires, source };
+    const had = this.bound.get(mac);
+    const owner = this.byIp.get(ip);
+    const ownerHad = owner !== undefined && owner !== mac ? this.bound.get(owner) : undefined;
+    this.put(lease);
+    return this.save().catch((e: unknown) => {
+      if (this.bound.get(mac) === lease) {
+        this.bound.delete(mac);
+        if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
+        if (ownerHad) this.put(ownerHad);
+        if (had) this.put(had);
+      }
+      throw new PimanError('E_STATE_IO', `${this.file}: cannot write the DHCP leases: ${(e as Error).message}`, { cause: e });
+    });
   }
 
   release(mac: string, now: number): Promise<void> {

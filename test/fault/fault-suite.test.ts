@@ -12,6 +12,7 @@ import { Rand, suiteSeed } from './rand.js';
 import { killAll } from './site.js';
 import { hostileInputs } from './scenarios/hostile-inputs.js';
 import { sigkillReinstall } from './scenarios/sigkill.js';
+import { stateFolderFull } from './scenarios/state-full.js';
 
 const tally = new FaultTally();
 const seed = suiteSeed();
@@ -21,6 +22,8 @@ after(() => killAll());
 test('hostile inputs per protocol: piman keeps running and answering', (t) => hostileInputs(t, tally.scenario('hostile inputs'), rand));
 
 test('SIGKILL at 20 points of a reinstall: no mark lost, every port ends up or failed with a reason', (t) => sigkillReinstall(t, tally.scenario('SIGKILL x20')));
+
+test('state folder full, then read-only: changes that must be stored are refused, the old state kept', (t) => stateFolderFull(t, tally.scenario('state folder full/ro')));
 
 test('summary: at least 50,000 hostile inputs; no crash, lost mark or stuck port', (t) => {
   const lines = tally.table();

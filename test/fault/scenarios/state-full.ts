@@ -1,0 +1,151 @@
+/**
+ * The state folder full (a small tmpfs filled to ENOSPC), then read-only
+ * (remounted ro), under a running lab: every change that must be on disk is
+ * refused with an error and the old state kept, and piman keeps running:
+ *  - a reinstall mark SET through the agent (commitFailed, no mark),
+ *  - the control channel (the Pi is told nothing and the port stays as it was),
+ *  - a DHCP pool lease (no ACK, also not for the REQUEST retransmitted after
+ *    the failed write, and no lease in memory).
+ * Then the folder is writable again and the same three changes go through.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { Lab, labParts } from '../../../src/lab/lab.js';
+import { until } from '../../../src/lab/run-lab.js';
+import { openAgentSession, setReinstall } from '../../../src/lab/lab-snmp.js';
+import { silentLogger } from '../../../src/log.js';
+import { decodeDhcp, type DhcpPacket } from '../../../src/dhcp/packet.js';
+import { LEASE_FILE } from '../../../src/dhcp/leases.js';
+import { dhcpPart, type DhcpPart } from '../../../src/dhcp/part.js';
+import { pi4Discover, pi4Request } from '../../vectors/dhcp-pi.js';
+import { LineClient, withTimeout } from '../../helpers/line-client.js';
+import type { ScenarioCount } from '../tally.js';
+
+const POOL = { start: '127.0.9.1', end: '127.0.9.20' };
+
+async function fill(dir: string): Promise<void> {
+  const fh = await open(join(dir, 'filler'), 'w');
+  try {
+    for (;;) await fh.write(Buffer.alloc(16 * 1024));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise<void> {
+  const mnt = await mkdtemp(join(tmpdir(), 'piman-fault-state-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+  t.after(async () => {
+    execFileSync('umount', ['-l', mnt]);
+    await rm(mnt, { recursive: true, force: true });
+  });
+  const log = silentLogger();
+  let dhcpPartNow: DhcpPart | null = null;
+  const lab = await Lab.start({
+    pis: 2,
+    model: 4,
+    log,
+    switchLog: log,
+    // The lab's own parts, with a handle on the DHCP part to read its leases.
+    parts: labParts().map((f) => (f === dhcpPart ? (ctx) => (dhcpPartNow = dhcpPart(ctx)) : f)),
+    configure: (raw) => {
+      (raw as Record<string, unknown>)['state'] = mnt;
+      raw['dhcp']!['pool'] = POOL;
+    },
+  });
+  t.after(() => lab.stop());
+  const cluster = lab.daemon.ctx.cluster;
+  await lab.powerOnAll();
+  await until(lab, () => cluster.ports().every((p) => p.state === 'up'), 60_000, 'both Pis up');
+  // The lab's Pis stay up; the test speaks for Pi 1 on the control channel and for a pool client on DHCP.
+  const pi1 = lab.hosts[0]!;
+  const agent = openAgentSession('127.0.0.1', lab.ports.agent, 'private');
+  t.after(() => agent.close());
+  const dhcp = lab.demux.link('02:00:00:00:09:01');
+  t.after(() => dhcp.close());
+  const leases = (): string[] => (dhcpPartNow as DhcpPart | null)?.leases().map((l) => l.mac) ?? [];
+  let xid = 0x0f000000;
+
+  /** DISCOVER then REQUEST twice (a retransmission); resolves with the replies to each REQUEST. */
+  const askLease = async (): Promise<[DhcpPacket | null, DhcpPacket | null]> => {
+    xid++;
+    const mac = [0x02, 0, 0, 0, 0x09, 0x01];
+    const offer = await reply(dhcp, () => pi4Discover(mac, xid), 2, 3000);
+    assert.ok(offer, 'an OFFER from the pool (no write needed for that)');
+    const ip = [...offer.yiaddr.split('.').map(Number)];
+    const req = (): Buffer => pi4Request(ip, [127, 0, 0, 1], mac, xid);
+    const first = await reply(dhcp, req, 5, 1500);
+    const again = await reply(dhcp, req, 5, 1500);
+    return [first, again];
+  };
+
+  const refusedEverything = async (how: string): Promise<void> => {
+    const cluster0 = await readFile(join(mnt, 'cluster.json'), 'utf8');
+    const leases0 = await readFile(join(mnt, LEASE_FILE), 'utf8').catch(() => '');
+    const before1 = cluster.port({ switchIndex: 1, port: 1 })!;
+    // 1. The agent refuses the SET and sets no mark.
+    await assert.rejects(setReinstall(agent, 1, 2), (e: Error) => /CommitFailed|commitFailed|14/i.test(e.message + String((e as { status?: number }).status)), `${how}: SET refused`);
+    assert.equal(cluster.port({ switchIndex: 1, port: 2 })!.reinstall, false, `${how}: no mark after a refused SET`);
+    // 2. The control channel tells the Pi nothing and leaves the port as it was.
+    const ctl = await LineClient.connect(lab.ports.control, pi1.ip);
+    ctl.send('IS_UNINSTALLED\n');
+    await withTimeout(ctl.closed, 5000, `${how}: piman closes the control connection it cannot record`);
+    assert.ok(!ctl.lines.includes('format'), `${how}: a Pi was told format without its mark on disk`);
+    const after1 = cluster.port({ switchIndex: 1, port: 1 })!;
+    assert.deepEqual({ state: after1.state, reinstall: after1.reinstall }, { state: before1.state, reinstall: before1.reinstall }, `${how}: port 1 kept its state`);
+    // 3. No pool lease: not ACKed, not even the retransmitted REQUEST, and not kept in memory.
+    const [first, again] = await askLease();
+    assert.equal(first, null, `${how}: a lease that is not on disk was ACKed`);
+    assert.equal(again, null, `${how}: the retransmitted REQUEST was ACKed without the lease on disk`);
+    assert.ok(!leases().includes('02:00:00:00:09:01'), `${how}: the refused lease stayed in memory`);
+    // Nothing on disk changed.
+    assert.equal(await readFile(join(mnt, 'cluster.json'), 'utf8'), cluster0);
+    assert.equal(await readFile(join(mnt, LEASE_FILE), 'utf8').catch(() => ''), leases0);
+  };
+
+  await fill(mnt);
+  c.faults++;
+  await refusedEverything('state folder full');
+  await rm(join(mnt, 'filler'));
+  execFileSync('mount', ['-o', 'remount,ro', mnt]);
+  c.faults++;
+  await refusedEverything('state folder read-only');
+  execFileSync('mount', ['-o', 'remount,rw', mnt]);
+
+  // Writable again: the same changes go through.
+  await setReinstall(agent, 1, 2);
+  assert.equal(cluster.port({ switchIndex: 1, port: 2 })!.reinstall, true);
+  const [ack] = await askLease();
+  assert.ok(ack, 'the lease is ACKed once it can be stored');
+  assert.match(await readFile(join(mnt, LEASE_FILE), 'utf8'), /02:00:00:00:09:01/);
+  const ctl = await LineClient.connect(lab.ports.control, pi1.ip);
+  await ctl.commands(1, 5000);
+  ctl.close();
+  if (!cluster.ports().every((p) => p.state !== 'unknown')) c.crash('the lab lost its ports');
+}
+
+/** Sends `make()` and waits for a reply of DHCP message type `type`; null after `ms`. */
+function reply(link: ReturnType<Lab['demux']['link']>, make: () => Buffer, type: number, ms: number): Promise<DhcpPacket | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => (off(), resolve(null)), ms);
+    const off = link.onReply((msg) => {
+      let p: DhcpPacket;
+      try {
+        p = decodeDhcp(msg);
+      } catch {
+        return;
+      }
+      if (p.options.get(53)?.[0] !== type) return;
+      clearTimeout(timer);
+      off();
+      resolve(p);
+    });
+    void link.send(make());
+  });
+}
