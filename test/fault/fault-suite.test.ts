@@ -13,6 +13,7 @@ import { killAll } from './site.js';
 import { hostileInputs } from './scenarios/hostile-inputs.js';
 import { sigkillReinstall } from './scenarios/sigkill.js';
 import { stateFolderFull } from './scenarios/state-full.js';
+import { switchFaults } from './scenarios/switch-faults.js';
 
 const tally = new FaultTally();
 const seed = suiteSeed();
@@ -24,6 +25,8 @@ test('hostile inputs per protocol: piman keeps running and answering', (t) => ho
 test('SIGKILL at 20 points of a reinstall: no mark lost, every port ends up or failed with a reason', (t) => sigkillReinstall(t, tally.scenario('SIGKILL x20')));
 
 test('state folder full, then read-only: changes that must be stored are refused, the old state kept', (t) => stateFolderFull(t, tally.scenario('state folder full/ro')));
+
+test('switch down, slow or answering errors at start and during a power cycle: failed with a reason, then recovers', (t) => switchFaults(t, tally.scenario('switch faults')));
 
 test('summary: at least 50,000 hostile inputs; no crash, lost mark or stuck port', (t) => {
   const lines = tally.table();
