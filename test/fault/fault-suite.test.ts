@@ -14,6 +14,7 @@ import { hostileInputs } from './scenarios/hostile-inputs.js';
 import { sigkillReinstall } from './scenarios/sigkill.js';
 import { stateFolderFull } from './scenarios/state-full.js';
 import { switchFaults } from './scenarios/switch-faults.js';
+import { vanishingPi } from './scenarios/vanish.js';
 
 const tally = new FaultTally();
 const seed = suiteSeed();
@@ -27,6 +28,8 @@ test('SIGKILL at 20 points of a reinstall: no mark lost, every port ends up or f
 test('state folder full, then read-only: changes that must be stored are refused, the old state kept', (t) => stateFolderFull(t, tally.scenario('state folder full/ro')));
 
 test('switch down, slow or answering errors at start and during a power cycle: failed with a reason, then recovers', (t) => switchFaults(t, tally.scenario('switch faults')));
+
+test('a Pi that vanishes mid-TFTP and mid-install: failed with a reason, mark kept, transfers and connections released', (t) => vanishingPi(t, tally.scenario('vanishing Pi')));
 
 test('summary: at least 50,000 hostile inputs; no crash, lost mark or stuck port', (t) => {
   const lines = tally.table();
