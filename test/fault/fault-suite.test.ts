@@ -15,6 +15,7 @@ import { sigkillReinstall } from './scenarios/sigkill.js';
 import { stateFolderFull } from './scenarios/state-full.js';
 import { switchFaults } from './scenarios/switch-faults.js';
 import { vanishingPi } from './scenarios/vanish.js';
+import { floodsDuringBoot } from './scenarios/floods.js';
 
 const tally = new FaultTally();
 const seed = suiteSeed();
@@ -30,6 +31,8 @@ test('state folder full, then read-only: changes that must be stored are refused
 test('switch down, slow or answering errors at start and during a power cycle: failed with a reason, then recovers', (t) => switchFaults(t, tally.scenario('switch faults')));
 
 test('a Pi that vanishes mid-TFTP and mid-install: failed with a reason, mark kept, transfers and connections released', (t) => vanishingPi(t, tally.scenario('vanishing Pi')));
+
+test('with an unknown-MAC DHCP flood and a TFTP flood running, a virtual Pi netboots and installs', (t) => floodsDuringBoot(t, tally.scenario('floods + boot'), rand));
 
 test('summary: at least 50,000 hostile inputs; no crash, lost mark or stuck port', (t) => {
   const lines = tally.table();
