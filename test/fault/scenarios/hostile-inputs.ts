@@ -28,7 +28,7 @@ const tftpVectors = JSON.parse(await readFile(new URL('../../vectors/tftp-packet
 const TFTP_SEEDS = [...tftpVectors.good, ...tftpVectors.bad].map((v) => Buffer.from(v.hex, 'hex'));
 
 /** How many of each per run: 50,000+ in all, a few seconds each. */
-export const COUNTS = { dhcp: 20_000, tftp: 8_000, controlLines: 8_000, rootfs: 1_000, config: 7_000, hosts: 10_000 };
+export const COUNTS = { dhcp: 32_000, tftp: 10_000, controlLines: 8_000, rootfs: 1_000, config: 2_500, hosts: 4_000 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -279,7 +279,7 @@ async function controlInputs(c: ScenarioCount, rand: Rand, site: Site): Promise<
   let lines = 0;
   while (lines < COUNTS.controlLines) {
     const batch: Promise<void>[] = [];
-    for (let k = 0; k < 16 && lines < COUNTS.controlLines; k++) {
+    for (let k = 0; k < 32 && lines < COUNTS.controlLines; k++) {
       const n = 1 + rand.int(60);
       const chunks: Buffer[] = [];
       for (let i = 0; i < n; i++) chunks.push(hostileLine(rand));
@@ -294,7 +294,10 @@ async function controlInputs(c: ScenarioCount, rand: Rand, site: Site): Promise<
             // Dribbled in small pieces or sent at once; then closed, half-closed, or left open.
             const all = Buffer.concat(chunks);
             if (rand.int(2)) s.write(all);
-            else for (let at = 0; at < all.length; at += 7) s.write(all.subarray(at, at + 7));
+            else {
+              const piece = all.length > 4096 ? 1024 : 7;
+              for (let at = 0; at < all.length; at += piece) s.write(all.subarray(at, at + piece));
+            }
             if (how === 0) s.destroy();
             else if (how === 1) s.end();
             return settle(s, how === 2 ? 150 : 50);
