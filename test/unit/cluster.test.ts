@@ -120,3 +120,22 @@ test('port views are reused until the port or a binding changes', async () => {
   c.noteLearnedAddress(k, '10.0.0.41');
   assert.equal(c.port(k)?.ip, '10.0.0.41');
 });
+
+test('undo puts a port back as it was before the events, in reverse order, unless a later event moved it', async () => {
+  const c = await open();
+  const key = { switchIndex: 1, port: 3 };
+  c.apply(key, { type: 'up' });
+  const seen: string[] = [];
+  c.on(({ effect }) => effect.type === 'stateChanged' && seen.push(`${effect.from}->${effect.to}`));
+  const steps = [c.apply(key, { type: 'hello' }), c.apply(key, { type: 'markReinstall' }), c.apply(key, { type: 'decision', action: 'format' })];
+  assert.equal(c.port(key)?.state, 'installing');
+  for (const r of steps.reverse()) r.undo();
+  assert.deepEqual({ state: c.port(key)?.state, reinstall: c.port(key)?.reinstall }, { state: 'up', reinstall: false });
+  assert.deepEqual(seen, ['up->netbooting', 'netbooting->installing', 'installing->netbooting', 'netbooting->up']);
+  // Superseded: an event after the one undone keeps its effect.
+  const r = c.apply(key, { type: 'markReinstall' });
+  c.apply(key, { type: 'fail', reason: 'x' });
+  r.undo();
+  assert.equal(c.port(key)?.state, 'failed');
+  assert.equal(c.port(key)?.reinstall, true);
+});

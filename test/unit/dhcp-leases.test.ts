@@ -67,3 +67,19 @@ test('learned MACs get network + port (switches numbered on), never a taken addr
   assert.equal(learnedAddress(view(1, 4), cluster, S, undefined), undefined, 'hosts.csv address of another port');
   assert.equal(learnedAddress(view(1, 6), cluster, S, { start: '10.0.0.6', end: '10.0.0.9' }), undefined, 'pool');
 });
+
+test('a lease that cannot be written is taken back (the old one kept) and the error is E_STATE_IO', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-leases-ro-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await LeaseStore.open(dir);
+  await store.bind('02:00:00:00:00:01', '10.0.0.50', 1000, 'pool');
+  // The state folder replaced by a file: every write fails (also as root, unlike a chmod).
+  await rm(dir, { recursive: true });
+  await writeFile(dir, 'not a folder');
+  await assert.rejects(store.bind('02:00:00:00:00:01', '10.0.0.51', 2000, 'pool'), (e: unknown) => e instanceof PimanError && e.code === 'E_STATE_IO');
+  await assert.rejects(store.bind('02:00:00:00:00:02', '10.0.0.50', 2000, 'pool'), (e: unknown) => e instanceof PimanError && e.code === 'E_STATE_IO');
+  assert.deepEqual(store.list(), [{ mac: '02:00:00:00:00:01', ip: '10.0.0.50', expires: 1000, source: 'pool' }]);
+  assert.equal(store.ownerOf('10.0.0.50'), '02:00:00:00:00:01');
+  assert.equal(store.ownerOf('10.0.0.51'), undefined);
+  await rm(dir, { force: true });
+});
