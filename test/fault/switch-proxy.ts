@@ -67,6 +67,11 @@ export class SwitchProxy {
     }
   }
 
+  /** Resolves once every delayed request has reached the switch (a slow switch applies them late). */
+  async idle(): Promise<void> {
+    while (this.timers.size > 0) await new Promise((r) => setTimeout(r, 50));
+  }
+
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.front.close();

@@ -170,9 +170,10 @@ async function tftpInputs(c: ScenarioCount, rand: Rand, site: Site): Promise<voi
       if (sent % 100 === 0) await sleep(3);
     }
     // The other half inside live transfers: a real request, then hostile ACKs/ERRORs to its transfer port.
-    const peer = await udp();
-    try {
-      while (sent < COUNTS.tftp) {
+    // Each transfer from a new port, as clients do (the same file again from the same port is a retransmission).
+    while (sent < COUNTS.tftp) {
+      const peer = await udp();
+      try {
         const tid = await openTransfer(peer, site.ports.tftp, rand.pick(['bootcode.bin', 'start4.elf', 'kernel8.img']));
         c.inputs.TFTP++;
         sent++;
@@ -189,22 +190,28 @@ async function tftpInputs(c: ScenarioCount, rand: Rand, site: Site): Promise<voi
           await send(peer, b, tid);
           c.inputs.TFTP++;
         }
+      } finally {
+        peer.close();
       }
-    } finally {
-      peer.close();
     }
   } finally {
     for (const s of socks) s.close();
   }
 }
 
-/** Sends an RRQ from `s` and returns the transfer's port (from its first answer). */
+/**
+ * Sends an RRQ from `s` and returns the transfer's port (from its first
+ * answer). Repeated every second like a real client: right after a burst the
+ * server's socket buffer may be full and drop it.
+ */
 function openTransfer(s: UdpSocket, port: number, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (s.off('message', on), reject(new Error(`no answer to RRQ ${file} within 3 s`))), 3000);
+    const again = setInterval(() => void send(s, rrq(file), port), 1000);
+    const timer = setTimeout(() => (clearInterval(again), s.off('message', on), reject(new Error(`no answer to RRQ ${file} within 5 s`))), 5000);
     const on = (_m: Buffer, from: { port: number }): void => {
       if (from.port === port) return;
       clearTimeout(timer);
+      clearInterval(again);
       s.off('message', on);
       resolve(from.port);
     };
@@ -225,8 +232,9 @@ async function probeTftp(site: Site): Promise<void> {
         }
       });
     });
+    const again = setInterval(() => void send(s, rrq('cmdline.txt'), site.ports.tftp), 1000);
     await send(s, rrq('cmdline.txt'), site.ports.tftp);
-    const data = await got;
+    const data = await got.finally(() => clearInterval(again));
     assert.match(data.subarray(4).toString(), /master=127\.0\.0\.1/);
   } finally {
     s.close();

@@ -63,6 +63,8 @@ export async function switchFaults(t: TestContext, c: ScenarioCount): Promise<vo
     };
     const recovers = async (what: string): Promise<void> => {
       proxy.mode = 'pass';
+      // A slow switch still applies the SETs piman gave up on; the recovery starts after them.
+      await proxy.idle();
       await withTimeout(power.cycle([KEY]), 10_000, `${mode} ${what}: cycle after the switch is back`);
       await until(lab, () => cluster.port(KEY)?.state === 'up' && pi.phase === 'up', 30_000, `${mode} ${what}: port 1 up again`);
     };
@@ -89,7 +91,7 @@ export async function switchFaults(t: TestContext, c: ScenarioCount): Promise<vo
     const p = cluster.port(KEY)!;
     if (TRANSITIONAL.has(p.state)) c.stuck(`${mode} mid-cycle: port is ${p.state}`);
     assert.equal(p.state, 'failed');
-    assert.equal(lab.sim.model.getPower(1), 'off', 'the Pi stays off: its port never got the on');
+    if (mode !== 'slow') assert.equal(lab.sim.model.getPower(1), 'off', 'the Pi stays off: its port never got the on');
     await recovers('after a failed on');
 
     // 3. A cycle started while the switch fails: rejected again, piman still serves (the agent keeps probing).
