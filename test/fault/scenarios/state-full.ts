@@ -45,13 +45,16 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
   }
   const mnt = await mkdtemp(join(tmpdir(), 'piman-fault-state-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+  let lab: Lab | null = null;
+  // One hook, in this order: the lab's last state write must land before the mount goes.
   t.after(async () => {
+    await lab?.stop();
     execFileSync('umount', ['-l', mnt]);
     await rm(mnt, { recursive: true, force: true });
   });
   const log = silentLogger();
   let dhcpPartNow: DhcpPart | null = null;
-  const lab = await Lab.start({
+  lab = await Lab.start({
     pis: 2,
     model: 4,
     log,
@@ -63,7 +66,6 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
       raw['dhcp']!['pool'] = POOL;
     },
   });
-  t.after(() => lab.stop());
   const cluster = lab.daemon.ctx.cluster;
   await lab.powerOnAll();
   await until(lab, () => cluster.ports().every((p) => p.state === 'up'), 60_000, 'both Pis up');
