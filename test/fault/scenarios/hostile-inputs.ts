@@ -15,7 +15,7 @@ import { freeUdpPort } from '../../../src/lab/free-port.js';
 import { PimanProcess, writeSite } from '../site.js';
 import type { Rand } from '../rand.js';
 import type { ScenarioCount } from '../tally.js';
-import { udp } from './hostile/common.js';
+import { COUNTS, udp } from './hostile/common.js';
 import { dhcpInputs, probeDhcp, probeTftp, tftpInputs } from './hostile/udp.js';
 import { controlInputs, probeControl, probeTcp, rootfsInputs } from './hostile/tcp.js';
 import { configInputs, hostsInputs } from './hostile/parsers.js';
@@ -58,8 +58,10 @@ export async function hostileInputs(t: TestContext, c: ScenarioCount, rand: Rand
     }
   };
 
+  const linesBefore = piman.out.items.length;
   await dhcpInputs(c, rand, client, site);
   await alive('DHCP', () => probeDhcp(client, replies, site));
+  const dhcpLogLines = piman.out.items.length - linesBefore;
   await tftpInputs(c, rand, site);
   await alive('TFTP', () => probeTftp(site));
   await controlInputs(c, rand, site);
@@ -75,4 +77,6 @@ export async function hostileInputs(t: TestContext, c: ScenarioCount, rand: Rand
     await probeControl(site);
   });
   assert.equal(c.crashes, 0, c.problems.join('\n'));
+  // A flood must not fill the journal: a few lines per kind of problem and minute, not one per packet.
+  assert.ok(dhcpLogLines <= 500, `piman logged ${dhcpLogLines} lines for ${COUNTS.dhcp} hostile DHCP datagrams (one per unknown MAC?)`);
 }
