@@ -75,6 +75,8 @@ export const configSchema = z.strictObject({
       address: ipv4.default('0.0.0.0'),
       root: z.string().min(1).default('./boot'),
       maxTransfers: z.number().int().min(1).default(200),
+      /** Transfers one client address may hold at once; a Pi 4 opens about 8 in parallel. */
+      maxTransfersPerClient: z.number().int().min(1).default(16),
       /** Worker threads running the transfers; 0 = in the main thread; auto = one per CPU, at most 4 (0 on one CPU). */
       workers: z.union([z.literal('auto'), z.number().int().min(0, WORKERS).max(64, WORKERS)], WORKERS).default('auto'),
       maxBlksize: z.number().int().min(8).max(65464).default(1468),
