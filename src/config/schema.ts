@@ -65,6 +65,8 @@ export const configSchema = z.strictObject({
       leaseSeconds: z.number().int().min(60).default(3600),
       /** Optional dynamic range for machines that are not in hosts.csv. */
       pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),
+      /** DHCP relays (their giaddr) whose relayed requests are answered; any other relayed request is dropped. */
+      relays: z.array(ipv4).default([]),
     })
     .prefault({}),
   tftp: z
