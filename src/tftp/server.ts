@@ -74,7 +74,7 @@ export interface TftpStats {
   timedOut: number;
   failed: number;
   refused: number;
-  /** Requests dropped at tftp.maxTransfers. */
+  /** Requests dropped at tftp.maxTransfers (or, from unknown addresses, at 3/4 of it). */
   busy: number;
   /** Requests dropped at tftp.maxTransfersPerClient. */
   clientBusy: number;
@@ -128,6 +128,8 @@ interface Slot {
   readonly filename: string;
   /** The client's address, for the per-address count. */
   readonly address: string;
+  /** The address belongs to a Pi piman knows (or the server has no peer lookup). */
+  readonly known: boolean;
   transfer: TransferHandle | null;
   /** A repeated request is being checked against the running transfer (workers only). */
   checking?: boolean;
@@ -143,6 +145,8 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   private pool: TransferPool | null = null;
   /** Slots in `active` per client address (tftp.maxTransfersPerClient). */
   private readonly perClient = new Map<string, number>();
+  /** Slots in `active` held by addresses peerMac does not know. */
+  private unknownActive = 0;
   private readonly limiter: LogLimiter;
   readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, clientBusy: 0, malformed: 0 };
 
@@ -215,6 +219,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     for (const slot of this.active.values()) slot.transfer?.abort('server shutting down');
     this.active.clear();
     this.perClient.clear();
+    this.unknownActive = 0;
     const pool = this.pool;
     this.pool = null;
     await pool?.stop();
@@ -287,7 +292,15 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       if (this.limiter.allow('client-busy') !== null) this.opts.log.warn({ from: rinfo.address, max: perClient }, 'TFTP: too many transfers from one address, request dropped (tftp.maxTransfersPerClient)');
       return;
     }
-    const slot: Slot = { filename: p.filename, address: rinfo.address, transfer: null };
+    // With a peer lookup, addresses piman does not know share at most 3/4 of the slots: a flood
+    // from forged addresses cannot take the ones the Pis in hosts.csv need to boot.
+    const known = this.opts.peerMac ? this.opts.peerMac(rinfo.address) !== null : true;
+    if (!known && this.unknownActive >= Math.max(1, Math.floor((this.opts.maxTransfers * 3) / 4))) {
+      this.stats.busy++;
+      if (this.limiter.allow('busy') !== null) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers from unknown addresses, request dropped (a quarter of tftp.maxTransfers is kept for known Pis)');
+      return;
+    }
+    const slot: Slot = { filename: p.filename, address: rinfo.address, known, transfer: null };
     this.claim(key, slot);
     this.startTransfer(p, rinfo, key, slot).catch((e: unknown) => {
       this.release(key, slot);
@@ -299,12 +312,14 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   private claim(key: string, slot: Slot): void {
     this.active.set(key, slot);
     this.perClient.set(slot.address, (this.perClient.get(slot.address) ?? 0) + 1);
+    if (!slot.known) this.unknownActive++;
   }
 
   /** Frees the slot if it is still the one under `key`. */
   private release(key: string, slot: Slot): void {
     if (this.active.get(key) !== slot) return;
     this.active.delete(key);
+    if (!slot.known) this.unknownActive--;
     const n = (this.perClient.get(slot.address) ?? 1) - 1;
     if (n > 0) this.perClient.set(slot.address, n);
     else this.perClient.delete(slot.address);

@@ -71,6 +71,20 @@ for (const workers of [0, 1]) {
     assert.ok(r.data.equals(big));
   });
 
+  test(`a flood from many (forged) unknown addresses leaves a quarter of the slots to the Pis piman knows${mode}`, async () => {
+    const known = '127.0.0.7';
+    const { server, port } = await startTftp(servers, {
+      root, maxTransfers: 8, maxTransfersPerClient: 2, timeoutMs: 1000, workers,
+      peerMac: (a) => (a === known ? 'dc:a6:32:00:00:07' : null),
+    });
+    const flood = await Promise.all(Array.from({ length: 20 }, (_, i) => udpOn(`127.0.0.${10 + (i % 10)}`)));
+    for (const f of flood) f.send(rrq(), port, '127.0.0.1');
+    await eventually(() => server.stats.busy + server.stats.clientBusy >= 14, 'the flood beyond its share is dropped');
+    assert.equal(server.activeTransfers, 6, 'unknown addresses hold at most 3/4 of tftp.maxTransfers');
+    const r = await tftpGet({ host: '127.0.0.1', port, file: 'start4.elf', localAddress: known, timeoutMs: 1000, retries: 2 });
+    assert.ok(r.data.equals(big));
+  });
+
   test(`a request that is never acknowledged ends within its lifetime, without the timeout it asked for${mode}`, async () => {
     const { server, port } = await startTftp(servers, { root, timeoutMs: 200, retries: 5, workers });
     const c = await udpOn('127.0.0.4');
