@@ -73,3 +73,12 @@ test('the least recently started key is forgotten first; a forgotten key starts 
   assert.equal(l.allow('a'), null, 'a is still limited');
   assert.equal(l.size, 2);
 });
+
+test("the agent's limiter (5 a minute per sender) under spoofed senders: a bounded number of lines and keys", () => {
+  let t = 0;
+  const l = new LogLimiter(5, 60_000, () => t);
+  let lines = 0;
+  for (let i = 0; i < 10_000; i++) if (l.allow(`badCommunity:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`) !== null) lines++;
+  assert.equal(lines, 25, 'the default global budget is 5 x burst per window');
+  assert.ok(l.size <= 1024);
+});
