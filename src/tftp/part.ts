@@ -91,7 +91,7 @@ export function tftpMetrics(server: TftpServer): MetricFamily[] {
     {
       name: 'piman_tftp_requests_rejected_total',
       type: 'counter',
-      help: 'TFTP packets not served: refused with an ERROR (missing file, .., WRQ), dropped at tftp.maxTransfers (busy) or tftp.maxTransfersPerClient (client_busy), malformed.',
+      help: 'TFTP packets not served: refused with an ERROR (missing file, .., WRQ), dropped at tftp.maxTransfers or, from addresses not in hosts.csv, at 3/4 of it (busy), dropped at tftp.maxTransfersPerClient (client_busy), malformed.',
       samples: [
         { labels: { reason: 'refused' }, value: st.refused },
         { labels: { reason: 'busy' }, value: st.busy },
