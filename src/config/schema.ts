@@ -65,6 +65,8 @@ export const configSchema = z.strictObject({
       leaseSeconds: z.number().int().min(60).default(3600),
       /** Optional dynamic range for machines that are not in hosts.csv. */
       pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),
+      /** DHCP relays (their giaddr) whose relayed requests are answered; any other relayed request is dropped. */
+      relays: z.array(ipv4).default([]),
     })
     .prefault({}),
   tftp: z
@@ -75,6 +77,8 @@ export const configSchema = z.strictObject({
       address: ipv4.default('0.0.0.0'),
       root: z.string().min(1).default('./boot'),
       maxTransfers: z.number().int().min(1).default(200),
+      /** Transfers one client address may hold at once; a Pi 4 opens about 8 in parallel. */
+      maxTransfersPerClient: z.number().int().min(1).default(16),
       /** Worker threads running the transfers; 0 = in the main thread; auto = one per CPU, at most 4 (0 on one CPU). */
       workers: z.union([z.literal('auto'), z.number().int().min(0, WORKERS).max(64, WORKERS)], WORKERS).default('auto'),
       maxBlksize: z.number().int().min(8).max(65464).default(1468),

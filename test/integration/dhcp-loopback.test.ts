@@ -41,6 +41,7 @@ async function startServer(pool?: { start: string; end: string }): Promise<DhcpS
     clientPort: client.port,
     broadcastAddress: '127.0.0.1',
     pool,
+    relays: [],
     cluster,
     leases,
     log,

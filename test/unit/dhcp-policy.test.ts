@@ -7,6 +7,7 @@ import {
   buildReply,
   classify,
   decide,
+  fromAllowedRelay,
   replyDestination,
   type Bindings,
   type ClientBinding,
@@ -176,4 +177,12 @@ test('clients without an address get a broadcast, flag or not', () => {
 test('broadcastOf', () => {
   assert.equal(broadcastOf('10.0.0.1', '255.255.255.0'), '10.0.0.255');
   assert.equal(broadcastOf('172.16.5.9', '255.255.0.0'), '172.16.255.255');
+});
+
+test('relayed requests count only from a relay listed in dhcp.relays; direct requests always', () => {
+  const relays = new Set(['10.0.0.2']);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1]), relays), true);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1], { giaddr: [10, 0, 0, 2] }), relays), true);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1], { giaddr: [192, 0, 2, 9] }), relays), false);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1], { giaddr: [10, 0, 0, 2] }), new Set()), false, 'none listed: none accepted');
 });

@@ -43,6 +43,11 @@ test('candidates: prefix folders fall back to the root; a known MAC looks in its
   assert.deepEqual(requestCandidates('./overlays//x.dtbo', null), { ok: true, name: 'overlays/x.dtbo', paths: ['overlays/x.dtbo'] });
 });
 
+test('candidates: a name that is not valid UTF-8 is file-not-found, said plainly', () => {
+  assert.deepEqual(requestCandidates('\xff\xfeA', null), { ok: false, code: 1, message: 'file name is not valid UTF-8' });
+  assert.deepEqual(requestCandidates(Buffer.from('é.txt', 'utf8').toString('latin1'), null), { ok: true, name: 'é.txt', paths: ['é.txt'] });
+});
+
 test('candidates: absolute paths and .. are access violations', () => {
   for (const bad of ['/etc/passwd', '../etc/passwd', 'a/../../b', 'overlays/..', '\\windows']) {
     const r = requestCandidates(bad, null);
