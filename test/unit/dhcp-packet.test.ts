@@ -51,7 +51,7 @@ test('decodes a Pi 4 DISCOVER and its REQUEST (no option 60, trailing pad)', () 
   assert.equal(isPxeRequest(r), false);
 });
 
-test('option 43 constant is the byte string of design.md', () => {
+test('option 43 constant is the byte string of the Pi vectors (test/vectors/dhcp-pi.ts)', () => {
   assert.deepEqual(PI_PXE_VENDOR_OPTIONS, PI_OPTION_43);
   assert.equal(PI_PXE_VENDOR_OPTIONS.length, 32);
 });
