@@ -5,7 +5,8 @@
  * about ten elements, whatever `maxLength` says: `uint8Array({ maxLength: 600 })`
  * never goes past 10 bytes. Every generator here passes `size: 'max'`, so
  * lengths spread over the whole range; test/unit/generator-sizes.test.ts
- * proves that each one reaches the size that matters.
+ * proves that each one reaches the size that matters. Inline arbitraries
+ * in the tests with a maxLength above ten pass `size: 'max'` too.
  */
 import fc from 'fast-check';
 

@@ -165,7 +165,7 @@ test('fuzz: 10,000 random and mutated packets never throw anything but DecodeErr
   const mutated = fc
     .tuple(
       fc.constantFrom(...seeds),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12, size: 'max' }),
       fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat() }),
     )
     .map(([seed, flips, cut]) => {
@@ -205,7 +205,7 @@ test('property: encode/decode round trip of arbitrary packets', () => {
     yiaddr: ip,
     siaddr: ip,
     giaddr: ip,
-    chaddr: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => Buffer.from(a)),
+    chaddr: fc.uint8Array({ minLength: 16, maxLength: 16, size: 'max' }).map((a) => Buffer.from(a)),
     sname: latin1(63),
     file: latin1(127),
     options: dhcpOptions, // values up to 600 bytes: split in pieces and joined again
