@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PimanError } from '../errors.js';
 import { BOOT_STATES, type Counters, type PortState } from '../cluster/types.js';
-import { CoalescingWriter } from './atomic-file.js';
+import { CoalescingWriter, nodeFs, type AtomicFs } from './atomic-file.js';
 
 const portStateSchema = z.object({
   state: z.enum(BOOT_STATES),
@@ -85,9 +85,10 @@ export class FileStateStore implements StateStore {
   readonly path: string;
   private readonly writer: CoalescingWriter;
 
-  constructor(stateDir: string) {
+  /** `fs` is for tests that check the order of the writes and fsyncs. */
+  constructor(stateDir: string, fs: AtomicFs = nodeFs) {
     this.path = join(stateDir, 'cluster.json');
-    this.writer = new CoalescingWriter(this.path);
+    this.writer = new CoalescingWriter(this.path, fs);
   }
 
   async load(): Promise<ClusterSnapshot | null> {

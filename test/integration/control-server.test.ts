@@ -126,10 +126,10 @@ test('a Pi gone mid-stream: install aborted with the reason, mark kept, the next
 test('fuzz: random bytes and random line mixes never crash the server nor draw a decision without a status line', async () => {
   const junk = fc.array(
     fc.oneof(
-      fc.uint8Array({ maxLength: 300 }).map((u) => Buffer.from(u)),
+      fc.uint8Array({ maxLength: 300, size: 'max' }).map((u) => Buffer.from(u)),
       fc.constantFrom('\n', '\r\n', '+ echo IS_INSTALLED\n', 'EOM\n', 'format\n', 'IS_FORMATTED\n', 'FINISHED MOUNTING\n').map((t) => Buffer.from(t)),
     ),
-    { maxLength: 30 },
+    { maxLength: 30, size: 'max' },
   );
   await fc.assert(
     fc.asyncProperty(junk, async (parts) => {

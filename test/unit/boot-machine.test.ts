@@ -42,6 +42,18 @@ test('netbooting -> installing on format, -> booting on boot', () => {
   assert.equal(run(at('netbooting'), { type: 'decision', action: 'boot' }).state.state, 'booting');
 });
 
+test('format keeps the reinstall mark: only a confirmed install clears it', () => {
+  const f = run(at('netbooting', { reinstall: true }), { type: 'decision', action: 'format' });
+  assert.equal(f.state.state, 'installing');
+  assert.equal(f.state.reinstall, true, 'a Pi that dies mid-install must be formatted again');
+  const sent = run(f.state, { type: 'archiveSent' });
+  assert.equal(sent.state.reinstall, true);
+  const done = run(sent.state, { type: 'installReported' });
+  assert.equal(done.state.reinstall, false);
+  // an unmarked Pi told to format (no mark to keep) does not gain one
+  assert.equal(run(at('netbooting'), { type: 'decision', action: 'format' }).state.reinstall, false);
+});
+
 test('install completes only after the whole archive went out and the Pi confirmed', () => {
   let s = at('installing', { reinstall: true });
   const early = run(s, { type: 'installReported' });

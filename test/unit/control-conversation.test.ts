@@ -129,11 +129,11 @@ test('unknown lines are flagged for rate-limited logging; substrings never match
 
 test('property: arbitrary lines never send anything except one decision, and never twice', () => {
   const line = fc.oneof(
-    fc.string({ maxLength: 40 }),
+    fc.string({ maxLength: 40, size: 'max' }),
     fc.constantFrom('IS_INSTALLED', 'IS_UNINSTALLED', 'IS_FORMATTED', 'FINISHED MOUNTING', 'EOM', 'format', '+ echo IS_INSTALLED', 'INSTALL_FAILED x'),
   );
   fc.assert(
-    fc.property(fc.array(line, { maxLength: 40 }), fc.boolean(), fc.boolean(), (lines, reinstall, archiveSent) => {
+    fc.property(fc.array(line, { maxLength: 40, size: 'max' }), fc.boolean(), fc.boolean(), (lines, reinstall, archiveSent) => {
       const r = feed(start(), lines, { state: 'netbooting', reinstall, archiveSent });
       assert.ok(r.send.length === 0 || r.send.length === 2);
       if (r.send.length === 2) assert.ok(['format', 'boot'].includes(r.send[0]!) && r.send[1] === 'EOM');
