@@ -59,7 +59,7 @@ export interface Conversation {
 export interface Note {
   readonly level: 'debug' | 'info' | 'warn';
   readonly msg: string;
-  /** Unknown lines: the server rate-limits these. */
+  /** Rate-limited by the server (unknown lines, ignored hellos): an outsider can repeat them at will. */
   readonly unknown?: boolean;
 }
 
@@ -68,9 +68,33 @@ export interface Turn {
   readonly send: readonly string[];
   readonly events: readonly BootEvent[];
   readonly notes: readonly Note[];
+  /** Close the connection after carrying out this turn. */
+  readonly close?: boolean;
 }
 
-export function openConversation(now: Date): Turn {
+/** What the greeting needs to know: is this hello the start of a boot? */
+export interface HelloFacts {
+  readonly state: BootState;
+  /** The Pi netbooted (PXE DHCP from its MAC) since it was last up; true when piman serves no DHCP. */
+  readonly netbootSeen: boolean;
+}
+
+/**
+ * A Pi runs the hello protocol only from its initramfs, right after a netboot.
+ * A hello for a port that is `up` with no netboot since is no boot: it is
+ * logged and changes nothing (no date, no decision, no state move), and the
+ * connection is closed (`close`).
+ */
+export function openConversation(now: Date, pi: HelloFacts = { state: 'unknown', netbootSeen: true }): Turn {
+  if (pi.state === 'up' && !pi.netbootSeen) {
+    return {
+      conv: { phase: 'done', formatted: false, confirmPending: false },
+      send: [],
+      events: [],
+      notes: [{ level: 'warn', msg: 'hello from a Pi that is up and did not netboot since: ignored, connection closed', unknown: true }],
+      close: true,
+    };
+  }
   return {
     conv: { phase: 'asking', formatted: false, confirmPending: false },
     send: [dateCommand(now), EOM],

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRootfs, listTree } from '../helpers/rootfs-fixture.js';
 import { runBusyboxPi, targetOf, OLD_HELLO_SCRIPT, OLD_HOOKS } from '../helpers/busybox-pi.js';
-import { startInstall, waitForState, PI } from '../helpers/install-cluster.js';
+import { startInstall, waitForState, netboot, PI } from '../helpers/install-cluster.js';
 
 const work = await mkdtemp(join(tmpdir(), 'piman-old-pi-'));
 const fx = await makeRootfs(work);
@@ -22,7 +22,7 @@ after(async () => {
   await servers.stop();
   await rm(work, { recursive: true, force: true });
 });
-const oldPi = () => runBusyboxPi({ work, controlPort, installPort, script: OLD_HELLO_SCRIPT, hooks: OLD_HOOKS });
+const oldPi = () => (netboot(cluster), runBusyboxPi({ work, controlPort, installPort, script: OLD_HELLO_SCRIPT, hooks: OLD_HOOKS }));
 const failures: string[] = [];
 cluster.on(({ effect }) => {
   if (effect.type === 'installFailed') failures.push(effect.reason);
