@@ -88,3 +88,20 @@ test('greeting: a hello for an up Pi with no netboot since sends nothing, moves 
   assert.deepEqual(openConversation(new Date(0), { state: 'up', netbootSeen: true }).events, [{ type: 'hello' }]);
   assert.deepEqual(openConversation(new Date(0), { state: 'failed', netbootSeen: false }).events, [{ type: 'hello' }]);
 });
+
+test('control and rootfs listen on server.address unless configured; the peer checks follow the config', async () => {
+  const { parseConfigText } = await import('../../src/config/load.js');
+  const { installSettings } = await import('../../src/control/part.js');
+  const base = 'server: { address: 10.0.0.1, interface: eth1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 24 }]\n';
+  const s = installSettings(parseConfigText(base, '/x/piman.yaml'));
+  assert.equal(s.control.address, '10.0.0.1');
+  assert.equal(s.install.address, '10.0.0.1');
+  assert.equal(s.control.maxConnections, 1024);
+  assert.equal(s.control.maxConnectionsPerAddress, 4);
+  assert.equal(s.install.maxConnectionsPerAddress, 2);
+  assert.deepEqual(s.identity, { interface: 'eth1', exemptLoopback: true, requireNetboot: true, netbootWindowMs: 180_000 });
+  const open = installSettings(parseConfigText(base + 'control: { address: 0.0.0.0 }\ndhcp: { enabled: false }\n', '/x/piman.yaml'));
+  assert.equal(open.control.address, '0.0.0.0');
+  assert.equal(open.install.address, '10.0.0.1');
+  assert.equal(open.identity?.requireNetboot, false, 'another DHCP server: piman cannot see netboots');
+});
