@@ -90,20 +90,26 @@ export const configSchema = z.strictObject({
     .prefault({}),
   control: z
     .strictObject({
-      /** Listening address of the control channel (0.0.0.0: every interface). */
-      address: ipv4.default('0.0.0.0'),
+      /** Listening address of the control channel (default: server.address, the Pi network only; 0.0.0.0: every interface). */
+      address: ipv4.optional(),
       port: port.default(3333),
       /** A control connection silent this long (and no rootfs bytes moving) is closed. */
       timeoutSeconds: seconds.default(60),
+      /** Open connections at most, in total and from one address; more are closed at once. */
+      maxConnections: z.number().int().min(1).default(1024),
+      maxConnectionsPerAddress: z.number().int().min(1).default(4),
     })
     .prefault({}),
   install: z
     .strictObject({
-      address: ipv4.default('0.0.0.0'),
+      /** Listening address of the rootfs stream (default: server.address). */
+      address: ipv4.optional(),
       port: port.default(4444),
       rootfs: z.string().min(1).default('./rootfs.tgz'),
       /** A rootfs stream that moves no byte this long is aborted. */
       timeoutSeconds: seconds.default(60),
+      maxConnections: z.number().int().min(1).default(1024),
+      maxConnectionsPerAddress: z.number().int().min(1).default(2),
     })
     .prefault({}),
   agent: z

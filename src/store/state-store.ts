@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PimanError } from '../errors.js';
 import { BOOT_STATES, type Counters, type PortState } from '../cluster/types.js';
-import { CoalescingWriter, nodeFs, type AtomicFs } from './atomic-file.js';
+import { CoalescingWriter, nodeFs, removeStaleTemps, type AtomicFs } from './atomic-file.js';
 
 const portStateSchema = z.object({
   state: z.enum(BOOT_STATES),
@@ -92,6 +92,8 @@ export class FileStateStore implements StateStore {
   }
 
   async load(): Promise<ClusterSnapshot | null> {
+    // Start-up: temp files of a piman that died mid-write go first.
+    await removeStaleTemps(this.path);
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');

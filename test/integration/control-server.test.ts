@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { readFile } from 'node:fs/promises';
 import { makeRootfs } from '../helpers/rootfs-fixture.js';
-import { startInstall, waitForState, PI } from '../helpers/install-cluster.js';
+import { startInstall, waitForState, netboot, PI } from '../helpers/install-cluster.js';
 import { LineClient, withTimeout } from '../helpers/line-client.js';
 
 const work = await mkdtemp(join(tmpdir(), 'piman-control-srv-'));
@@ -30,6 +30,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 const pi = async (local = '127.0.0.1'): Promise<LineClient> => {
+  if (local === '127.0.0.1') netboot(cluster); // the bound Pi: every boot starts with the boot ROM's DHCP
   const c = await LineClient.connect(controlPort, local);
   clients.push(c);
   return c;

@@ -90,11 +90,25 @@ test('power off during install records a failed install and keeps the mark', () 
   assert.ok(kinds(r).includes('installFailed'));
 });
 
-test('a new netboot during install interrupts it', () => {
-  const r = run(at('installing', { reinstall: true }), { type: 'dhcp', pxe: true });
-  assert.equal(r.state.state, 'netbooting');
-  assert.ok(kinds(r).includes('installFailed'));
-  assert.equal(r.state.reinstall, true);
+test('a PXE DHCP during an install (anyone can send one with the Pi\'s MAC) keeps the install running', () => {
+  const s = at('installing', { reinstall: true, installProgress: 40, lastProgress: 900 });
+  const r = run(s, { type: 'dhcp', pxe: true });
+  assert.ok(r.rejected, 'refused, so the DHCP part logs it');
+  assert.equal(r.state, s);
+  assert.deepEqual(kinds(r), []);
+  // The Pi's own reboot shows on the control channel (its hello, MAC-checked): that interrupts.
+  const hello = run(s, { type: 'hello' });
+  assert.equal(hello.state.state, 'netbooting');
+  assert.ok(kinds(hello).includes('installFailed'));
+  assert.equal(hello.state.reinstall, true);
+});
+
+test('a PXE DHCP for a Pi that is up does not reset it; its boot files or hello do', () => {
+  const s = at('up', { lastChange: 500 });
+  const r = run(s, { type: 'dhcp', pxe: true });
+  assert.equal(r.state.state, 'up');
+  assert.deepEqual(kinds(r), []);
+  assert.equal(run(s, { type: 'tftp', file: 'start4.elf' }).state.state, 'netbooting');
 });
 
 test('hello after the archive was sent keeps installing (the Pi may confirm on a new connection)', () => {

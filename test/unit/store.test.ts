@@ -98,6 +98,8 @@ function recordingFs(dir: string, log: string[], failOn?: string): AtomicFs {
       const name = rel(p);
       log.push(`open ${name} ${flags}`);
       return {
+        chmod: (m) => fh.chmod(m),
+        chown: (u, g) => fh.chown(u, g),
         writeFile: (d) => (log.push(`write ${name}`), fh.writeFile(d)),
         async sync() {
           log.push(`fsync ${name}`);
@@ -158,3 +160,42 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('an atomic rewrite keeps the mode and owner of the file it replaces and writes through a symlink', async (t) => {
+  const { writeFileAtomic } = await import('../../src/store/atomic-file.js');
+  const { chmod, chown, lstat, stat, symlink } = await import('node:fs/promises');
+  const dir = await tempDir(t);
+  const real = join(dir, 'real.csv');
+  await writeFile(real, 'old\n');
+  await chmod(real, 0o600);
+  const root = process.getuid?.() === 0;
+  if (root) await chown(real, 1234, 4321);
+  await symlink('real.csv', join(dir, 'link.csv'));
+  await writeFileAtomic(join(dir, 'link.csv'), 'new\n');
+  assert.ok((await lstat(join(dir, 'link.csv'))).isSymbolicLink());
+  assert.equal(await readFile(real, 'utf8'), 'new\n');
+  const st = await stat(real);
+  assert.equal(st.mode & 0o7777, 0o600);
+  if (root) assert.deepEqual([st.uid, st.gid], [1234, 4321]);
+  // A dangling link: the file it names is created.
+  await symlink('made.csv', join(dir, 'dangling.csv'));
+  await writeFileAtomic(join(dir, 'dangling.csv'), 'x');
+  assert.equal(await readFile(join(dir, 'made.csv'), 'utf8'), 'x');
+  assert.ok((await lstat(join(dir, 'dangling.csv'))).isSymbolicLink());
+  assert.deepEqual((await readdir(dir)).sort(), ['dangling.csv', 'link.csv', 'made.csv', 'real.csv'], 'no temp file left');
+});
+
+test('stale temp files of a crashed writer are removed at start; a live writer\'s are kept', async (t) => {
+  const { removeStaleTemps } = await import('../../src/store/atomic-file.js');
+  const dir = await tempDir(t);
+  const dead = `.cluster.json.${2 ** 22 + 1}.1700000000000.tmp`;
+  const live = `.cluster.json.${process.ppid}.${Date.now()}.tmp`;
+  for (const f of [dead, live, 'cluster.json', '.other.json.1.1.tmp']) await writeFile(join(dir, f), '');
+  assert.deepEqual(await removeStaleTemps(join(dir, 'cluster.json')), [dead]);
+  assert.deepEqual((await readdir(dir)).sort(), [live, '.other.json.1.1.tmp', 'cluster.json'].sort());
+  // The state store does it when it loads.
+  await writeFile(join(dir, dead), '');
+  await rm(join(dir, 'cluster.json'));
+  assert.equal(await new FileStateStore(dir).load(), null);
+  assert.ok(!(await readdir(dir)).includes(dead));
+});
