@@ -96,10 +96,13 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       }
       break;
     case 'tftp':
+      // A TFTP request carries only a source address, which any host can use: it must
+      // not abort an install. A Pi that really rebooted mid-install says hello next
+      // (MAC-checked), and that ends the install; its rootfs stream breaks as well.
       if (s.state === 'installing') {
-        interruptInstall('Pi restarted netboot during install');
-        move('netbooting', { power: 'on', lastFile: event.file });
-      } else if (s.state === 'netbooting') {
+        return { state: prev, effects: [], rejected: 'a TFTP request does not change a port that is installing' };
+      }
+      if (s.state === 'netbooting') {
         s = { ...s, lastFile: event.file, lastProgress: now };
       } else {
         move('netbooting', { power: 'on', lastFile: event.file });

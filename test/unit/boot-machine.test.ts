@@ -166,3 +166,16 @@ test('the machine never mutates its input', () => {
   run(s, { type: 'powerOff' });
   assert.equal(s.archiveSent, false);
 });
+
+test('a TFTP request during an install changes nothing (any host can send it with the Pi\'s address); the Pi\'s MAC-checked hello ends the install', () => {
+  const s = at('installing', { reinstall: true, installProgress: 40, lastProgress: 900 });
+  const r = run(s, { type: 'tftp', file: 'start4.elf' }, 5000);
+  assert.equal(r.state.state, 'installing');
+  assert.equal(r.state.installProgress, 40);
+  assert.equal(r.state.lastProgress, 900, 'a forged request is no progress either');
+  assert.deepEqual(kinds(r), []);
+  assert.ok(r.rejected);
+  const hello = run(r.state, { type: 'hello' }, 6000);
+  assert.equal(hello.state.state, 'netbooting');
+  assert.ok(kinds(hello).includes('installFailed'));
+});
