@@ -91,6 +91,7 @@ async function startPiman(dir: string): Promise<ChildHandle> {
     port: 67,
     clientPort: 68,
     broadcastAddress: '255.255.255.255',
+    relays: [RELAY],
     logLevel: 'warn',
   };
   const child = startJsonChild('ip', ['netns', 'exec', NS_S, process.execPath, '--import', 'tsx', resolve('test/helpers/dhcp-netns-server.ts'), JSON.stringify(cfg)]);

@@ -83,18 +83,26 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       break;
     case 'dhcp':
       // Only the boot ROM's request means a new boot; the OS renewing its lease does not.
+      // A DISCOVER proves nothing about who sent it (any host can use the Pi's MAC): it
+      // neither aborts a running install nor resets a Pi that is up. A real reboot shows
+      // next in the Pi's TFTP fetches or its (MAC-checked) hello, which do move the port.
+      if (event.pxe && (s.state === 'installing' || s.state === 'up')) {
+        return { state: prev, effects: [], rejected: `a netboot DHCP does not change a port that is ${s.state}` };
+      }
       if (event.pxe) {
-        interruptInstall('Pi restarted netboot during install');
         move('netbooting', { power: 'on' });
       } else {
         s = { ...s, lastProgress: now };
       }
       break;
     case 'tftp':
+      // A TFTP request carries only a source address, which any host can use: it must
+      // not abort an install. A Pi that really rebooted mid-install says hello next
+      // (MAC-checked), and that ends the install; its rootfs stream breaks as well.
       if (s.state === 'installing') {
-        interruptInstall('Pi restarted netboot during install');
-        move('netbooting', { power: 'on', lastFile: event.file });
-      } else if (s.state === 'netbooting') {
+        return { state: prev, effects: [], rejected: 'a TFTP request does not change a port that is installing' };
+      }
+      if (s.state === 'netbooting') {
         s = { ...s, lastFile: event.file, lastProgress: now };
       } else {
         move('netbooting', { power: 'on', lastFile: event.file });

@@ -82,6 +82,8 @@ export class Cluster {
   /** Views are rebuilt only when the port's state object or any binding changed (agent walks read them hot). */
   private readonly viewCache = new Map<string, { st: PortState; bindings: number; view: PortView }>();
   private bindingsVersion = 0;
+  /** ms of each port's last PXE DHCP (the boot ROM): the rootfs goes only to a Pi that netbooted. Not persisted. */
+  private readonly netboots = new Map<string, number>();
 
   private constructor(opts: ClusterOptions) {
     this.switches = opts.switches;
@@ -178,6 +180,11 @@ export class Cluster {
     this.bindingsVersion++;
   }
 
+  /** ms timestamp of the port's last PXE DHCP (a netboot by its MAC), or null when none was seen since it was last up. */
+  lastNetboot(key: PortKey): number | null {
+    return this.netboots.get(portId(key)) ?? null;
+  }
+
   getCounters(): Readonly<Counters> {
     return this.counters;
   }
@@ -192,9 +199,14 @@ export class Cluster {
     const id = portId(key);
     const prev = this.states.get(id);
     if (!prev) return { ok: false, reason: `no port ${id}`, persisted: Promise.resolve(), undo: NOTHING_TO_UNDO };
-    const r = step(prev, event, this.now(), { timeoutMs: this.timeoutMs });
+    const now = this.now();
+    // Recorded even when the machine keeps the state (an install runs): the time is a fact.
+    if (event.type === 'dhcp' && event.pxe) this.netboots.set(id, now);
+    const r = step(prev, event, now, { timeoutMs: this.timeoutMs });
     if (r.rejected) return { ok: false, reason: r.rejected, persisted: Promise.resolve(), undo: NOTHING_TO_UNDO };
     this.states.set(id, r.state);
+    // A netboot counts for the boot it starts: once up, the next hello needs a new one.
+    if (r.state.state === 'up' && prev.state !== 'up') this.netboots.delete(id);
     let persisted: Promise<void> = Promise.resolve();
     for (const eff of r.effects) {
       if (eff.type === 'installDone') this.counters.installsDone++;

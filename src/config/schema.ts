@@ -65,6 +65,8 @@ export const configSchema = z.strictObject({
       leaseSeconds: z.number().int().min(60).default(3600),
       /** Optional dynamic range for machines that are not in hosts.csv. */
       pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),
+      /** DHCP relays (their giaddr) whose relayed requests are answered; any other relayed request is dropped. */
+      relays: z.array(ipv4).default([]),
     })
     .prefault({}),
   tftp: z
@@ -75,6 +77,8 @@ export const configSchema = z.strictObject({
       address: ipv4.default('0.0.0.0'),
       root: z.string().min(1).default('./boot'),
       maxTransfers: z.number().int().min(1).default(200),
+      /** Transfers one client address may hold at once; a Pi 4 opens about 8 in parallel. */
+      maxTransfersPerClient: z.number().int().min(1).default(16),
       /** Worker threads running the transfers; 0 = in the main thread; auto = one per CPU, at most 4 (0 on one CPU). */
       workers: z.union([z.literal('auto'), z.number().int().min(0, WORKERS).max(64, WORKERS)], WORKERS).default('auto'),
       maxBlksize: z.number().int().min(8).max(65464).default(1468),
@@ -86,20 +90,26 @@ export const configSchema = z.strictObject({
     .prefault({}),
   control: z
     .strictObject({
-      /** Listening address of the control channel (0.0.0.0: every interface). */
-      address: ipv4.default('0.0.0.0'),
+      /** Listening address of the control channel (default: server.address, the Pi network only; 0.0.0.0: every interface). */
+      address: ipv4.optional(),
       port: port.default(3333),
       /** A control connection silent this long (and no rootfs bytes moving) is closed. */
       timeoutSeconds: seconds.default(60),
+      /** Open connections at most, in total and from one address; more are closed at once. */
+      maxConnections: z.number().int().min(1).default(1024),
+      maxConnectionsPerAddress: z.number().int().min(1).default(4),
     })
     .prefault({}),
   install: z
     .strictObject({
-      address: ipv4.default('0.0.0.0'),
+      /** Listening address of the rootfs stream (default: server.address). */
+      address: ipv4.optional(),
       port: port.default(4444),
       rootfs: z.string().min(1).default('./rootfs.tgz'),
       /** A rootfs stream that moves no byte this long is aborted. */
       timeoutSeconds: seconds.default(60),
+      maxConnections: z.number().int().min(1).default(1024),
+      maxConnectionsPerAddress: z.number().int().min(1).default(2),
     })
     .prefault({}),
   agent: z

@@ -1,6 +1,7 @@
 /**
  * TCP server of the control channel (control.port, 3333 by default). Thin:
- * identifies the Pi by its address, feeds received lines to the pure
+ * bounds the connections (in total, per address), identifies the Pi by its
+ * address and MAC (src/control/identity.ts), feeds received lines to the pure
  * conversation and carries out its turns (apply events, then send).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -14,6 +15,16 @@ import type { InstallHub } from './hub.js';
 import { LogLimiter } from '../log-limit.js';
 import { peerIpv4 } from './peer.js';
 import { listen, closeServer } from './listen.js';
+import { ConnectionLimits, limitMessage, type ConnectionLimitOptions } from './conn-limits.js';
+import { verifyPeer, type PeerIdentityOptions } from './identity.js';
+
+/** Who may talk to the control channel and fetch the archive (see InstallServersOptions). */
+export interface InstallIdentity extends PeerIdentityOptions {
+  /** A Pi must have netbooted (PXE DHCP, seen by piman) to start a boot or fetch the archive. */
+  readonly requireNetboot: boolean;
+  /** The netboot must lie at most this long before the `format` decision. */
+  readonly netbootWindowMs: number;
+}
 
 export interface ControlServerOptions {
   readonly cluster: Cluster;
@@ -23,6 +34,8 @@ export interface ControlServerOptions {
   readonly port: number;
   /** A connection with no line from the Pi (and no rootfs bytes going out) for this long is closed. */
   readonly timeoutMs: number;
+  readonly limits: ConnectionLimitOptions;
+  readonly identity: InstallIdentity;
   readonly now?: () => Date;
 }
 
@@ -30,8 +43,11 @@ export class ControlServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly limiter = new LogLimiter(10, 60_000);
+  private readonly limits: ConnectionLimits;
 
-  constructor(private readonly opts: ControlServerOptions) {}
+  constructor(private readonly opts: ControlServerOptions) {
+    this.limits = new ConnectionLimits(opts.limits);
+  }
 
   async start(): Promise<void> {
     const server = createServer((s) => this.onConnection(s));
@@ -55,17 +71,49 @@ export class ControlServer {
   private onConnection(socket: Socket): void {
     const { cluster, log } = this.opts;
     const ip = peerIpv4(socket.remoteAddress);
-    const view = cluster.byIp(ip);
-    if (!view) {
-      const suppressed = this.limiter.allow(`peer ${ip}`);
-      if (suppressed !== null) log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, `control connection from ${ip}, which is no Pi in hosts.csv: closed`);
+    const admitted = this.limits.admit(ip);
+    if (!admitted.ok) {
+      this.warn(`limit ${admitted.why}`, ip, limitMessage('control', ip, admitted.why, this.opts.limits));
       socket.destroy();
       return;
     }
     this.sockets.add(socket);
+    socket.once('close', () => {
+      this.limits.release(ip);
+      this.sockets.delete(socket);
+    });
+    socket.on('error', () => undefined); // a reset before the check; the connection logs its own later
+    const view = cluster.byIp(ip);
+    if (!view) {
+      this.warn(`peer ${ip}`, ip, `control connection from ${ip}, which is no Pi in hosts.csv: closed`);
+      socket.destroy();
+      return;
+    }
     const key = { switchIndex: view.switchIndex, port: view.port };
-    const connLog = log.child({ pi: `${view.switchName}:${view.port}`, ip });
-    new ControlConnection(socket, ip, key, this.opts, this.limiter, connLog).begin(() => this.sockets.delete(socket));
+    // Nothing is read before the check: data waits in the socket.
+    socket.pause();
+    verifyPeer(ip, view.mac, this.opts.identity).then(
+      (v) => {
+        if (socket.destroyed) return;
+        if (!v.ok) {
+          this.warn(`identity ${ip}`, ip, `control connection from ${ip} refused: ${v.reason}`);
+          socket.destroy();
+          return;
+        }
+        const connLog = log.child({ pi: `${view.switchName}:${view.port}`, ip });
+        new ControlConnection(socket, ip, key, this.opts, this.limiter, connLog).begin();
+        socket.resume();
+      },
+      (e: unknown) => {
+        log.error({ err: describeError(e) }, 'control channel: peer check failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  private warn(key: string, ip: string, msg: string): void {
+    const suppressed = this.limiter.allow(key);
+    if (suppressed !== null) this.opts.log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, msg);
   }
 }
 
@@ -81,6 +129,7 @@ class ControlConnection {
   /** Events of turns whose reply waits for their state write (undone if it fails). */
   private unsent: ApplyResult[] = [];
   private readonly splitter = new LineSplitter();
+  private readonly id: number;
 
   constructor(
     private readonly socket: Socket,
@@ -89,11 +138,19 @@ class ControlConnection {
     private readonly opts: ControlServerOptions,
     private readonly limiter: LogLimiter,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.id = opts.hub.connectionId();
+  }
 
-  begin(onClose: () => void): void {
+  /** Connection notices, at most a few a minute per address: a Pi reconnecting in a loop cannot flood the log. */
+  private notice(obj: Record<string, unknown>, msg: string): void {
+    const suppressed = this.limiter.allow(`conn ${this.ip}`);
+    if (suppressed !== null) this.log.info({ ...obj, ...(suppressed ? { suppressed } : {}) }, msg);
+  }
+
+  begin(): void {
     const { socket, opts, log } = this;
-    log.info('Pi connected to the control channel');
+    this.notice({}, 'Pi connected to the control channel');
     socket.setNoDelay(true); // replies are a few small writes the Pi waits for
     const timer = setTimeout(() => this.onIdle(timer), opts.timeoutMs);
     const unsubscribe = opts.hub.onArchiveSent(this.key, () => {
@@ -111,10 +168,11 @@ class ControlConnection {
     socket.on('close', () => {
       clearTimeout(timer);
       unsubscribe();
-      onClose();
-      log.info({ phase: this.conv?.phase }, 'control connection closed');
+      this.notice({ phase: this.conv?.phase }, 'control connection closed');
     });
-    this.carryOut(openConversation(opts.now?.() ?? new Date()));
+    const p = opts.cluster.port(this.key);
+    const netbootSeen = !opts.identity.requireNetboot || opts.cluster.lastNetboot(this.key) !== null;
+    this.carryOut(openConversation(opts.now?.() ?? new Date(), { state: p?.state ?? 'unknown', netbootSeen }));
   }
 
   private onLine(text: string, truncated: boolean): void {
@@ -124,7 +182,9 @@ class ControlConnection {
 
   private facts(): PortFacts {
     const p = this.opts.cluster.port(this.key);
-    return { state: p?.state ?? 'unknown', reinstall: p?.reinstall ?? false, archiveSent: p?.archiveSent ?? false };
+    // Only the connection whose `format` the stream served may confirm with that archive.
+    const mine = this.opts.hub.receiver(this.key) === this.id;
+    return { state: p?.state ?? 'unknown', reinstall: p?.reinstall ?? false, archiveSent: mine && (p?.archiveSent ?? false) };
   }
 
   private carryOut(turn: Turn): void {
@@ -147,7 +207,12 @@ class ControlConnection {
       persisted.push(r.persisted);
       applied.push(r);
     }
-    if (turn.events.some((e) => e.type === 'decision' && e.action === 'format')) hub.expect(this.key, this.ip);
+    if (turn.events.some((e) => e.type === 'decision' && e.action === 'format')) {
+      // The decision's time on the cluster's clock (the one netboots are recorded with).
+      const decidedAt = cluster.port(this.key)?.lastProgress ?? Date.now();
+      hub.expect(this.key, { ip: this.ip, connection: this.id, decidedAt, netbootAt: cluster.lastNetboot(this.key) });
+    }
+    if (turn.close) this.socket.destroy();
     if (turn.send.length === 0) return;
     this.unsent.push(...applied);
     const text = turn.send.join('\n') + '\n';

@@ -17,6 +17,13 @@
  * *before* it fetches the archive, and the Pi's small writes can reach piman
  * tens of ms late (Nagle against delayed ACK), after a small archive went out,
  * so its arrival time cannot tell "ready to receive" from "received".
+ *
+ * The old script on an installed card sends IS_INSTALLED and at once mounts
+ * that root (MOUNTING, FINISHED MOUNTING) before it reads piman's first
+ * command. When the answer is `format`, those lines are already on their way:
+ * a mount report counts as a mount of the new root only once the Pi showed it
+ * read `format` (its echo of the command, RECEIVED_FORMAT, FORMATTING, ...,
+ * IS_FORMATTED).
  */
 import type { BootEvent } from '../cluster/boot-machine.js';
 import type { BootState } from '../cluster/types.js';
@@ -45,12 +52,14 @@ export interface Conversation {
   readonly formatted: boolean;
   /** The Pi confirmed before the archive was marked complete; settle it when it is. */
   readonly confirmPending: boolean;
+  /** While installing: the Pi showed it read `format` (earlier mount reports predate it). */
+  readonly formatSeen?: boolean;
 }
 
 export interface Note {
   readonly level: 'debug' | 'info' | 'warn';
   readonly msg: string;
-  /** Unknown lines: the server rate-limits these. */
+  /** Rate-limited by the server (unknown lines, ignored hellos): an outsider can repeat them at will. */
   readonly unknown?: boolean;
 }
 
@@ -59,9 +68,33 @@ export interface Turn {
   readonly send: readonly string[];
   readonly events: readonly BootEvent[];
   readonly notes: readonly Note[];
+  /** Close the connection after carrying out this turn. */
+  readonly close?: boolean;
 }
 
-export function openConversation(now: Date): Turn {
+/** What the greeting needs to know: is this hello the start of a boot? */
+export interface HelloFacts {
+  readonly state: BootState;
+  /** The Pi netbooted (PXE DHCP from its MAC) since it was last up; true when piman serves no DHCP. */
+  readonly netbootSeen: boolean;
+}
+
+/**
+ * A Pi runs the hello protocol only from its initramfs, right after a netboot.
+ * A hello for a port that is `up` with no netboot since is no boot: it is
+ * logged and changes nothing (no date, no decision, no state move), and the
+ * connection is closed (`close`).
+ */
+export function openConversation(now: Date, pi: HelloFacts = { state: 'unknown', netbootSeen: true }): Turn {
+  if (pi.state === 'up' && !pi.netbootSeen) {
+    return {
+      conv: { phase: 'done', formatted: false, confirmPending: false },
+      send: [],
+      events: [],
+      notes: [{ level: 'warn', msg: 'hello from a Pi that is up and did not netboot since: ignored, connection closed', unknown: true }],
+      close: true,
+    };
+  }
   return {
     conv: { phase: 'asking', formatted: false, confirmPending: false },
     send: [dateCommand(now), EOM],
@@ -80,8 +113,10 @@ export function receiveLine(conv: Conversation, line: string, port: PortFacts): 
     case 'empty':
       return none();
     case 'echo':
+      if (msg.text === 'format') return { ...none([{ level: 'debug', msg: 'Pi echoed format' }]), conv: readFormat(conv) };
       return none([{ level: 'debug', msg: `Pi echo/trace: ${msg.text}` }]);
     case 'status':
+      if (AFTER_FORMAT.has(msg.text)) return { ...none([{ level: 'debug', msg: `Pi status: ${msg.text}` }]), conv: readFormat(conv) };
       return none([{ level: 'debug', msg: `Pi status: ${msg.text}` }]);
     case 'unknown':
       return none([{ level: 'info', msg: `unknown line from Pi: ${JSON.stringify(msg.text)}`, unknown: true }]);
@@ -114,12 +149,13 @@ export function receiveLine(conv: Conversation, line: string, port: PortFacts): 
       return none([{ level: 'debug', msg: `IS_INSTALLED ignored while ${conv.phase}` }]);
     case 'formatted':
       if (conv.phase !== 'installing') return none([{ level: 'debug', msg: `IS_FORMATTED ignored while ${conv.phase}` }]);
-      return { conv: { ...conv, formatted: true }, send: [], events: [], notes: [{ level: 'info', msg: 'Pi formatted its disk' }] };
+      return { conv: { ...readFormat(conv), formatted: true }, send: [], events: [], notes: [{ level: 'info', msg: 'Pi formatted its disk' }] };
     case 'mounted':
       if (conv.phase === 'booting') {
         return { conv: { ...conv, phase: 'done' }, send: [], events: [{ type: 'up' }], notes: [{ level: 'info', msg: 'Pi mounted its root: up' }] };
       }
       if (conv.phase === 'installing') {
+        if (!conv.formatSeen) return none([{ level: 'info', msg: 'mount report sent before the Pi read `format` (its check of the old root): ignored' }]);
         if (!port.archiveSent) {
           const reason = 'Pi mounted its root before the whole rootfs archive was sent';
           return { conv: { ...conv, phase: 'done' }, send: [], events: [{ type: 'installAborted', reason }], notes: [{ level: 'warn', msg: reason }] };
@@ -134,6 +170,13 @@ export function receiveLine(conv: Conversation, line: string, port: PortFacts): 
       return { conv: { ...conv, phase: 'done', confirmPending: false }, send: [], events: [{ type: 'installAborted', reason }], notes: [{ level: 'warn', msg: reason }] };
     }
   }
+}
+
+/** Lines the Pi sends only after it read `format`. */
+const AFTER_FORMAT = new Set(['RECEIVED_FORMAT', 'FORMATTING', 'FINISHED FORMATTING', 'FINISHED_FORMATTING', 'RECEIVING']);
+
+function readFormat(conv: Conversation): Conversation {
+  return conv.phase === 'installing' && !conv.formatSeen ? { ...conv, formatSeen: true } : conv;
 }
 
 /** The rootfs server sent the whole archive to this Pi: settle a confirmation that came first. */

@@ -8,22 +8,48 @@ import { portId, type PortKey } from '../cluster/types.js';
 
 export type ArchiveListener = () => void;
 
+/** A `format` decision: who may fetch the archive once, and what the Pi did before it. */
+export interface Expectation {
+  readonly ip: string;
+  /** The control connection that told `format` (only it may confirm the install). */
+  readonly connection: number;
+  /** ms timestamps: when `format` was told, and the Pi's last netboot (PXE DHCP) before it. */
+  readonly decidedAt: number;
+  readonly netbootAt: number | null;
+}
+
 export class InstallHub {
-  private readonly expected = new Map<string, string>();
+  private readonly expected = new Map<string, Expectation>();
+  /** The control connection whose decision the running or finished stream belongs to. */
+  private readonly receivers = new Map<string, number>();
+  private nextConnection = 1;
   private readonly streaming = new Map<string, number>();
   private readonly listeners = new Map<string, Set<ArchiveListener>>();
 
-  /** The control server told this Pi `format`: let `ip` fetch the archive once. */
-  expect(key: PortKey, ip: string): void {
-    this.expected.set(portId(key), ip);
+  /** A number for each control connection, to tell them apart. */
+  connectionId(): number {
+    return this.nextConnection++;
   }
 
-  /** Consumes the expectation; false when this peer was not just told `format`. */
-  take(key: PortKey, ip: string): boolean {
+  /** The control server told this Pi `format`: let `e.ip` fetch the archive once. */
+  expect(key: PortKey, e: Expectation): void {
+    this.expected.set(portId(key), e);
+    this.receivers.delete(portId(key));
+  }
+
+  /** Consumes the expectation; null when this peer was not just told `format`. */
+  take(key: PortKey, ip: string): Expectation | null {
     const id = portId(key);
-    if (this.expected.get(id) !== ip) return false;
+    const e = this.expected.get(id);
+    if (!e || e.ip !== ip) return null;
     this.expected.delete(id);
-    return true;
+    this.receivers.set(id, e.connection);
+    return e;
+  }
+
+  /** The control connection whose `format` the archive stream served, if any. */
+  receiver(key: PortKey): number | null {
+    return this.receivers.get(portId(key)) ?? null;
   }
 
   forget(key: PortKey): void {

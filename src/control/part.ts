@@ -6,18 +6,40 @@
 import type { DaemonContext, Part } from '../daemon.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Logger } from '../log.js';
+import type { PimanConfig } from '../config/schema.js';
 import { ControlServer } from './control-server.js';
 import { RootfsServer } from './rootfs-server.js';
 import { InstallHub } from './hub.js';
 import { checkRootfs } from './rootfs-check.js';
+import { ProcNetArp, type NeighbourTable } from './neighbours.js';
+
+/** Bounds of one port's connections (config keys maxConnections, maxConnectionsPerAddress). */
+export interface ConnectionBounds {
+  readonly maxConnections?: number;
+  readonly maxConnectionsPerAddress?: number;
+}
+
+export const CONTROL_LIMITS = { maxConnections: 1024, maxConnectionsPerAddress: 4 } as const;
+export const INSTALL_LIMITS = { maxConnections: 1024, maxConnectionsPerAddress: 2 } as const;
 
 export interface InstallServersOptions {
   readonly cluster: Cluster;
   readonly log: Logger;
-  readonly control: { readonly address: string; readonly port: number; readonly timeoutSeconds: number };
-  readonly install: { readonly address: string; readonly port: number; readonly rootfs: string; readonly timeoutSeconds: number };
+  readonly control: { readonly address: string; readonly port: number; readonly timeoutSeconds: number } & ConnectionBounds;
+  readonly install: { readonly address: string; readonly port: number; readonly rootfs: string; readonly timeoutSeconds: number } & ConnectionBounds;
   /** Least ms between two progress updates of one port (default 500). */
   readonly progressIntervalMs?: number;
+  /** Peer checks (src/control/identity.ts). Defaults: the kernel's neighbour table, loopback exempt, no netboot required. */
+  readonly identity?: {
+    readonly neighbours?: NeighbourTable;
+    /** server.interface: neighbour entries must be on it. */
+    readonly interface?: string;
+    readonly exemptLoopback?: boolean;
+    /** The daemon requires a netboot when its own DHCP serves the Pis (it then sees every netboot). */
+    readonly requireNetboot?: boolean;
+    /** boot.timeoutSeconds in ms (default 180 s). */
+    readonly netbootWindowMs?: number;
+  };
 }
 
 export class InstallServers implements Part {
@@ -28,7 +50,21 @@ export class InstallServers implements Part {
 
   constructor(private readonly opts: InstallServersOptions) {
     const log = opts.log.child({ part: 'install' });
+    const id = opts.identity ?? {};
+    const identity = {
+      neighbours: id.neighbours ?? new ProcNetArp(),
+      ...(id.interface ? { interface: id.interface } : {}),
+      exemptLoopback: id.exemptLoopback ?? true,
+      requireNetboot: id.requireNetboot ?? false,
+      netbootWindowMs: id.netbootWindowMs ?? 180_000,
+    };
+    const bounds = (b: ConnectionBounds, d: Required<ConnectionBounds>) => ({
+      maxTotal: b.maxConnections ?? d.maxConnections,
+      maxPerAddress: b.maxConnectionsPerAddress ?? d.maxConnectionsPerAddress,
+    });
     this.control = new ControlServer({
+      identity,
+      limits: bounds(opts.control, CONTROL_LIMITS),
       cluster: opts.cluster,
       hub: this.hub,
       log,
@@ -37,6 +73,8 @@ export class InstallServers implements Part {
       timeoutMs: opts.control.timeoutSeconds * 1000,
     });
     this.rootfs = new RootfsServer({
+      identity,
+      limits: bounds(opts.install, INSTALL_LIMITS),
       cluster: opts.cluster,
       hub: this.hub,
       log,
@@ -83,7 +121,21 @@ export class InstallServers implements Part {
   }
 }
 
+/** piman.yaml -> the install servers' settings (listening addresses, bounds, peer checks). */
+export function installSettings(config: PimanConfig): Pick<InstallServersOptions, 'control' | 'install' | 'identity'> {
+  return {
+    // Listening on the Pi network only, unless configured otherwise.
+    control: { ...config.control, address: config.control.address ?? config.server.address },
+    install: { ...config.install, address: config.install.address ?? config.server.address },
+    identity: {
+      ...(config.server.interface ? { interface: config.server.interface } : {}),
+      exemptLoopback: true,
+      requireNetboot: config.dhcp.enabled,
+      netbootWindowMs: config.boot.timeoutSeconds * 1000,
+    },
+  };
+}
+
 export function installPart(ctx: DaemonContext): Part {
-  const { config } = ctx;
-  return new InstallServers({ cluster: ctx.cluster, log: ctx.log, control: config.control, install: config.install });
+  return new InstallServers({ cluster: ctx.cluster, log: ctx.log, ...installSettings(ctx.config) });
 }

@@ -1,6 +1,9 @@
 /**
  * TCP server of the rootfs stream (install.port, 4444 by default): sends the
- * archive to the one Pi that was just told `format`, never anyone else.
+ * archive to the one Pi that was just told `format`, never anyone else: the
+ * peer's address and MAC are the Pi's (src/control/identity.ts), it netbooted
+ * shortly before the decision, and each decision serves one stream.
+ * Connections are bounded in total and per address.
  * The file is piped with backpressure (memory stays flat whatever its size);
  * progress feeds the boot machine; a peer gone mid-stream aborts the install.
  *
@@ -18,6 +21,10 @@ import type { InstallHub } from './hub.js';
 import { LogLimiter } from '../log-limit.js';
 import { peerIpv4 } from './peer.js';
 import { listen, closeServer } from './listen.js';
+import { ConnectionLimits, limitMessage, type ConnectionLimitOptions } from './conn-limits.js';
+import { verifyPeer } from './identity.js';
+import type { InstallIdentity } from './control-server.js';
+import type { Expectation } from './hub.js';
 
 export interface RootfsServerOptions {
   readonly cluster: Cluster;
@@ -32,14 +39,29 @@ export interface RootfsServerOptions {
   readonly progressIntervalMs?: number;
   /** Read size; larger chunks mean fewer syscalls and callbacks. */
   readonly chunkBytes?: number;
+  readonly limits: ConnectionLimitOptions;
+  readonly identity: InstallIdentity;
+}
+
+/** Why an expectation does not allow the stream (null: it does). */
+export function netbootProblem(e: Expectation, o: Pick<InstallIdentity, 'requireNetboot' | 'netbootWindowMs'>): string | null {
+  if (!o.requireNetboot) return null;
+  if (e.netbootAt === null) return 'piman saw no netboot (PXE DHCP) from its MAC before it was told format';
+  if (e.netbootAt > e.decidedAt || e.decidedAt - e.netbootAt > o.netbootWindowMs) {
+    return `its last netboot was not within ${Math.round(o.netbootWindowMs / 1000)} s before it was told format`;
+  }
+  return null;
 }
 
 export class RootfsServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly limiter = new LogLimiter(10, 60_000);
+  private readonly limits: ConnectionLimits;
 
-  constructor(private readonly opts: RootfsServerOptions) {}
+  constructor(private readonly opts: RootfsServerOptions) {
+    this.limits = new ConnectionLimits(opts.limits);
+  }
 
   async start(): Promise<void> {
     const server = createServer({ allowHalfOpen: true }, (s) => {
@@ -75,16 +97,32 @@ export class RootfsServer {
     const { cluster, hub } = this.opts;
     const ip = peerIpv4(socket.remoteAddress);
     socket.on('error', () => undefined); // reported through 'close' below
+    const admitted = this.limits.admit(ip);
+    if (!admitted.ok) {
+      const suppressed = this.limiter.allow(`limit ${admitted.why}`);
+      if (suppressed !== null) this.opts.log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, limitMessage('rootfs', ip, admitted.why, this.opts.limits));
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.limits.release(ip);
+      this.sockets.delete(socket);
+    });
     const view = cluster.byIp(ip);
     if (!view) return this.refuse(socket, ip, 'no Pi in hosts.csv has this address');
     const key: PortKey = { switchIndex: view.switchIndex, port: view.port };
+    const who = await verifyPeer(ip, view.mac, this.opts.identity);
+    if (!who.ok) return this.refuse(socket, ip, who.reason);
+    if (socket.destroyed) return;
     if (hub.isStreaming(key)) return this.refuse(socket, ip, 'a stream to this Pi is already running');
-    if (view.state !== 'installing' || view.archiveSent || !hub.take(key, ip)) {
-      return this.refuse(socket, ip, 'this Pi was not just told format on the control channel');
-    }
+    const now = cluster.port(key);
+    if (now?.state !== 'installing' || now.archiveSent) return this.refuse(socket, ip, 'this Pi was not just told format on the control channel');
+    const expected = hub.take(key, ip);
+    if (!expected) return this.refuse(socket, ip, 'this Pi was not just told format on the control channel');
+    const late = netbootProblem(expected, this.opts.identity);
+    if (late) return this.refuse(socket, ip, late);
     const log = this.opts.log.child({ pi: `${view.switchName}:${view.port}`, ip });
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
     hub.streamStarted(key, Date.now());
     try {
       await this.stream(socket, key, log);

@@ -7,6 +7,7 @@ import { LeaseStore, type Lease } from './leases.js';
 import type { ServerSettings } from './policy.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { checkInterfaceAddress } from './interface.js';
+import type { MetricFamily } from '../metrics/registry.js';
 
 export interface DhcpPart extends Part {
   /** MACs that asked and got nothing, most recent first (the cluster's registry, which the agent serves). */
@@ -33,6 +34,7 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
   const log = ctx.log.child({ part: 'dhcp' });
   let server: DhcpServer | null = null;
   let store: LeaseStore | null = null;
+  let removeMetrics = (): void => undefined;
   return {
     name: 'dhcp',
     async check(): Promise<void> {
@@ -49,15 +51,18 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
         broadcastAddress: config.dhcp.broadcastAddress,
         listenAddress: config.dhcp.listenAddress,
         pool: config.dhcp.pool,
+        relays: config.dhcp.relays,
         cluster,
         leases: store,
         log,
       });
       await s.start();
       server = s;
+      removeMetrics = ctx.metrics.add(() => dhcpMetrics(s));
       log.info({ address: config.server.address, port: s.port, pool: config.dhcp.pool }, 'DHCP server listening');
     },
     async stop(): Promise<void> {
+      removeMetrics();
       await server?.stop();
       await store?.close();
       server = null;
@@ -66,4 +71,21 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
     leases: () => store?.list() ?? [],
     port: () => server?.port ?? 0,
   };
+}
+
+/** Requests the server did not answer, by reason, for Prometheus (OFFERs and ACKs come from the cluster's counters). */
+export function dhcpMetrics(server: DhcpServer): MetricFamily[] {
+  const st = server.stats;
+  return [
+    {
+      name: 'piman_dhcp_requests_dropped_total',
+      type: 'counter',
+      help: 'DHCP datagrams not answered: malformed, unknown MAC (no binding, no pool), relayed from a giaddr not in dhcp.relays.',
+      samples: [
+        { labels: { reason: 'malformed' }, value: st.malformed },
+        { labels: { reason: 'unknown' }, value: st.unknown },
+        { labels: { reason: 'relay' }, value: st.relayDropped },
+      ],
+    },
+  ];
 }

@@ -1,5 +1,6 @@
 /**
  * What piman answers, as small pure steps (coredhcp-style):
+ *   fromAllowedRelay(request, relays)      -> false: drop (a forged giaddr)
  *   classify(request)                      -> who asks what, or nothing
  *   decide(request, bindings, settings)    -> offer/ack/nak/... or nothing
  *   buildReply(request, decision, ...)     -> reply packet or nothing
@@ -59,6 +60,15 @@ export interface Bindings {
   /** A pool address for a client without one (undefined: no pool, or pool full). */
   allocate(mac: string, requested: string | undefined): string | undefined;
   readonly hasPool: boolean;
+}
+
+/**
+ * Step 0: a relayed request (giaddr set) is answered by unicast to giaddr,
+ * so one with a forged giaddr would aim an OFFER at an address of the
+ * sender's choosing. Only relays listed in dhcp.relays count.
+ */
+export function fromAllowedRelay(req: DhcpPacket, relays: ReadonlySet<string>): boolean {
+  return req.giaddr === ZERO_IP || relays.has(req.giaddr);
 }
 
 export interface Classified {

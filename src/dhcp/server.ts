@@ -19,6 +19,7 @@ import {
   buildReply,
   classify,
   decide,
+  fromAllowedRelay,
   replyDestination,
   type Bindings,
   type Decision,
@@ -39,6 +40,8 @@ export interface DhcpServerOptions {
   /** Where broadcasts are received; 0.0.0.0 unless a test wants otherwise. */
   readonly listenAddress?: string;
   readonly pool?: PoolRange | undefined;
+  /** giaddr values whose relayed requests are answered (dhcp.relays); other relayed requests are dropped. */
+  readonly relays: readonly string[];
   readonly cluster: Cluster;
   readonly leases: LeaseStore;
   readonly log: Logger;
@@ -56,6 +59,8 @@ export interface DhcpStats {
   acks: number;
   naks: number;
   sendErrors: number;
+  /** Relayed requests dropped: giaddr not in dhcp.relays. */
+  relayDropped: number;
 }
 
 /** A PXE DISCOVER this recent makes the same client's REQUEST a PXE one too. */
@@ -66,14 +71,19 @@ export class DhcpServer {
   private replySock: dgram.Socket | null = null;
   private boundPort = 0;
   private readonly bindings: Bindings;
-  private readonly limiter = new LogLimiter(5, 60_000, () => this.now());
+  private readonly limiter: LogLimiter;
+  private readonly relays: ReadonlySet<string>;
   private readonly pxeSeen = new Map<string, number>();
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
-  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, unknown: 0, offers: 0, acks: 0, naks: 0, sendErrors: 0 };
+  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, unknown: 0, offers: 0, acks: 0, naks: 0, sendErrors: 0, relayDropped: 0 };
 
   constructor(private readonly o: DhcpServerOptions) {
     this.now = o.now ?? Date.now;
+    this.relays = new Set(o.relays);
+    this.limiter = new LogLimiter(5, 60_000, () => this.now(), {
+      onSummary: (dropped) => o.log.warn({ dropped }, 'DHCP: log lines dropped over the budget of the last minute'),
+    });
     this.bindings = new ClusterBindings({ cluster: o.cluster, leases: o.leases, settings: o.settings, pool: o.pool, now: this.now });
   }
 
@@ -131,6 +141,11 @@ export class DhcpServer {
   /** Decode, decide, carry out, reply. Throws only on malformed input. */
   private handle(msg: Buffer): void {
     const req = decodeDhcp(msg);
+    if (!fromAllowedRelay(req, this.relays)) {
+      this.stats.relayDropped++;
+      this.warn('relay', `DHCP: dropped a request relayed by ${req.giaddr}, which is not in dhcp.relays`);
+      return;
+    }
     const c = classify(req);
     if (!c) {
       this.stats.ignored++;
@@ -165,10 +180,13 @@ export class DhcpServer {
     switch (d.kind) {
       case 'unknown': {
         this.stats.unknown++;
-        if (cluster.unknownMacs.record(d.mac, t, getVendorClass(req) ?? null)) {
+        // A new MAC is logged, at most a few a minute (a flood of random chaddrs would fill the journal);
+        // the next line says how many were not.
+        const suppressed = cluster.unknownMacs.record(d.mac, t, getVendorClass(req) ?? null) ? this.limiter.allow('unknown-mac') : null;
+        if (suppressed !== null) {
           const pi = isPiMac(d.mac);
           log.info(
-            { mac: d.mac, type: messageTypeName(req.options.get(53)?.[0] ?? 0), vendorClass: getVendorClass(req), raspberryPi: pi },
+            { mac: d.mac, type: messageTypeName(req.options.get(53)?.[0] ?? 0), vendorClass: getVendorClass(req), raspberryPi: pi, suppressed: suppressed || undefined },
             `DHCP: no binding for ${d.mac} (not in hosts.csv, not learned, no pool): not answering; it is listed by 'piman status --unknown'` +
               (pi ? `; it is a Raspberry Pi: add it to hosts.csv or run 'piman mapper'` : ''),
           );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PimanError } from '../errors.js';
 import { BOOT_STATES, type Counters, type PortState } from '../cluster/types.js';
-import { CoalescingWriter } from './atomic-file.js';
+import { CoalescingWriter, nodeFs, removeStaleTemps, type AtomicFs } from './atomic-file.js';
 
 const portStateSchema = z.object({
   state: z.enum(BOOT_STATES),
@@ -85,12 +85,15 @@ export class FileStateStore implements StateStore {
   readonly path: string;
   private readonly writer: CoalescingWriter;
 
-  constructor(stateDir: string) {
+  /** `fs` is for tests that check the order of the writes and fsyncs. */
+  constructor(stateDir: string, fs: AtomicFs = nodeFs) {
     this.path = join(stateDir, 'cluster.json');
-    this.writer = new CoalescingWriter(this.path);
+    this.writer = new CoalescingWriter(this.path, fs);
   }
 
   async load(): Promise<ClusterSnapshot | null> {
+    // Start-up: temp files of a piman that died mid-write go first.
+    await removeStaleTemps(this.path);
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');

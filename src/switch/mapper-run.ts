@@ -10,7 +10,7 @@ import type { HostBinding, SwitchInfo } from '../cluster/types.js';
 import { formatHostsHeaded, loadHosts } from '../config/hosts.js';
 import { PimanError, describeError } from '../errors.js';
 import { MemoryStateStore } from '../store/state-store.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../store/atomic-file.js';
 import { mergeLearned, type MergeResult } from './hosts-merge.js';
 import { mapPorts, type MapperResult } from './mapper.js';
 import { PowerController } from './power.js';
@@ -48,6 +48,8 @@ export async function runMapper(o: MapperRunOptions): Promise<MapperRunReport> {
   });
   // Read hosts.csv first: a broken file should stop us before any Pi loses power.
   const existing: HostBinding[] | null = o.file ? await loadHosts(o.file, o.switches) : null;
+  // Temp files of an earlier run that died mid-write.
+  if (o.file) await removeStaleTemps(o.file);
 
   const result = await mapPorts({
     sw: o.sw,

@@ -3,6 +3,11 @@
  * 2349 timeout + tsize, 7440 windowsize). Pure: request options + file size
  * + limits in, accepted values and the OACK option list out. Unknown or
  * invalid options are left out of the OACK, which RFC 2347 allows.
+ *
+ * A client's `timeout` above `maxTimeoutSeconds` is left out too: RFC 2349
+ * lets the server only echo the value or not acknowledge it, and a long one
+ * (255 s) would let a request that is never acknowledged hold a transfer
+ * slot for hours. The transfer then runs on the server's own timeout.
  */
 import { MAX_BLKSIZE, MIN_BLKSIZE, type TftpOptions } from './packet.js';
 
@@ -11,7 +16,12 @@ export interface NegotiationLimits {
   readonly maxBlksize: number;
   /** Largest window offered (RFC 7440); 1 = lock-step. */
   readonly maxWindowsize: number;
+  /** Largest client `timeout` option accepted (default CLIENT_TIMEOUT_MAX_SECONDS). */
+  readonly maxTimeoutSeconds?: number;
 }
+
+/** A few seconds: enough for any real client on a LAN, short enough to keep slots moving. */
+export const CLIENT_TIMEOUT_MAX_SECONDS = 5;
 
 export interface Negotiated {
   readonly blksize: number;
@@ -51,7 +61,7 @@ export function negotiate(options: TftpOptions, fileSize: number, limits: Negoti
         oack.push([rawName, String(fileSize)]);
         break;
       case 'timeout':
-        if (v < 1 || v > 255) continue;
+        if (v < 1 || v > 255 || v > (limits.maxTimeoutSeconds ?? CLIENT_TIMEOUT_MAX_SECONDS)) continue;
         timeoutMs = v * 1000;
         oack.push([rawName, String(v)]);
         break;

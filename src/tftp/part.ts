@@ -36,6 +36,7 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     root: c.root,
     serverAddress: ctx.config.server.address,
     maxTransfers: c.maxTransfers,
+    maxTransfersPerClient: c.maxTransfersPerClient,
     maxBlksize: c.maxBlksize,
     maxWindowsize: c.maxWindowsize,
     timeoutMs: c.timeoutSeconds * 1000,
@@ -90,10 +91,11 @@ export function tftpMetrics(server: TftpServer): MetricFamily[] {
     {
       name: 'piman_tftp_requests_rejected_total',
       type: 'counter',
-      help: 'TFTP packets not served: refused with an ERROR (missing file, .., WRQ), dropped at tftp.maxTransfers (busy), malformed.',
+      help: 'TFTP packets not served: refused with an ERROR (missing file, .., WRQ), dropped at tftp.maxTransfers or, from addresses not in hosts.csv, at 3/4 of it (busy), dropped at tftp.maxTransfersPerClient (client_busy), malformed.',
       samples: [
         { labels: { reason: 'refused' }, value: st.refused },
         { labels: { reason: 'busy' }, value: st.busy },
+        { labels: { reason: 'client_busy' }, value: st.clientBusy },
         { labels: { reason: 'malformed' }, value: st.malformed },
       ],
     },

@@ -15,6 +15,7 @@ export type Candidates =
   | { readonly ok: true; readonly name: string; readonly paths: readonly string[] }
   | { readonly ok: false; readonly code: 1 | 2; readonly message: string };
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const SERIAL = /^[0-9a-f]{8}$/i;
 const MAC_DASHED = /^[0-9a-f]{2}(-[0-9a-f]{2}){5}$/i;
 
@@ -28,7 +29,13 @@ export function isPrefixFolder(segment: string): boolean {
  * byte); it is read as UTF-8 here because that is how Linux names files.
  */
 export function requestCandidates(name: string, mac: string | null): Candidates {
-  const text = Buffer.from(name, 'latin1').toString('utf8');
+  let text: string;
+  try {
+    text = UTF8.decode(Buffer.from(name, 'latin1'));
+  } catch {
+    // No file piman serves has such a name; say so instead of guessing one.
+    return { ok: false, code: 1, message: 'file name is not valid UTF-8' };
+  }
   if (text.startsWith('/') || text.startsWith('\\')) {
     return { ok: false, code: 2, message: 'absolute paths are not served; ask for a path relative to the TFTP root' };
   }

@@ -25,6 +25,8 @@ export interface TftpServerOptions {
   /** Replaces MASTER in cmdline.txt. */
   readonly serverAddress: string;
   readonly maxTransfers: number;
+  /** Transfers one client address may hold at once (default: maxTransfers). */
+  readonly maxTransfersPerClient?: number;
   readonly maxBlksize: number;
   readonly maxWindowsize: number;
   readonly timeoutMs: number;
@@ -72,7 +74,10 @@ export interface TftpStats {
   timedOut: number;
   failed: number;
   refused: number;
+  /** Requests dropped at tftp.maxTransfers (or, from unknown addresses, at 3/4 of it). */
   busy: number;
+  /** Requests dropped at tftp.maxTransfersPerClient. */
+  clientBusy: number;
   malformed: number;
 }
 
@@ -92,9 +97,39 @@ export interface TftpServerEvents {
 
 const MODES = new Set(['octet', 'netascii']);
 
+/** No transfer waits longer than this for its first ACK, whatever the timeout. */
+export const FIRST_ACK_MAX_MS = 10_000;
+
+/**
+ * How long a transfer waits for its first ACK, retransmissions included:
+ * timeout x retries, at most FIRST_ACK_MAX_MS (at least one timeout).
+ */
+export function firstAckLifetime(timeoutMs: number, retries: number): number {
+  return Math.max(timeoutMs, Math.min(timeoutMs * Math.max(1, retries), FIRST_ACK_MAX_MS));
+}
+
+/** ERROR texts travel as Latin-1: anything beyond it (a name's €) becomes '?'. */
+function latin1(text: string): string {
+  return text.replace(/[^\x01-\xff]/g, '?');
+}
+
+/** A request's file name (Latin-1, one char per byte) for a log line: UTF-8 where it is, escapes elsewhere. */
+function printable(name: string): string {
+  const bytes = Buffer.from(name, 'latin1');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return name.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  }
+}
+
 /** One client TID's request: its file name, and its transfer once the file is open. */
 interface Slot {
   readonly filename: string;
+  /** The client's address, for the per-address count. */
+  readonly address: string;
+  /** The address belongs to a Pi piman knows (or the server has no peer lookup). */
+  readonly known: boolean;
   transfer: TransferHandle | null;
   /** A repeated request is being checked against the running transfer (workers only). */
   checking?: boolean;
@@ -108,11 +143,18 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   private readonly active = new Map<string, Slot>();
   private readonly files: FileSource;
   private pool: TransferPool | null = null;
-  private readonly limiter = new LogLimiter(10, 10_000);
-  readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, malformed: 0 };
+  /** Slots in `active` per client address (tftp.maxTransfersPerClient). */
+  private readonly perClient = new Map<string, number>();
+  /** Slots in `active` held by addresses peerMac does not know. */
+  private unknownActive = 0;
+  private readonly limiter: LogLimiter;
+  readonly stats: TftpStats = { served: 0, aborted: 0, timedOut: 0, failed: 0, refused: 0, busy: 0, clientBusy: 0, malformed: 0 };
 
   constructor(private readonly opts: TftpServerOptions) {
     super();
+    this.limiter = new LogLimiter(10, 10_000, Date.now, {
+      onSummary: (dropped) => opts.log.warn({ dropped }, 'TFTP: log lines dropped over the budget of the last 10 s'),
+    });
     this.files = new FileSource({ root: opts.root, serverAddress: opts.serverAddress });
   }
 
@@ -176,6 +218,8 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     if (s) await new Promise<void>((r) => s.close(() => r()));
     for (const slot of this.active.values()) slot.transfer?.abort('server shutting down');
     this.active.clear();
+    this.perClient.clear();
+    this.unknownActive = 0;
     const pool = this.pool;
     this.pool = null;
     await pool?.stop();
@@ -233,7 +277,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       // Another file from the same port: the client has moved on (its last ACK may
       // have been lost). End the old transfer silently and serve the new request.
       running.transfer?.abort('client sent a new request', false);
-      this.active.delete(key);
+      this.release(key, running);
     }
     if (this.active.size >= this.opts.maxTransfers) {
       // Dropped, not refused: boot ROMs repeat the request, an ERROR would abort their boot.
@@ -241,13 +285,44 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       if (this.limiter.allow('busy') !== null) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers, request dropped (raise tftp.maxTransfers)');
       return;
     }
-    const slot: Slot = { filename: p.filename, transfer: null };
-    this.active.set(key, slot);
+    const perClient = this.opts.maxTransfersPerClient ?? this.opts.maxTransfers;
+    if ((this.perClient.get(rinfo.address) ?? 0) >= perClient) {
+      // One address (a flood, or a client gone wrong) must not take the slots the other Pis need.
+      this.stats.clientBusy++;
+      if (this.limiter.allow('client-busy') !== null) this.opts.log.warn({ from: rinfo.address, max: perClient }, 'TFTP: too many transfers from one address, request dropped (tftp.maxTransfersPerClient)');
+      return;
+    }
+    // With a peer lookup, addresses piman does not know share at most 3/4 of the slots: a flood
+    // from forged addresses cannot take the ones the Pis in hosts.csv need to boot.
+    const known = this.opts.peerMac ? this.opts.peerMac(rinfo.address) !== null : true;
+    if (!known && this.unknownActive >= Math.max(1, Math.floor((this.opts.maxTransfers * 3) / 4))) {
+      this.stats.busy++;
+      if (this.limiter.allow('busy') !== null) this.opts.log.warn({ from: rinfo.address, max: this.opts.maxTransfers }, 'TFTP: too many transfers from unknown addresses, request dropped (a quarter of tftp.maxTransfers is kept for known Pis)');
+      return;
+    }
+    const slot: Slot = { filename: p.filename, address: rinfo.address, known, transfer: null };
+    this.claim(key, slot);
     this.startTransfer(p, rinfo, key, slot).catch((e: unknown) => {
-      if (this.active.get(key) === slot) this.active.delete(key);
+      this.release(key, slot);
       this.stats.failed++;
-      this.opts.log.error({ err: (e as Error).message, file: p.filename }, 'TFTP: cannot start transfer');
+      if (this.limiter.allow('start') !== null) this.opts.log.error({ err: (e as Error).message, from: rinfo.address }, 'TFTP: cannot start transfer');
     });
+  }
+
+  private claim(key: string, slot: Slot): void {
+    this.active.set(key, slot);
+    this.perClient.set(slot.address, (this.perClient.get(slot.address) ?? 0) + 1);
+    if (!slot.known) this.unknownActive++;
+  }
+
+  /** Frees the slot if it is still the one under `key`. */
+  private release(key: string, slot: Slot): void {
+    if (this.active.get(key) !== slot) return;
+    this.active.delete(key);
+    if (!slot.known) this.unknownActive--;
+    const n = (this.perClient.get(slot.address) ?? 1) - 1;
+    if (n > 0) this.perClient.set(slot.address, n);
+    else this.perClient.delete(slot.address);
   }
 
   private async startTransfer(req: TftpRequest, rinfo: RemoteInfo, key: string, slot: Slot): Promise<void> {
@@ -256,12 +331,12 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     const r = await this.files.open(req.filename, mac);
     if (!this.socket || this.active.get(key) !== slot) {
       // The server stopped, or the client moved on, while the file was opened.
-      if (this.active.get(key) === slot) this.active.delete(key);
+      this.release(key, slot);
       if (r.ok) await r.file.close();
       return;
     }
     if (!r.ok) {
-      this.active.delete(key);
+      this.release(key, slot);
       this.refuse(rinfo, r.code, r.message, req.filename);
       return;
     }
@@ -271,12 +346,12 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
         file = await toNetascii(r.file);
       } catch (e) {
         await r.file.close().catch(() => undefined);
-        if (this.active.get(key) === slot) this.active.delete(key);
+        this.release(key, slot);
         this.refuse(rinfo, TFTP_ERRORS.notDefined, `cannot read ${r.name}`, req.filename);
         return;
       }
       if (!this.socket || this.active.get(key) !== slot) {
-        if (this.active.get(key) === slot) this.active.delete(key);
+        this.release(key, slot);
         await file.close();
         return;
       }
@@ -295,6 +370,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
         maxTimeoutMs: Math.max(timeoutMs, opts.timeoutMs) * 8,
         retries: opts.retries,
         oack: n.oack,
+        firstAckMs: firstAckLifetime(timeoutMs, opts.retries),
       },
     };
     const served = { file: r.name, path: r.path };
@@ -319,7 +395,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     try {
       t = await launchTransfer(spec, file, hooks, () => this.socket !== null && this.active.get(key) === slot);
     } catch (e) {
-      if (this.active.get(key) === slot) this.active.delete(key);
+      this.release(key, slot);
       this.opts.log.error({ err: (e as Error).message }, 'TFTP: cannot open a transfer socket');
       return;
     }
@@ -328,7 +404,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
 
   private ended(key: string, slot: Slot, rinfo: RemoteInfo, served: { file: string; path: string }, end: TransferEnd): void {
     slot.endedBy = end.result;
-    if (this.active.get(key) === slot) this.active.delete(key);
+    this.release(key, slot);
     const log = this.opts.log;
     this.emit('transferEnd', { address: rinfo.address, port: rinfo.port, file: served.file, result: end.result, detail: end.detail });
     switch (end.result) {
@@ -361,8 +437,9 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
 
   private refuse(rinfo: RemoteInfo, code: number, message: string, file: string): void {
     this.stats.refused++;
-    if (this.limiter.allow('refuse') !== null) this.opts.log.info({ from: rinfo.address, file, code, reason: message }, 'TFTP: request refused');
-    this.socket?.send(encodeTftp({ op: 'error', code, message }), rinfo.port, rinfo.address, () => undefined);
+    const suppressed = this.limiter.allow('refuse');
+    if (suppressed !== null) this.opts.log.info({ from: rinfo.address, file: printable(file), code, reason: message, suppressed: suppressed || undefined }, 'TFTP: request refused');
+    this.socket?.send(encodeTftp({ op: 'error', code, message: latin1(message) }), rinfo.port, rinfo.address, () => undefined);
   }
 
   private malformed(rinfo: { readonly address: string; readonly port: number }, err: unknown): void {

@@ -10,6 +10,10 @@
  *
  * Only a timer expiry retransmits. A duplicate ACK changes nothing, which
  * avoids the Sorcerer's Apprentice syndrome (RFC 1123 4.2.3.1).
+ *
+ * Until the client's first ACK the transfer lives at most `firstAckMs` in
+ * all and ends silently: a request with a forged source address then makes
+ * piman send a few packets to that address, not a stream for minutes.
  */
 import type { TftpOptions } from './packet.js';
 
@@ -26,6 +30,8 @@ export interface SessionConfig {
   readonly retries: number;
   /** Options to acknowledge with an OACK; empty: start with DATA 1. */
   readonly oack: TftpOptions;
+  /** Total wait for the first ACK (of the OACK or DATA 1), retransmissions included; none: only `retries` bound it. */
+  readonly firstAckMs?: number;
 }
 
 export type SessionResult = 'complete' | 'aborted' | 'timeout';
@@ -49,6 +55,11 @@ export class TftpSession {
   /** Highest block sent so far. */
   private top = 0;
   private attempt = 0;
+  /** The client has acknowledged something (ACK 0 of the OACK or a DATA block). */
+  private heard = false;
+  /** Sum of the timers armed so far while not `heard`. */
+  private waited = 0;
+  private lastTimerMs = 0;
 
   constructor(readonly cfg: SessionConfig) {
     // A final short (possibly empty) block marks the end, so a size that is
@@ -84,6 +95,7 @@ export class TftpSession {
   onAck(wireBlock: number): SessionAction[] {
     if (this.phase === 'oack') {
       if (wireBlock !== 0) return [];
+      this.heard = true;
       this.phase = 'data';
       this.attempt = 0;
       return this.window();
@@ -95,6 +107,7 @@ export class TftpSession {
     if (delta === 0 || this.base + delta > this.top) return [];
     this.base += delta;
     this.attempt = 0;
+    this.heard = true;
     if (this.base >= this.totalBlocks) {
       this.phase = 'done';
       return [{ type: 'end', result: 'complete', detail: `${this.totalBlocks} blocks` }];
@@ -115,6 +128,15 @@ export class TftpSession {
   /** The timer armed by the last `timer` action expired. */
   onTimeout(): SessionAction[] {
     if (this.phase === 'done' || this.phase === 'idle') return [];
+    if (!this.heard) {
+      this.waited += this.lastTimerMs;
+      if (this.cfg.firstAckMs !== undefined && this.waited >= this.cfg.firstAckMs) {
+        const what = this.phase === 'oack' ? 'OACK' : 'block 1';
+        this.phase = 'done';
+        // No ERROR: the address never showed it is a client at all (it may be forged).
+        return [{ type: 'end', result: 'timeout', detail: `no answer to ${what} within ${this.waited} ms` }];
+      }
+    }
     if (this.attempt >= this.cfg.retries) {
       const what = this.phase === 'oack' ? 'OACK' : `block ${this.base + 1}`;
       this.phase = 'done';
@@ -138,6 +160,10 @@ export class TftpSession {
   }
 
   private timer(): SessionAction {
-    return { type: 'timer', ms: Math.min(this.cfg.timeoutMs * 2 ** this.attempt, this.cfg.maxTimeoutMs) };
+    let ms = Math.min(this.cfg.timeoutMs * 2 ** this.attempt, this.cfg.maxTimeoutMs);
+    // The last wait for a first ACK ends exactly at the lifetime.
+    if (!this.heard && this.cfg.firstAckMs !== undefined) ms = Math.max(1, Math.min(ms, this.cfg.firstAckMs - this.waited));
+    this.lastTimerMs = ms;
+    return { type: 'timer', ms };
   }
 }

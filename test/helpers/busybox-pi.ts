@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const HELLO_SCRIPT = resolve(here, '../../pi/hello_protocol.sh');
-const HOOKS = resolve(here, 'pi-hooks.sh');
+export const HOOKS = resolve(here, 'pi-hooks.sh');
+/** The model of the old piman.py project's script, and its disk shims. */
+export const OLD_HELLO_SCRIPT = resolve(here, 'old-hello-protocol.sh');
+export const OLD_HOOKS = resolve(here, 'old-pi-shims.sh');
 const APPLETS = ['nc', 'gunzip', 'tar', 'cat', 'rm', 'mkdir', 'sh', 'sync', 'printf'];
 
 export interface BusyboxPiOptions {
@@ -21,6 +24,9 @@ export interface BusyboxPiOptions {
   readonly master?: string;
   readonly trace?: boolean;
   readonly timeoutMs?: number;
+  /** The Pi-side script and its hooks (default: pi/hello_protocol.sh with pi-hooks.sh). */
+  readonly script?: string;
+  readonly hooks?: string;
 }
 
 export interface BusyboxPiRun {
@@ -48,14 +54,15 @@ export async function runBusyboxPi(o: BusyboxPiOptions): Promise<BusyboxPiRun> {
   await rm(log, { force: true });
   const tmp = join(o.work, 'tmp');
   await mkdir(tmp, { recursive: true });
-  const child = spawn('/bin/busybox', ['nc', o.master ?? '127.0.0.1', String(o.controlPort), '-e', HELLO_SCRIPT], {
+  const nc = ['nc', o.master ?? '127.0.0.1', String(o.controlPort), '-e', o.script ?? HELLO_SCRIPT];
+  const child = spawn('/bin/busybox', nc, {
     env: {
       PATH: `${bin}:/usr/bin:/bin`,
       master: o.master ?? '127.0.0.1',
       install_port: String(o.installPort),
       target: targetOf(o.work),
       TMPDIR: tmp,
-      PIMAN_HOOKS: HOOKS,
+      PIMAN_HOOKS: o.hooks ?? HOOKS,
       PIMAN_TEST_LOG: log,
       piman_trace: o.trace ? '1' : '0',
     },

@@ -22,6 +22,8 @@ interface ChildConfig {
   clientPort: number;
   broadcastAddress: string;
   pool?: { start: string; end: string };
+  /** dhcp.relays: giaddr values answered (the bench's perfdhcp relays). */
+  relays?: string[];
   logLevel?: 'info' | 'warn' | 'silent';
 }
 
@@ -42,6 +44,7 @@ const server = new DhcpServer({
   clientPort: cfg.clientPort,
   broadcastAddress: cfg.broadcastAddress,
   pool: cfg.pool,
+  relays: cfg.relays ?? [],
   cluster,
   leases,
   log,

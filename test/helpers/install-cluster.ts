@@ -1,7 +1,7 @@
 /** An in-process cluster with one Pi bound to a loopback address, plus piman's install servers on free ports. */
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore, type StateStore } from '../../src/store/state-store.js';
-import { InstallServers } from '../../src/control/part.js';
+import { InstallServers, type InstallServersOptions } from '../../src/control/part.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { portId, type BootState, type PortKey } from '../../src/cluster/types.js';
 
@@ -15,6 +15,10 @@ export async function startInstall(opts: {
   controlTimeoutSeconds?: number;
   installTimeoutSeconds?: number;
   progressIntervalMs?: number;
+  /** Peer checks; default: loopback exempt, a netboot required (as the daemon with its DHCP on). */
+  identity?: InstallServersOptions['identity'];
+  control?: { maxConnections?: number; maxConnectionsPerAddress?: number };
+  install?: { maxConnections?: number; maxConnectionsPerAddress?: number };
 }): Promise<{ cluster: Cluster; servers: InstallServers; controlPort: number; installPort: number }> {
   const cluster = await Cluster.open({
     switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
@@ -25,8 +29,9 @@ export async function startInstall(opts: {
   const servers = new InstallServers({
     cluster,
     log: opts.log ?? silentLogger(),
-    control: { address: '127.0.0.1', port: 0, timeoutSeconds: opts.controlTimeoutSeconds ?? 60 },
-    install: { address: '127.0.0.1', port: 0, rootfs: opts.rootfs, timeoutSeconds: opts.installTimeoutSeconds ?? 60 },
+    control: { address: '127.0.0.1', port: 0, timeoutSeconds: opts.controlTimeoutSeconds ?? 60, ...opts.control },
+    install: { address: '127.0.0.1', port: 0, rootfs: opts.rootfs, timeoutSeconds: opts.installTimeoutSeconds ?? 60, ...opts.install },
+    identity: opts.identity ?? { exemptLoopback: true, requireNetboot: true, netbootWindowMs: 180_000 },
     ...(opts.progressIntervalMs === undefined ? {} : { progressIntervalMs: opts.progressIntervalMs }),
   });
   await servers.start();
@@ -46,4 +51,9 @@ export function waitForState(cluster: Cluster, key: PortKey, state: BootState, t
       }
     });
   });
+}
+
+/** The Pi's boot ROM asked piman's DHCP (PXE): what every boot starts with. */
+export function netboot(cluster: Cluster, key: PortKey = PI): void {
+  cluster.apply(key, { type: 'dhcp', pxe: true });
 }

@@ -10,7 +10,7 @@ import { loadHosts } from '../../src/config/hosts.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { FileStateStore } from '../../src/store/state-store.js';
 import { switchInfos } from '../../src/daemon.js';
-import { InstallServers } from '../../src/control/part.js';
+import { InstallServers, installSettings } from '../../src/control/part.js';
 import { createLogger } from '../../src/log.js';
 
 const { config } = await loadConfig(process.argv[2]);
@@ -18,7 +18,7 @@ const infos = switchInfos(config);
 const store = new FileStateStore(config.state);
 const cluster = await Cluster.open({ switches: infos, hosts: await loadHosts(config.hosts, infos), store, timeoutMs: config.boot.timeoutSeconds * 1000 });
 const log = createLogger({ level: 'warn', pretty: false, destination: { write: (l: string) => void process.stderr.write(l) } });
-const servers = new InstallServers({ cluster, log, control: config.control, install: config.install });
+const servers = new InstallServers({ cluster, log, ...installSettings(config) });
 await servers.start();
 setInterval(() => cluster.tick(), Number(process.argv[3] ?? 1000));
 process.stdout.write(JSON.stringify({ controlPort: servers.control.address().port, installPort: servers.rootfs.address().port }) + '\n');

@@ -20,6 +20,7 @@ export async function startLoopbackDhcp(cluster: Cluster, stateDir: string): Pro
     listenAddress: '127.0.0.1',
     clientPort: client.port,
     broadcastAddress: '127.0.0.1',
+    relays: [],
     cluster,
     leases,
     log: silentLogger(),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRootfs, listTree } from '../helpers/rootfs-fixture.js';
 import { runBusyboxPi, targetOf } from '../helpers/busybox-pi.js';
-import { startInstall, waitForState, PI } from '../helpers/install-cluster.js';
+import { startInstall, waitForState, netboot, PI } from '../helpers/install-cluster.js';
 
 const work = await mkdtemp(join(tmpdir(), 'piman-busybox-pi-'));
 const fx = await makeRootfs(work);
@@ -18,7 +18,10 @@ after(async () => {
   await servers.stop();
   await rm(work, { recursive: true, force: true });
 });
-const pi = (trace = false) => runBusyboxPi({ work, controlPort, installPort, trace });
+const pi = (trace = false) => {
+  netboot(cluster); // every boot starts with the boot ROM's DHCP
+  return runBusyboxPi({ work, controlPort, installPort, trace });
+};
 
 test('uninstalled Pi: format, rootfs streamed and unpacked, confirmed; the next boot is told boot', async () => {
   const first = await pi(true);
@@ -59,6 +62,7 @@ test('a damaged archive: the Pi reports INSTALL_FAILED, the port fails with the 
   await writeFile(broken, whole.subarray(0, Math.floor(whole.length / 2)));
   const other = await startInstall({ rootfs: broken });
   try {
+    netboot(other.cluster);
     const bad = await runBusyboxPi({ work: join(work, 'broken-pi'), controlPort: other.controlPort, installPort: other.installPort });
     assert.equal(bad.code, 1);
     assert.deepEqual(bad.steps.slice(1), ['format'], 'no mount after a failed unpack');

@@ -28,6 +28,8 @@ await writeFile(
   join(work, 'piman.yaml'),
   [
     'server: { address: 127.0.0.1 }',
+    // The helper runs the install servers only: no DHCP sees the Pi netboot.
+    'dhcp: { enabled: false }',
     'control: { address: 127.0.0.1, port: 0 }',
     'install: { address: 127.0.0.1, port: 0, rootfs: ./rootfs.tgz }',
     'hosts: ./hosts.csv',

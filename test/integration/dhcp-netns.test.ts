@@ -12,6 +12,7 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PI_OPTION_43 } from '../vectors/dhcp-pi.js';
+import { skipOrFail } from '../helpers/require-env.js';
 import { addNetns, delNetns, must, netnsUnavailable, run, startJsonChild, vethPair, type ChildHandle } from '../helpers/netns.js';
 
 const pid = process.pid;
@@ -89,7 +90,7 @@ function parseEnv(text: string): Map<string, string> {
 }
 
 test('busybox udhcpc with the Pi vendor class gets its bound address and the PXE options', async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   const txBefore = await uplinkTx();
   const r = await udhcpc([]);
   assert.equal(r.code, 0, `udhcpc failed: ${r.stderr}`);
@@ -117,7 +118,7 @@ test('busybox udhcpc with the Pi vendor class gets its bound address and the PXE
 });
 
 test('an unknown MAC gets nothing and is listed', async (t) => {
-  if (skip) return t.skip(skip);
+  if (skip) return skipOrFail(t, skip);
   await must('ip', ['-n', NS_C, 'link', 'set', DEV_C, 'down']);
   await must('ip', ['-n', NS_C, 'link', 'set', DEV_C, 'address', UNKNOWN_MAC]);
   await must('ip', ['-n', NS_C, 'link', 'set', DEV_C, 'up']);

@@ -36,8 +36,8 @@ test('the simulated switch keeps answering after crafted and random packets', as
   await send(getWithOidBytes(Buffer.from([0x2b, 0x78, 0x80])));
   const samples = fc.sample(
     fc.oneof(
-      fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => getWithOidBytes(Buffer.from(b))),
-      fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+      fc.uint8Array({ minLength: 1, maxLength: 40, size: 'max' }).map((b) => getWithOidBytes(Buffer.from(b))),
+      fc.uint8Array({ maxLength: 200, size: 'max' }).map((b) => Buffer.from(b)),
     ),
     { numRuns: 300, seed: 42 },
   );

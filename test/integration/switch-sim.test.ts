@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimSwitch, type SimSwitchOptions } from '../../src/lab/sim-switch.js';
@@ -212,6 +212,42 @@ test('mapper: a port without a Pi is reported, the others are still written', as
   );
   assert.equal(lines.filter((l) => /Raspberry Pi$/.test(l)).length, 3);
   assert.match(await readFile(file, 'utf8'), /^switch,port,mac,ip,hostname\nsw1,1,b8:27:eb:00:00:01,10\.0\.0\.1,\n/);
+});
+
+test('mapper rewrite of hosts.csv: mode and owner kept, written through a symlink, stale temp files removed', async (t) => {
+  const s = await sim(t, { ports: 2, macDelayMs: 100 });
+  const dir = await mkdtemp(join(tmpdir(), 'piman-mapper-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'etc'));
+  const real = join(dir, 'etc', 'hosts.csv');
+  await writeFile(real, 'switch,port,mac,ip,hostname\nsw1,1,b8:27:eb:00:00:99,10.0.0.1,pi1\n');
+  await chmod(real, 0o640);
+  const root = process.getuid?.() === 0;
+  if (root) await chown(real, 1234, 4321);
+  const link = join(dir, 'hosts.csv');
+  await symlink('etc/hosts.csv', link);
+  // A crash mid-write left this temp file (its writer, pid 2^22+1, cannot exist).
+  const stale = join(dir, 'etc', `.hosts.csv.${2 ** 22 + 1}.1700000000000.tmp`);
+  await writeFile(stale, 'half');
+  await runMapper({
+    sw: client(t, s.port),
+    info: { ...INFO, ports: 2 },
+    switches: [{ ...INFO, ports: 2 }],
+    ports: [1, 2],
+    offMs: 100,
+    staggerMs: 0,
+    waitMs: 5000,
+    pollMs: 200,
+    file: link,
+    ipPrefix: '10.0.0',
+    out: () => undefined,
+  });
+  assert.ok((await lstat(link)).isSymbolicLink(), 'hosts.csv is still the symlink');
+  assert.match(await readFile(real, 'utf8'), /sw1,1,b8:27:eb:00:00:01,10\.0\.0\.1,pi1/);
+  const st = await stat(real);
+  assert.equal(st.mode & 0o7777, 0o640, 'mode kept');
+  if (root) assert.deepEqual([st.uid, st.gid], [1234, 4321], 'owner kept');
+  assert.deepEqual((await readdir(join(dir, 'etc'))).sort(), ['hosts.csv'], 'stale temp file removed, no new one left');
 });
 
 test('PowerController.detection reads pethPsePortDetectionStatus through the client', async (t) => {

@@ -1,12 +1,12 @@
 /**
  * Real clients against piman's TFTP server on loopback: tftp-hpa (512-byte
  * blocks, it has no blksize option) and curl (blksize 512 and 1468); `..`,
- * absolute paths and WRQ come back as TFTP errors.
+ * absolute paths, symlinks out of the root and WRQ come back as TFTP errors.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +37,10 @@ before(async () => {
   writeFileSync(join(root, 'cmdline.txt'), 'root=/dev/nfs nfsroot=MASTER:/x\n');
   writeFileSync(join(root, '1a2b3c4d', 'start.elf'), 'serial start.elf');
   writeFileSync(join(work, 'secret'), 'outside the root');
+  // boot2 starts with the root's name but is not inside it
+  mkdirSync(join(work, 'boot2'));
+  writeFileSync(join(work, 'boot2', 'secret'), 'in a sibling of the root');
+  symlinkSync('../boot2/secret', join(root, 'sibling'));
 });
 
 after(async () => {
@@ -107,6 +111,7 @@ for (const workers of [0, 2]) describe(workers ? `${workers} transfer workers` :
     const cases: Array<[string[], RegExp]> = [
       [['get', '../secret', join(out, 'x')], /Error code 2: '\.\.' is not allowed/],
       [['get', '/etc/passwd', join(out, 'x')], /Error code 2: absolute paths are not served/],
+      [['get', 'sibling', join(out, 'x')], /Error code 2: sibling leads outside the TFTP root/],
       [['put', join(work, 'secret'), 'upload.txt'], /Error code 2: this TFTP server is read-only/],
     ];
     for (const [cmd, want] of cases) {

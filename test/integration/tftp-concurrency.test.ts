@@ -17,6 +17,7 @@ import { tftpGet } from '../../src/tftp/client.js';
 import { nextMessage, messagesDuring, type Datagram } from '../helpers/udp-wait.js';
 import { startTftp, loopbackUdp } from '../helpers/tftp-fixture.js';
 import { eventually } from '../helpers/eventually.js';
+import { skipOrFail } from '../helpers/require-env.js';
 
 const work = mkdtempSync(join(tmpdir(), 'piman-tftp-conc-'));
 const root = join(work, 'boot');
@@ -109,7 +110,7 @@ for (const workers of [0, 2]) {
   });
 
   test(`a request from UDP port 0 (forged) is dropped and counted${mode}`, async (t) => {
-    if (process.getuid?.() !== 0) return t.skip('needs root for a raw socket');
+    if (process.getuid?.() !== 0) return skipOrFail(t, 'needs root for a raw socket');
     const { server, port } = await serve({ workers });
     // UDP header with source port 0, then an RRQ; only a raw socket can send that.
     const py = `import socket,struct\np=b'\\x00\\x01small.txt\\x00octet\\x00'\ns=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_UDP)\ns.sendto(struct.pack('!HHHH',0,${port},8+len(p),0)+p,('127.0.0.1',0))`;

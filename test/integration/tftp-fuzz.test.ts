@@ -16,6 +16,7 @@ import { TftpServer } from '../../src/tftp/server.js';
 import { encodeTftp, decodeTftp, type TftpPacket } from '../../src/tftp/packet.js';
 import { tftpGet } from '../../src/tftp/client.js';
 import { silentLogger } from '../../src/log.js';
+import { bytes, tftpDataPayload } from '../helpers/fc-sizes.js';
 
 const work = mkdtempSync(join(tmpdir(), 'piman-tftp-fuzz-'));
 const root = join(work, 'boot');
@@ -28,7 +29,7 @@ const sockets: Socket[] = [];
 const name = fc.constantFrom('file.bin', 'cmdline.txt', '../x', '/etc/passwd', 'nothere', '1a2b3c4d/file.bin', 'a\u00ff', 'x'.repeat(300));
 const packet: fc.Arbitrary<TftpPacket> = fc.oneof(
   fc.record({ op: fc.constantFrom('rrq' as const, 'wrq' as const), filename: name, mode: fc.constantFrom('octet', 'netascii', 'mail', 'OCTET', 'x'), options: fc.array(fc.tuple(fc.constantFrom('blksize', 'tsize', 'timeout', 'windowsize', 'zz'), fc.oneof(fc.nat().map(String), fc.string({ maxLength: 6 }).filter((s) => !s.includes('\u0000')))), { maxLength: 4 }) }),
-  fc.record({ op: fc.constant('data' as const), block: fc.integer({ min: 0, max: 65535 }), data: fc.uint8Array({ maxLength: 600 }) }),
+  fc.record({ op: fc.constant('data' as const), block: fc.integer({ min: 0, max: 65535 }), data: tftpDataPayload }),
   fc.record({ op: fc.constant('ack' as const), block: fc.integer({ min: 0, max: 65535 }) }),
   fc.record({ op: fc.constant('error' as const), code: fc.integer({ min: 0, max: 65535 }), message: fc.constantFrom('', 'x', 'abort') }),
   fc.record({ op: fc.constant('oack' as const), options: fc.array(fc.tuple(fc.constantFrom('blksize', 'tsize'), fc.nat().map(String)), { maxLength: 3 }) }),
@@ -38,7 +39,7 @@ const mutated = fc.tuple(packet, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0
   for (const [i, v] of flips) b[i % b.length] = v;
   return truncate ? b.subarray(0, cut % (b.length + 1)) : b;
 });
-const anyPacket = fc.oneof(packet.map((p) => encodeTftp(p)), mutated, fc.uint8Array({ maxLength: 700 }).map((u) => Buffer.from(u)));
+const anyPacket = fc.oneof(packet.map((p) => encodeTftp(p)), mutated, bytes(700));
 
 async function udp(): Promise<Socket> {
   const s = createSocket('udp4');

@@ -10,6 +10,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { skipOrFail } from '../helpers/require-env.js';
 import { TftpServer } from '../../src/tftp/server.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -72,7 +73,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('curl (blksize 512 and 1468) and tftp-hpa fetch across a veth pair', { skip: isRoot ? false : 'needs root for network namespaces' }, async () => {
+test('curl (blksize 512 and 1468) and tftp-hpa fetch across a veth pair', async (t) => {
+  if (!isRoot) return skipOrFail(t, 'needs root for network namespaces');
   for (const b of ['512', '1468']) {
     const dest = join(work, `curl-${b}`);
     const r = await inNs('curl', ['-sS', '--tftp-blksize', b, '-o', dest, `tftp://${SERVER_IP}:${port}/kernel8.img`]);

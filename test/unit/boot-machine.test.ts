@@ -42,6 +42,18 @@ test('netbooting -> installing on format, -> booting on boot', () => {
   assert.equal(run(at('netbooting'), { type: 'decision', action: 'boot' }).state.state, 'booting');
 });
 
+test('format keeps the reinstall mark: only a confirmed install clears it', () => {
+  const f = run(at('netbooting', { reinstall: true }), { type: 'decision', action: 'format' });
+  assert.equal(f.state.state, 'installing');
+  assert.equal(f.state.reinstall, true, 'a Pi that dies mid-install must be formatted again');
+  const sent = run(f.state, { type: 'archiveSent' });
+  assert.equal(sent.state.reinstall, true);
+  const done = run(sent.state, { type: 'installReported' });
+  assert.equal(done.state.reinstall, false);
+  // an unmarked Pi told to format (no mark to keep) does not gain one
+  assert.equal(run(at('netbooting'), { type: 'decision', action: 'format' }).state.reinstall, false);
+});
+
 test('install completes only after the whole archive went out and the Pi confirmed', () => {
   let s = at('installing', { reinstall: true });
   const early = run(s, { type: 'installReported' });
@@ -78,11 +90,25 @@ test('power off during install records a failed install and keeps the mark', () 
   assert.ok(kinds(r).includes('installFailed'));
 });
 
-test('a new netboot during install interrupts it', () => {
-  const r = run(at('installing', { reinstall: true }), { type: 'dhcp', pxe: true });
-  assert.equal(r.state.state, 'netbooting');
-  assert.ok(kinds(r).includes('installFailed'));
-  assert.equal(r.state.reinstall, true);
+test('a PXE DHCP during an install (anyone can send one with the Pi\'s MAC) keeps the install running', () => {
+  const s = at('installing', { reinstall: true, installProgress: 40, lastProgress: 900 });
+  const r = run(s, { type: 'dhcp', pxe: true });
+  assert.ok(r.rejected, 'refused, so the DHCP part logs it');
+  assert.equal(r.state, s);
+  assert.deepEqual(kinds(r), []);
+  // The Pi's own reboot shows on the control channel (its hello, MAC-checked): that interrupts.
+  const hello = run(s, { type: 'hello' });
+  assert.equal(hello.state.state, 'netbooting');
+  assert.ok(kinds(hello).includes('installFailed'));
+  assert.equal(hello.state.reinstall, true);
+});
+
+test('a PXE DHCP for a Pi that is up does not reset it; its boot files or hello do', () => {
+  const s = at('up', { lastChange: 500 });
+  const r = run(s, { type: 'dhcp', pxe: true });
+  assert.equal(r.state.state, 'up');
+  assert.deepEqual(kinds(r), []);
+  assert.equal(run(s, { type: 'tftp', file: 'start4.elf' }).state.state, 'netbooting');
 });
 
 test('hello after the archive was sent keeps installing (the Pi may confirm on a new connection)', () => {
@@ -139,4 +165,17 @@ test('the machine never mutates its input', () => {
   run(s, { type: 'archiveSent' });
   run(s, { type: 'powerOff' });
   assert.equal(s.archiveSent, false);
+});
+
+test('a TFTP request during an install changes nothing (any host can send it with the Pi\'s address); the Pi\'s MAC-checked hello ends the install', () => {
+  const s = at('installing', { reinstall: true, installProgress: 40, lastProgress: 900 });
+  const r = run(s, { type: 'tftp', file: 'start4.elf' }, 5000);
+  assert.equal(r.state.state, 'installing');
+  assert.equal(r.state.installProgress, 40);
+  assert.equal(r.state.lastProgress, 900, 'a forged request is no progress either');
+  assert.deepEqual(kinds(r), []);
+  assert.ok(r.rejected);
+  const hello = run(r.state, { type: 'hello' }, 6000);
+  assert.equal(hello.state.state, 'netbooting');
+  assert.ok(kinds(hello).includes('installFailed'));
 });

@@ -139,3 +139,21 @@ test('undo puts a port back as it was before the events, in reverse order, unles
   assert.equal(c.port(key)?.state, 'failed');
   assert.equal(c.port(key)?.reinstall, true);
 });
+
+test('the last netboot (PXE DHCP) is recorded per port, also while an install keeps its state, and forgotten once up', async () => {
+  let t = 1000;
+  const c = await open(new MemoryStateStore(), () => t);
+  const k = { switchIndex: 1, port: 3 };
+  assert.equal(c.lastNetboot(k), null);
+  c.apply(k, { type: 'dhcp', pxe: false });
+  assert.equal(c.lastNetboot(k), null, 'an OS lease is no netboot');
+  c.apply(k, { type: 'dhcp', pxe: true });
+  assert.equal(c.lastNetboot(k), 1000);
+  c.apply(k, { type: 'decision', action: 'format' });
+  t = 2000;
+  assert.equal(c.apply(k, { type: 'dhcp', pxe: true }).ok, false, 'the install keeps running');
+  assert.equal(c.port(k)!.state, 'installing');
+  assert.equal(c.lastNetboot(k), 2000);
+  c.apply(k, { type: 'up' });
+  assert.equal(c.lastNetboot(k), null);
+});

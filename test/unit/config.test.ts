@@ -39,6 +39,13 @@ test('a minimal file gets the documented defaults', () => {
   assert.equal(cfg.power.offSeconds, 2);
   assert.equal(cfg.boot.timeoutSeconds, 180);
   assert.equal(cfg.switches[0]?.community, 'private');
+  assert.equal(cfg.tftp.maxTransfersPerClient, 16);
+  assert.deepEqual(cfg.dhcp.relays, []);
+});
+
+test('dhcp.relays takes IPv4 addresses only', () => {
+  assert.deepEqual(parseConfigText(minimal + 'dhcp: { relays: [10.1.0.1] }\n', '/x/piman.yaml').dhcp.relays, ['10.1.0.1']);
+  assert.match(problemsOf(minimal + 'dhcp: { relays: [relay1] }\n')[0]!, /dhcp\.relays\.0: must be an IPv4 address/);
 });
 
 test('a wrong type names the key path and the file', () => {

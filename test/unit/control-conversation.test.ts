@@ -129,15 +129,51 @@ test('unknown lines are flagged for rate-limited logging; substrings never match
 
 test('property: arbitrary lines never send anything except one decision, and never twice', () => {
   const line = fc.oneof(
-    fc.string({ maxLength: 40 }),
+    fc.string({ maxLength: 40, size: 'max' }),
     fc.constantFrom('IS_INSTALLED', 'IS_UNINSTALLED', 'IS_FORMATTED', 'FINISHED MOUNTING', 'EOM', 'format', '+ echo IS_INSTALLED', 'INSTALL_FAILED x'),
   );
   fc.assert(
-    fc.property(fc.array(line, { maxLength: 40 }), fc.boolean(), fc.boolean(), (lines, reinstall, archiveSent) => {
+    fc.property(fc.array(line, { maxLength: 40, size: 'max' }), fc.boolean(), fc.boolean(), (lines, reinstall, archiveSent) => {
       const r = feed(start(), lines, { state: 'netbooting', reinstall, archiveSent });
       assert.ok(r.send.length === 0 || r.send.length === 2);
       if (r.send.length === 2) assert.ok(['format', 'boot'].includes(r.send[0]!) && r.send[1] === 'EOM');
       assert.ok(r.events.filter((e) => e.startsWith('decision')).length <= 1);
     }),
   );
+});
+
+// The old script on an installed card (issue 12, item 6): checkinstalled sends IS_INSTALLED and at
+// once mounts the root (MOUNTING, FINISHED MOUNTING) before it reads piman's first command.
+const OLD_INSTALLED = [
+  '+ send CHECKING IF INSTALLED',
+  'CHECKING IF INSTALLED',
+  '  File: /m/bin',
+  '+ send IS_INSTALLED',
+  'IS_INSTALLED',
+  '+ mounting',
+  'MOUNTING',
+  'mount: mounting /dev/mmcblk0p2 on /new_root failed: Device or resource busy',
+  'FINISHED MOUNTING',
+];
+
+test('old script, installed and marked: the mount it sent before reading `format` is not a mount of the new root', () => {
+  const marked: PortFacts = { state: 'netbooting', reinstall: true, archiveSent: false };
+  let r = feed(start(), OLD_INSTALLED, marked);
+  assert.deepEqual(r.send, ['format', 'EOM']);
+  assert.deepEqual(r.events, ['decision:format'], 'no installAborted for the early FINISHED MOUNTING');
+  assert.equal(r.conv.phase, 'installing');
+  const installing: PortFacts = { state: 'installing', reinstall: true, archiveSent: false };
+  // It reads the date block, then `format`: echo, format, IS_FORMATTED, then fetches the archive.
+  r = feed(r.conv, ['busybox date -s 202611050708.09', "Sorry don't know how to do busybox date -s 202611050708.09", 'format', 'FORMATTING', 'FINISHED FORMATTING', 'IS_FORMATTED'], installing);
+  assert.deepEqual(r.events, []);
+  // A mount after it read `format` but before the whole archive went out still fails the install.
+  assert.deepEqual(feed(r.conv, ['MOUNTING', 'FINISHED MOUNTING'], installing).events, ['installAborted']);
+  // After the archive: the mount confirms.
+  assert.deepEqual(feed(r.conv, ['MOUNTING', 'FINISHED MOUNTING'], { ...installing, archiveSent: true }).events, ['installReported', 'up']);
+});
+
+test('old script, installed and not marked: the early mount report is the boot it was going to do', () => {
+  const r = feed(start(), OLD_INSTALLED, fresh);
+  assert.deepEqual(r.send, ['boot', 'EOM']);
+  assert.deepEqual(r.events, ['decision:boot', 'up']);
 });

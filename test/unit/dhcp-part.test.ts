@@ -33,15 +33,20 @@ test('dhcp part honours enabled: false and starts/stops on loopback otherwise', 
   await off.start();
   assert.equal(off.port(), 0);
   await off.stop();
-  const on = dhcpPart(await context({ port: 0, listenAddress: '127.0.0.1', broadcastAddress: '127.0.0.1', clientPort: 9 }, dir));
+  const onCtx = await context({ port: 0, listenAddress: '127.0.0.1', broadcastAddress: '127.0.0.1', clientPort: 9 }, dir);
+  const ctxMetrics = onCtx.metrics;
+  const on = dhcpPart(onCtx);
   await on.start();
   try {
     assert.ok(on.port() > 0);
     assert.deepEqual(on.unknownMacs(), []);
     assert.deepEqual(on.leases(), []);
+    const dropped = ctxMetrics.collect().find((f) => f.name === 'piman_dhcp_requests_dropped_total');
+    assert.deepEqual(dropped?.samples.map((x) => x.labels?.reason), ['malformed', 'unknown', 'relay']);
   } finally {
     await on.stop();
   }
+  assert.equal(ctxMetrics.collect().length, 0, 'the metrics leave with the part');
 });
 
 test('dhcp part refuses a server.address that is not on server.interface', async (t) => {

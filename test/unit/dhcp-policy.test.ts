@@ -1,18 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDhcp, type DhcpPacket } from '../../src/dhcp/packet.js';
-import { MessageType, Opt, getIp, getMessageType, getString, getUint32, PI_PXE_VENDOR_OPTIONS } from '../../src/dhcp/options.js';
+import { MessageType, Opt, getIp, getMessageType, getString, getUint32 } from '../../src/dhcp/options.js';
 import {
   broadcastOf,
   buildReply,
   classify,
   decide,
+  fromAllowedRelay,
   replyDestination,
   type Bindings,
   type ClientBinding,
   type ServerSettings,
 } from '../../src/dhcp/policy.js';
-import { header, pi3Discover, pi4Discover, pi4Request, PI4_MAC } from '../vectors/dhcp-pi.js';
+import { header, pi3Discover, pi4Discover, pi4Request, PI4_MAC, PI_OPTION_43 } from '../vectors/dhcp-pi.js';
 
 const S: ServerSettings = { address: '10.0.0.1', netmask: '255.255.255.0', router: '10.0.0.254', dns: ['10.0.0.53'], domain: 'rack', leaseSeconds: 3600 };
 const PI4 = 'dc:a6:32:01:36:c2';
@@ -54,7 +55,7 @@ test('Pi 4 DISCOVER gets an OFFER with its address and the exact PXE options', (
   assert.equal(getIp(reply, Opt.serverId), '10.0.0.1');
   assert.equal(getString(reply, Opt.tftpServerName), '10.0.0.1');
   assert.equal(getString(reply, Opt.vendorClass), 'PXEClient');
-  assert.deepEqual(reply.options.get(Opt.vendorSpecific), PI_PXE_VENDOR_OPTIONS);
+  assert.deepEqual(reply.options.get(Opt.vendorSpecific), PI_OPTION_43); // the vector, not the source's constant
   assert.equal(getIp(reply, Opt.subnetMask), '255.255.255.0');
   assert.equal(getIp(reply, Opt.router), '10.0.0.254');
   assert.equal(getIp(reply, Opt.dns), '10.0.0.53');
@@ -176,4 +177,12 @@ test('clients without an address get a broadcast, flag or not', () => {
 test('broadcastOf', () => {
   assert.equal(broadcastOf('10.0.0.1', '255.255.255.0'), '10.0.0.255');
   assert.equal(broadcastOf('172.16.5.9', '255.255.0.0'), '172.16.255.255');
+});
+
+test('relayed requests count only from a relay listed in dhcp.relays; direct requests always', () => {
+  const relays = new Set(['10.0.0.2']);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1]), relays), true);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1], { giaddr: [10, 0, 0, 2] }), relays), true);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1], { giaddr: [192, 0, 2, 9] }), relays), false);
+  assert.equal(fromAllowedRelay(packet([53, 1, 1], { giaddr: [10, 0, 0, 2] }), new Set()), false, 'none listed: none accepted');
 });

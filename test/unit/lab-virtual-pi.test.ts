@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { decodeDhcp, encodeDhcp, type DhcpPacket } from '../../src/dhcp/packet.js';
-import { MessageType, Opt, PI_PXE_VENDOR_OPTIONS, getIp, ipOption } from '../../src/dhcp/options.js';
+import { MessageType, Opt, getIp, ipOption } from '../../src/dhcp/options.js';
+import { PI_OPTION_43 } from '../vectors/dhcp-pi.js';
 import { VirtualPi, type DhcpLink, type PiNetwork } from '../../src/lab/virtual-pi.js';
 import { PI3_XID, type Lease } from '../../src/lab/pi-dhcp.js';
 import { labIdentity, type PiIdentity } from '../../src/lab/pi-profile.js';
@@ -66,7 +67,7 @@ class FakeNet implements PiNetwork {
       [Opt.messageType, Buffer.from([type])],
       [Opt.serverId, ipOption('10.0.0.1')],
       [Opt.vendorClass, Buffer.from('PXEClient')],
-      [Opt.vendorSpecific, PI_PXE_VENDOR_OPTIONS],
+      [Opt.vendorSpecific, PI_OPTION_43],
     ]);
     this.listener?.(encodeDhcp({ ...to, op: 2, chaddr, yiaddr: '10.0.0.9', siaddr: '10.0.0.1', options }));
   }

@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, readFile, writeFile, readdir, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as fsp from 'node:fs/promises';
 import { FileStateStore, parseSnapshot } from '../../src/store/state-store.js';
+import type { AtomicFs } from '../../src/store/atomic-file.js';
 import { PimanError } from '../../src/errors.js';
 import { initialPortState, zeroCounters } from '../../src/cluster/types.js';
 
@@ -81,6 +83,68 @@ test('crash safety: SIGKILL at random moments always leaves the old or the new s
   for (const f of leftovers) assert.match(f, /^\.cluster\.json\.\d+\.\d+\.tmp$/);
 });
 
+/** The real file system, with every call the atomic write makes logged (paths relative to `dir`). */
+function recordingFs(dir: string, log: string[], failOn?: string): AtomicFs {
+  const rel = (p: string): string => (p === dir ? '.' : p.slice(dir.length + 1).replace(/\.\d+\.\d+\.tmp$/, '.tmp'));
+  const fail = (op: string): void => {
+    if (op === failOn) throw Object.assign(new Error(`injected ${op} failure`), { code: 'EIO' });
+  };
+  return {
+    mkdir: (p, o) => (log.push(`mkdir ${rel(p)}`), fsp.mkdir(p, o)),
+    rename: (a, b) => (log.push(`rename ${rel(a)} ${rel(b)}`), fsp.rename(a, b)),
+    unlink: (p) => (log.push(`unlink ${rel(p)}`), fsp.unlink(p)),
+    async open(p, flags, mode) {
+      const fh = await fsp.open(p, flags, mode);
+      const name = rel(p);
+      log.push(`open ${name} ${flags}`);
+      return {
+        chmod: (m) => fh.chmod(m),
+        chown: (u, g) => fh.chown(u, g),
+        writeFile: (d) => (log.push(`write ${name}`), fh.writeFile(d)),
+        async sync() {
+          log.push(`fsync ${name}`);
+          fail(`fsync ${name}`);
+          await fh.sync();
+        },
+        close: () => (log.push(`close ${name}`), fh.close()),
+      };
+    },
+  };
+}
+
+test('a save writes a temp file, fsyncs and closes it, renames it over the state, then fsyncs the folder, in that order', async (t) => {
+  const dir = await tempDir(t);
+  const log: string[] = [];
+  const store = new FileStateStore(dir, recordingFs(dir, log));
+  const snap = { version: 1 as const, ports: {}, counters: { ...zeroCounters(), installsDone: 3 }, learned: [] };
+  await store.save(() => snap);
+  assert.deepEqual(log, [
+    'mkdir .',
+    'open .cluster.json.tmp w',
+    'write .cluster.json.tmp',
+    'fsync .cluster.json.tmp', // the data is on disk before the name points at it
+    'close .cluster.json.tmp',
+    'rename .cluster.json.tmp cluster.json',
+    'open . r',
+    'fsync .', // the rename itself is on disk before save() resolves
+    'close .',
+  ]);
+  assert.deepEqual(await new FileStateStore(dir).load(), snap);
+});
+
+test('a failed fsync of the temp file removes it, leaves the old state and rejects the save', async (t) => {
+  const dir = await tempDir(t);
+  const old = { version: 1 as const, ports: {}, counters: zeroCounters(), learned: [] };
+  await new FileStateStore(dir).save(() => old);
+  const log: string[] = [];
+  const store = new FileStateStore(dir, recordingFs(dir, log, 'fsync .cluster.json.tmp'));
+  await assert.rejects(store.save(() => ({ ...old, counters: { ...zeroCounters(), installsDone: 9 } })), (e: unknown) => e instanceof PimanError && e.code === 'E_STATE_IO' && /injected fsync/.test(e.message));
+  assert.deepEqual(log.slice(-3), ['fsync .cluster.json.tmp', 'close .cluster.json.tmp', 'unlink .cluster.json.tmp']);
+  assert.ok(!log.some((l) => l.startsWith('rename')));
+  assert.deepEqual(await new FileStateStore(dir).load(), old);
+  assert.deepEqual(await readdir(dir), ['cluster.json']);
+});
+
 test('state folder is created when missing', async (t) => {
   const dir = await tempDir(t);
   const nested = join(dir, 'a', 'b');
@@ -96,3 +160,42 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('an atomic rewrite keeps the mode and owner of the file it replaces and writes through a symlink', async (t) => {
+  const { writeFileAtomic } = await import('../../src/store/atomic-file.js');
+  const { chmod, chown, lstat, stat, symlink } = await import('node:fs/promises');
+  const dir = await tempDir(t);
+  const real = join(dir, 'real.csv');
+  await writeFile(real, 'old\n');
+  await chmod(real, 0o600);
+  const root = process.getuid?.() === 0;
+  if (root) await chown(real, 1234, 4321);
+  await symlink('real.csv', join(dir, 'link.csv'));
+  await writeFileAtomic(join(dir, 'link.csv'), 'new\n');
+  assert.ok((await lstat(join(dir, 'link.csv'))).isSymbolicLink());
+  assert.equal(await readFile(real, 'utf8'), 'new\n');
+  const st = await stat(real);
+  assert.equal(st.mode & 0o7777, 0o600);
+  if (root) assert.deepEqual([st.uid, st.gid], [1234, 4321]);
+  // A dangling link: the file it names is created.
+  await symlink('made.csv', join(dir, 'dangling.csv'));
+  await writeFileAtomic(join(dir, 'dangling.csv'), 'x');
+  assert.equal(await readFile(join(dir, 'made.csv'), 'utf8'), 'x');
+  assert.ok((await lstat(join(dir, 'dangling.csv'))).isSymbolicLink());
+  assert.deepEqual((await readdir(dir)).sort(), ['dangling.csv', 'link.csv', 'made.csv', 'real.csv'], 'no temp file left');
+});
+
+test('stale temp files of a crashed writer are removed at start; a live writer\'s are kept', async (t) => {
+  const { removeStaleTemps } = await import('../../src/store/atomic-file.js');
+  const dir = await tempDir(t);
+  const dead = `.cluster.json.${2 ** 22 + 1}.1700000000000.tmp`;
+  const live = `.cluster.json.${process.ppid}.${Date.now()}.tmp`;
+  for (const f of [dead, live, 'cluster.json', '.other.json.1.1.tmp']) await writeFile(join(dir, f), '');
+  assert.deepEqual(await removeStaleTemps(join(dir, 'cluster.json')), [dead]);
+  assert.deepEqual((await readdir(dir)).sort(), [live, '.other.json.1.1.tmp', 'cluster.json'].sort());
+  // The state store does it when it loads.
+  await writeFile(join(dir, dead), '');
+  await rm(join(dir, 'cluster.json'));
+  assert.equal(await new FileStateStore(dir).load(), null);
+  assert.ok(!(await readdir(dir)).includes(dead));
+});

@@ -67,7 +67,7 @@ test('fuzz: decodeFdb never throws and only returns positive ports and well-form
 test('property: every MAC written as a dot1d row comes back on its port', () => {
   const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':'));
   fc.assert(
-    fc.property(fc.array(fc.tuple(mac, fc.integer({ min: 1, max: 4096 })), { maxLength: 50 }), (entries) => {
+    fc.property(fc.array(fc.tuple(mac, fc.integer({ min: 1, max: 4096 })), { maxLength: 50, size: 'max' }), (entries) => {
       const last = new Map<string, number>();
       for (const [m, p] of entries) last.set(m, p);
       const t = decodeFdb({ dot1d: [...last].map(([m, p]) => d(m, p)), dot1q: [], basePortIfIndex: [] });

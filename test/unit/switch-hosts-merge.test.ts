@@ -58,13 +58,13 @@ test('property: no lost port, no duplicate port or MAC, idempotent, and the resu
   const port = fc.integer({ min: 1, max: 24 });
   const sw = fc.integer({ min: 1, max: 2 });
   const existingArb = fc
-    .uniqueArray(fc.tuple(sw, port, mac), { selector: (x) => `${x[0]}.${x[1]}`, maxLength: 20 })
+    .uniqueArray(fc.tuple(sw, port, mac), { selector: (x) => `${x[0]}.${x[1]}`, maxLength: 20, size: 'max' })
     .map((rows) => {
       const seen = new Set<string>();
       return rows.filter(([, , m]) => !seen.has(m) && seen.add(m)).map(([s, p, m]) => h(p, m, null, `h${s}-${p}`, s));
     });
   const learnedArb = fc
-    .uniqueArray(fc.tuple(sw, port, mac), { selector: (x) => `${x[0]}.${x[1]}`, maxLength: 20 })
+    .uniqueArray(fc.tuple(sw, port, mac), { selector: (x) => `${x[0]}.${x[1]}`, maxLength: 20, size: 'max' })
     .map((rows) => {
       const seen = new Set<string>();
       return rows.filter(([, , m]) => !seen.has(m) && seen.add(m)).map(([s, p, m]) => l(p, m, s));

@@ -24,6 +24,11 @@ writeFileSync(join(root, 'cmdline.txt'), 'root=/dev/nfs nfsroot=MASTER:/srv ip=d
 writeFileSync(join(work, 'secret'), 'outside');
 symlinkSync(join(work, 'secret'), join(root, 'escape'));
 symlinkSync('../', join(root, 'up'));
+// A sibling folder whose name starts with the root's: /x/boot2 is not inside /x/boot.
+mkdirSync(join(work, 'boot2'));
+writeFileSync(join(work, 'boot2', 'secret'), 'sibling');
+symlinkSync('../boot2/secret', join(root, 'sibling'));
+symlinkSync(join(work, 'boot2'), join(root, 'sibling-dir'));
 symlinkSync('overlays/x.dtbo', join(root, 'inside-link'));
 
 const src = new FileSource({ root, serverAddress: '10.0.0.1' });
@@ -41,6 +46,11 @@ test('candidates: prefix folders fall back to the root; a known MAC looks in its
   assert.deepEqual(requestCandidates('DC-A6-32-01-36-C2/x', null), { ok: true, name: 'DC-A6-32-01-36-C2/x', paths: ['DC-A6-32-01-36-C2/x', 'x'] });
   assert.deepEqual(requestCandidates('config.txt', 'dc:a6:32:01:36:c2'), { ok: true, name: 'config.txt', paths: ['dc-a6-32-01-36-c2/config.txt', 'config.txt'] });
   assert.deepEqual(requestCandidates('./overlays//x.dtbo', null), { ok: true, name: 'overlays/x.dtbo', paths: ['overlays/x.dtbo'] });
+});
+
+test('candidates: a name that is not valid UTF-8 is file-not-found, said plainly', () => {
+  assert.deepEqual(requestCandidates('\xff\xfeA', null), { ok: false, code: 1, message: 'file name is not valid UTF-8' });
+  assert.deepEqual(requestCandidates(Buffer.from('é.txt', 'utf8').toString('latin1'), null), { ok: true, name: 'é.txt', paths: ['é.txt'] });
 });
 
 test('candidates: absolute paths and .. are access violations', () => {
@@ -77,6 +87,11 @@ test('file source: serial folder, MAC folder, fallback to root, cmdline.txt rewr
   assert.ok(cmd.ok && cmd.file.size === 'root=/dev/nfs nfsroot=10.0.0.1:/srv ip=dhcp master=10.0.0.1 MASTERS\n'.length);
   assert.equal(await content(cmd), 'root=/dev/nfs nfsroot=10.0.0.1:/srv ip=dhcp master=10.0.0.1 MASTERS\n');
   assert.equal(await content(await src.open('inside-link', null)), 'overlay', 'a symlink inside the root is fine');
+});
+
+test('file source: a symlink into a sibling folder whose name extends the root (boot -> boot2) is refused with error 2', async () => {
+  assert.deepEqual(await src.open('sibling', null), { ok: false, code: 2, message: 'sibling leads outside the TFTP root' });
+  assert.deepEqual(await src.open('sibling-dir/secret', null), { ok: false, code: 2, message: 'sibling-dir/secret leads outside the TFTP root' });
 });
 
 test('file source: symlinks out of the root, missing files and directories are refused', async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { decodeTftp, encodeTftp, encodingLength, encodeData, optionValue, type TftpPacket } from '../../src/tftp/packet.js';
 import { DecodeError } from '../../src/errors.js';
+import { bytes, latin1 as latin1Of, tftpDataPayload } from '../helpers/fc-sizes.js';
 
 interface Vectors {
   good: Array<{ name: string; hex: string; packet: Record<string, unknown> & { dataHex?: string } }>;
@@ -60,10 +61,10 @@ test('encode refuses values that cannot go on the wire', () => {
   assert.throws(() => encodeTftp({ op: 'rrq', filename: '', mode: 'octet', options: [] }), RangeError);
 });
 
-const latin1 = (min = 0) => fc.string({ unit: fc.integer({ min: 1, max: 255 }).map((c) => String.fromCharCode(c)), minLength: min, maxLength: 40 });
+const latin1 = (min = 0) => latin1Of(40, min);
 const packetArb: fc.Arbitrary<TftpPacket> = fc.oneof(
   fc.record({ op: fc.constantFrom('rrq' as const, 'wrq' as const), filename: latin1(1), mode: latin1(1), options: fc.array(fc.tuple(latin1(1), latin1()), { maxLength: 5 }) }),
-  fc.record({ op: fc.constant('data' as const), block: fc.integer({ min: 0, max: 65535 }), data: fc.uint8Array({ maxLength: 1500 }) }),
+  fc.record({ op: fc.constant('data' as const), block: fc.integer({ min: 0, max: 65535 }), data: tftpDataPayload }),
   fc.record({ op: fc.constant('ack' as const), block: fc.integer({ min: 0, max: 65535 }) }),
   fc.record({ op: fc.constant('error' as const), code: fc.integer({ min: 0, max: 65535 }), message: latin1() }),
   fc.record({ op: fc.constant('oack' as const), options: fc.array(fc.tuple(latin1(1), latin1()), { maxLength: 5 }) }),
@@ -86,7 +87,7 @@ test('fuzz: 10,000 random and mutated packets never throw anything but DecodeErr
     for (const [i, v] of flips) if (b.length) b[i % b.length] = v;
     return truncate && b.length ? b.subarray(0, cut % b.length) : b;
   });
-  const anyBytes = fc.uint8Array({ maxLength: 600 });
+  const anyBytes = bytes(600);
   let decoded = 0;
   fc.assert(
     fc.property(fc.oneof(mutated, anyBytes), (bytes) => {

@@ -103,7 +103,7 @@ test('windowsize: a window of blocks per ACK; an ACK inside the window restarts 
 
 test('property: any ACK sequence never sends a block beyond the window or re-sends on a duplicate', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constant(-1)), { maxLength: 200 }), (size, w, evs) => {
+    fc.property(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constant(-1)), { maxLength: 200, size: 'max' }), (size, w, evs) => {
       const s = mk({ size, windowsize: w, retries: 1000 });
       s.start();
       for (const e of evs) {
@@ -137,4 +137,47 @@ test('negotiate: invalid values are left out of the OACK; nothing valid means no
   assert.equal(n.blksize, 512);
   assert.equal(n.timeoutMs, null, 'the first timeout option counts, the duplicate is ignored');
   assert.deepEqual(negotiate([['blksize', '1024']], 1, { maxBlksize: 1468, maxWindowsize: 1 }).oack, [['blksize', '1024']]);
+});
+
+test('negotiate: a timeout above the cap is not acknowledged (RFC 2349: echo it or leave it out) and the server keeps its own', () => {
+  const limits = { maxBlksize: 1468, maxWindowsize: 16, maxTimeoutSeconds: 5 };
+  const big = negotiate([['blksize', '1024'], ['timeout', '255']], 10, limits);
+  assert.equal(big.timeoutMs, null);
+  assert.deepEqual(big.oack, [['blksize', '1024']]);
+  const ok = negotiate([['timeout', '5']], 10, limits);
+  assert.equal(ok.timeoutMs, 5000);
+  assert.deepEqual(ok.oack, [['timeout', '5']]);
+  assert.equal(negotiate([['timeout', '6']], 10, { maxBlksize: 1468, maxWindowsize: 16 }).timeoutMs, null, 'a few seconds by default');
+});
+
+test('before the first ACK a transfer lives at most firstAckMs, then ends without a word (no reflection)', () => {
+  // A 19-byte request without options, from a forged source that never answers.
+  const s = mk({ size: 100_000, timeoutMs: 1000, maxTimeoutMs: 8000, retries: 5, firstAckMs: 6000 });
+  const sent: SessionAction[] = [...s.start()];
+  let waited = timers(sent)[0]!;
+  while (!s.done) {
+    const r = s.onTimeout();
+    sent.push(...r);
+    for (const ms of timers(r)) waited += ms;
+  }
+  assert.deepEqual(blocks(sent), [1, 1, 1], 'DATA 1 three times, not six');
+  assert.equal(sent.filter((a) => a.type === 'error').length, 0, 'no ERROR to a peer that never answered');
+  assert.equal(end(sent)?.result, 'timeout');
+  assert.equal(waited, 6000, 'the timers add up to the lifetime exactly');
+  // Same for an OACK that is never acknowledged.
+  const o = mk({ size: 10, timeoutMs: 1000, retries: 5, firstAckMs: 2500, oack: [['tsize', '10']] });
+  const oSent: SessionAction[] = [...o.start()];
+  while (!o.done) oSent.push(...o.onTimeout());
+  assert.equal(oSent.filter((a) => a.type === 'oack').length, 2);
+  assert.deepEqual(timers(oSent), [1000, 1500]);
+});
+
+test('once the client acknowledged, the usual retries and the final ERROR apply', () => {
+  const s = mk({ size: 100_000, timeoutMs: 1000, maxTimeoutMs: 8000, retries: 5, firstAckMs: 2000 });
+  s.start();
+  s.onAck(1);
+  const sent: SessionAction[] = [];
+  while (!s.done) sent.push(...s.onTimeout());
+  assert.deepEqual(blocks(sent), [2, 2, 2, 2, 2]);
+  assert.equal(sent.filter((a) => a.type === 'error').length, 1);
 });

@@ -1,6 +1,6 @@
 /**
  * Raspberry Pi boot ROM DHCP packets, written out byte by byte from the facts
- * in design.md (not produced by our encoder), for everybody's tests.
+ * README.md gives (not produced by our encoder), for everybody's tests.
  *  - Pi 3: every Pi uses the same xid, never sends a REQUEST.
  *  - Pi 4: full DORA; option 97 = "RPi4" + serial; its REQUEST omits option 60.
  */
@@ -84,7 +84,7 @@ export function pi4Request(requested: number[], server: number[], mac: number[] 
   ]);
 }
 
-/** Option 43 expected in every PXE reply (design.md). */
+/** Option 43 expected in every PXE reply (README.md, DHCP section). */
 export const PI_OPTION_43 = Buffer.from([
   0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x14, 0x00, 0x00, 0x11,
   ...ascii('Raspberry Pi Boot'),
