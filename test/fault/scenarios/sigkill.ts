@@ -92,6 +92,8 @@ async function killChain(t: TestContext, c: ScenarioCount, points: ReadonlyArray
     switchPort: await freeUdpPort(),
     patch: (raw) => {
       raw['boot'] = { timeoutSeconds: BOOT_TIMEOUT_S };
+      // The helper runs the install servers only: no DHCP sees the Pi netboot, so none is required.
+      raw['dhcp'] = { ...raw['dhcp'], enabled: false };
       raw['control'] = { ...raw['control'], port: 0 };
       raw['install'] = { ...raw['install'], port: 0 };
     },

@@ -77,6 +77,8 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
   t.after(() => dhcp.close());
   const leases = (): string[] => (dhcpPartNow as DhcpPart | null)?.leases().map((l) => l.mac) ?? [];
   let xid = 0x0f000000;
+  /** Pi 1's boot ROM asked for an address (piman talks to a Pi on the control channel only after a netboot). */
+  const netboot = (): void => void cluster.apply({ switchIndex: 1, port: 1 }, { type: 'dhcp', pxe: true }).persisted.catch(() => undefined);
 
   /** DISCOVER then REQUEST twice (a retransmission); resolves with the replies to each REQUEST. */
   const askLease = async (): Promise<[DhcpPacket | null, DhcpPacket | null]> => {
@@ -99,6 +101,7 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
     await assert.rejects(setReinstall(agent, 1, 2), (e: Error) => /CommitFailed|commitFailed|14/i.test(e.message + String((e as { status?: number }).status)), `${how}: SET refused`);
     assert.equal(cluster.port({ switchIndex: 1, port: 2 })!.reinstall, false, `${how}: no mark after a refused SET`);
     // 2. The control channel tells the Pi nothing and leaves the port as it was.
+    netboot();
     const ctl = await LineClient.connect(lab.ports.control, pi1.ip);
     ctl.send('IS_UNINSTALLED\n');
     await withTimeout(ctl.closed, 5000, `${how}: piman closes the control connection it cannot record`);
@@ -130,6 +133,7 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
   const [ack] = await askLease();
   assert.ok(ack, 'the lease is ACKed once it can be stored');
   assert.match(await readFile(join(mnt, LEASE_FILE), 'utf8'), /02:00:00:00:09:01/);
+  netboot();
   const ctl = await LineClient.connect(lab.ports.control, pi1.ip);
   await ctl.commands(1, 5000);
   ctl.close();

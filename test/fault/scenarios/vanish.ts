@@ -96,6 +96,8 @@ export async function vanishingPi(t: TestContext, c: ScenarioCount): Promise<voi
   // 3. Silent mid-stream with the sockets left open (no FIN): piman's timeouts close them.
   const key2 = { switchIndex: 1, port: 2 };
   const ip2 = lab.hosts[1]!.ip;
+  // Its boot ROM's PXE DHCP, as piman would see it (the rootfs goes only to a Pi that netbooted).
+  cluster.apply(key2, { type: 'dhcp', pxe: true });
   const ctl = await LineClient.connect(lab.ports.control, ip2);
   t.after(() => ctl.close());
   await ctl.commands(1, 5000);
