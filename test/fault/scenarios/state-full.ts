@@ -48,9 +48,12 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
   let lab: Lab | null = null;
   // One hook, in this order: the lab's last state write must land before the mount goes.
   t.after(async () => {
-    await lab?.stop();
-    execFileSync('umount', ['-l', mnt]);
-    await rm(mnt, { recursive: true, force: true });
+    try {
+      await lab?.stop();
+    } finally {
+      execFileSync('umount', ['-l', mnt]);
+      await rm(mnt, { recursive: true, force: true });
+    }
   });
   const log = silentLogger();
   let dhcpPartNow: DhcpPart | null = null;
