@@ -12,15 +12,14 @@ import { startAgentFixture, V3_USER, type AgentFixture } from '../helpers/agent-
 import { ControlServer } from '../../src/control/control-server.js';
 import { InstallHub } from '../../src/control/hub.js';
 import { silentLogger } from '../../src/log.js';
+import { GENERAL, PIMAN_GENERAL, PORT_COL, portColumnOid } from '../../src/agent/oids.js';
 import { LineClient } from '../helpers/line-client.js';
 import { MIB_ARGS, runTool } from '../helpers/snmp-tools.js';
 import {
   GET, GETBULK, GETNEXT, REPORT, RESPONSE, SET, communityMessage, dotted, exchange, int, pdu, readReply, str, udpClient, v3Message,
 } from '../helpers/snmp-packets.js';
 
-const PIMAN_VERSION_0 = '1.3.6.1.4.1.8072.9999.9999.314.1.1.0';
-const PORT_ENTRY = '1.3.6.1.4.1.8072.9999.9999.314.2.1.1';
-const RESTART = 8; // pimanPortRestart column
+const PIMAN_VERSION_0 = `${PIMAN_GENERAL}.${GENERAL.pimanVersion}.0`;
 const SYS_DESCR_0 = '1.3.6.1.2.1.1.1.0';
 const USM_UNKNOWN_USER = '1.3.6.1.6.3.15.1.1.3.0';
 const USM_UNKNOWN_ENGINE = '1.3.6.1.6.3.15.1.1.4.0';
@@ -71,14 +70,17 @@ test('finding 1: a GET whose OID has 60,000 sub-identifiers costs < 50 ms and th
   assert.ok(ok, 'the agent still answers');
 });
 
-test('finding 1 (SET): a SET with a 60,000-sub-identifier OID is as cheap', async () => {
+test('finding 1 (SET): a SET with a 60,000-sub-identifier OID is as cheap', async (t) => {
+  const probe = await udpClient();
+  t.after(() => probe.close());
   const long = [1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 314, ...new Array<number>(59_990).fill(1)];
+  const set = v2(pdu(SET, 7, [[long, int(1)]]), 'private');
   const t0 = performance.now();
-  await exchange(client, f.agent.port, v2(pdu(SET, 7, [[long, int(1)]]), 'private'), 300);
-  const probe = await exchange(client, f.agent.port, v2(pdu(GET, 8, [[SYS_DESCR_0]])));
-  assert.ok(probe, 'the agent still answers');
+  client.send(set, f.agent.port, '127.0.0.1');
+  const answer = await exchange(probe, f.agent.port, v2(pdu(GET, 8, [[SYS_DESCR_0]])));
   const ms = performance.now() - t0;
-  assert.ok(ms < 400, `SET plus probe took ${ms.toFixed(0)} ms`);
+  assert.ok(answer, 'the agent still answers');
+  assert.ok(ms < 100, `the GET right after the SET was answered after ${ms.toFixed(0)} ms`);
 });
 
 test('finding 1: an OID of 129 sub-identifiers is never looked up (snmpd bound)', async () => {
@@ -134,11 +136,11 @@ test('finding 2: the configured v3 user with noAuthNoPriv gets no data either', 
 });
 
 test('finding 3: a SET failing in its test phase releases the port; the next SET on it succeeds', async () => {
-  const restart12 = `${PORT_ENTRY}.${RESTART}.1.2`;
+  const restart12 = portColumnOid(PORT_COL.pimanPortRestart, 1, 2);
   const bad = readReply((await exchange(client, f.agent.port, v2(pdu(SET, 30, [[restart12, int(1)], [PIMAN_VERSION_0, str('x')]]), 'private')))!);
   assert.equal(bad.pduType, RESPONSE);
   assert.notEqual(bad.errorStatus, 0);
-  assert.equal(bad.errorIndex, 2);
+  assert.equal(bad.errorIndex, 2, `error ${bad.errorStatus} at ${bad.errorIndex}`);
   const good = readReply((await exchange(client, f.agent.port, v2(pdu(SET, 31, [[restart12, int(1)]]), 'private')))!);
   assert.equal(good.errorStatus, 0, `second SET answered error ${good.errorStatus}`);
 });
@@ -198,7 +200,7 @@ test('finding 6: engine ID kept in the state folder, boots counted, a cached eng
   ];
   const g1 = await runTool('snmpget', v3(a, first.id));
   assert.equal(g1.code, 0, g1.stderr);
-  assert.match(g1.stdout, new RegExp(`6.3.10.2.1.2.0 = INTEGER: ${first.boots}`));
+  assert.match(g1.stdout, new RegExp(`10\\.2\\.1\\.2\\.0 = INTEGER: ${first.boots}\\n`));
   await a.stop();
   a = null;
   b = await startAgentFixture({ engineDir: dir });
