@@ -4,6 +4,7 @@
  * Deliberately separate from src/snmp's codec, so the tests check it.
  */
 import dgram, { type Socket } from 'node:dgram';
+import snmpCrypto from 'net-snmp';
 
 export function tlv(tag: number, content: Buffer): Buffer {
   const n = content.length;
@@ -74,7 +75,8 @@ export function v3Message(m: V3Plain): Buffer {
   const header = tlv(0x30, Buffer.concat([int(m.msgId), int(m.maxSize ?? 65507), str(Buffer.from([m.flags ?? 4])), int(3)]));
   const usm = tlv(0x30, Buffer.concat([str(m.engineId), int(m.boots ?? 0), int(m.time ?? 0), str(m.user), str(''), str('')]));
   const scoped = tlv(0x30, Buffer.concat([str(m.contextEngineId ?? m.engineId), str(''), m.pdu]));
-  return tlv(0x30, Buffer.concat([int(3), header, str(usm), scoped]));
+  // with the priv flag the scoped PDU travels as an OCTET STRING (here: not really encrypted)
+  return tlv(0x30, Buffer.concat([int(3), header, str(usm), (m.flags ?? 4) & 2 ? str(scoped) : scoped]));
 }
 
 // ------------------------------------------------------------------ reading
@@ -197,4 +199,70 @@ export function exchange(s: Socket, port: number, packet: Buffer, ms = 2000): Pr
     s.once('message', on);
     s.send(packet, port, '127.0.0.1');
   });
+}
+
+// ------------------------------------------------------------------ SNMPv3 authPriv (manager side)
+
+export interface V3Secure {
+  msgId: number;
+  engineId: Buffer;
+  boots: number;
+  time: number;
+  user: string;
+  /** net-snmp AuthProtocols / PrivProtocols codes */
+  auth: number;
+  authKey: string;
+  priv: number;
+  privKey: string;
+  pdu: Buffer;
+  /** Sign with this password instead (a wrong digest). */
+  signWith?: string;
+  /** Send these octets as the encrypted PDU instead of encrypting. */
+  encrypted?: Buffer;
+}
+
+/** An authPriv request as a manager builds it (RFC 3414 3.1), with net-snmp's public crypto. */
+export function v3AuthPriv(m: V3Secure): Buffer {
+  const engine = { engineID: m.engineId, engineBoots: m.boots, engineTime: m.time };
+  const scoped = tlv(0x30, Buffer.concat([str(m.engineId), str(''), m.pdu]));
+  const { encryptedPdu, msgPrivacyParameters } = m.encrypted
+    ? { encryptedPdu: m.encrypted, msgPrivacyParameters: Buffer.alloc(8) }
+    : snmpCrypto.Encryption.encryptPdu(m.priv, scoped, m.privKey, m.auth, engine);
+  const digestLength = snmpCrypto.Authentication.getParametersLength(m.auth);
+  const privTlv = str(msgPrivacyParameters);
+  const usm = tlv(0x30, Buffer.concat([str(m.engineId), int(m.boots), int(m.time), str(m.user), str(Buffer.alloc(digestLength)), privTlv]));
+  const header = tlv(0x30, Buffer.concat([int(m.msgId), int(65507), str(Buffer.from([7])), int(3)]));
+  const data = str(encryptedPdu);
+  const packet = tlv(0x30, Buffer.concat([int(3), header, str(usm), data]));
+  const at = packet.length - data.length - privTlv.length - digestLength;
+  snmpCrypto.Authentication.writeParameters(packet, m.auth, m.signWith ?? m.authKey, m.engineId, packet.subarray(at, at + digestLength));
+  return packet;
+}
+
+/** Checks the digest of a v3 reply (`authentic`) and decrypts it when encrypted; its PDU as a Reply. */
+export function openV3Reply(b: Buffer, auth: number, authKey: string, priv: number, privKey: string): Reply & { flags: number; authentic: boolean } {
+  const parts = children(read(b, 0));
+  const flags = content(children(parts[1]!)[2]!)[0]!;
+  const usm = children(read(content(parts[2]!), 0));
+  const engineId = Buffer.from(content(usm[0]!));
+  const authStart = parts[2]!.start + usm[4]!.start;
+  const digest = b.subarray(authStart, authStart + (usm[4]!.end - usm[4]!.start));
+  const authentic = digest.length > 0 && snmpCrypto.Authentication.isAuthentic(b, auth, authKey, engineId, digest);
+  const boots = toInt(usm[1]!);
+  const time = toInt(usm[2]!);
+  const scopedBuf =
+    flags & 2
+      ? snmpCrypto.Encryption.decryptPdu(priv, content(parts[3]!), Buffer.from(content(usm[5]!)), privKey, auth, { engineID: engineId, engineBoots: boots, engineTime: time })
+      : b.subarray(findTlvStart(b, parts[3]!), parts[3]!.end);
+  const scoped = children(read(scopedBuf, 0));
+  return { version: 3, ...readPdu(scoped[2]!), engineId, engineBoots: boots, engineTime: time, flags, authentic };
+}
+
+/** Offset of the tag octet of a child node (its content start minus its header). */
+function findTlvStart(b: Buffer, n: Node): number {
+  for (let h = 2; h <= 5; h++) {
+    const at = n.start - h;
+    if (at >= 0 && read(b, at).start === n.start && read(b, at).end === n.end) return at;
+  }
+  throw new Error('header not found');
 }
