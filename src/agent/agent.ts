@@ -9,7 +9,7 @@ import type { PortKey, PortView } from '../cluster/types.js';
 import type { UsmUserConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { PoeSwitch } from '../switch/types.js';
-import { startAgentHost, type AgentHost, type AgentRequestError } from '../snmp/agent-host.js';
+import { startAgentHost, type AgentHost, type AgentRequestError, type AgentStats } from '../snmp/agent-host.js';
 import { registerProviders } from './mib-providers.js';
 import { registerUnknownMacTable } from './unknown-mac-table.js';
 import { LogLimiter } from '../log-limit.js';
@@ -126,6 +126,11 @@ export class PimanAgent {
 
   get port(): number {
     return this.host.port;
+  }
+
+  /** SNMP group counters (read-only view, for tests and metrics). */
+  get stats(): Readonly<AgentStats> {
+    return this.host.stats;
   }
 
 

@@ -73,6 +73,8 @@ export interface AgentStats {
   invalidMsgs: number;
   /** usmStatsWrongDigests (kept here too for older readers). */
   wrongDigests: number;
+  /** Requests that threw inside the agent (a bug; the packet is dropped). */
+  internalErrors: number;
 }
 
 export interface AgentHost {
@@ -103,7 +105,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   const engineTime = (): number => Math.floor((now() - startedAt) / 1000) % 0x80000000;
   const maxMessageSize = Math.min(MAX_UDP, Math.max(484, opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE));
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const stats: AgentStats = { inPkts: 0, badVersions: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0, silentDrops: 0, invalidMsgs: 0, wrongDigests: 0 };
+  const stats: AgentStats = { inPkts: 0, badVersions: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0, silentDrops: 0, invalidMsgs: 0, wrongDigests: 0, internalErrors: 0 };
   const usm = new UsmAgent({ engineID: engineIdentity.engineID, engineBoots: engineIdentity.engineBoots, engineTime }, opts.users ?? [], maxMessageSize);
   const mib = snmp.createMib();
   const view = new MibView(mib);
@@ -204,7 +206,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
       onMessage(packet, rinfo);
     } catch (e) {
       // A provider's bug must not take the agent (and the daemon) down.
-      stats.asnParseErrs++;
+      stats.internalErrors++;
       report({ kind: 'crashed', message: describeError(e), from: from(rinfo) });
     }
   });
