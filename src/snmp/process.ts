@@ -145,7 +145,7 @@ function get(ctx: ProcessContext, v1: boolean, who: Principal, pdu: RequestPdu):
   for (let i = 0; i < vbs.length; i++) {
     const vb = vbs[i]!;
     const { node, provider } = ctx.view.find(vb.address);
-    if (node && MibView.isInstance(node) && readable(ctx.view, who, node, pdu.type)) {
+    if (node && MibView.isInstance(node) && readable(ctx.view, who, node, pdu.type) && !(v1 && node.valueType === TAG.COUNTER64)) {
       out.push({ oid: node.oid, type: node.valueType, value: node.value });
     } else if (v1) {
       return { kind: 'error', status: ERR.noSuchName, index: i + 1, echo: true };

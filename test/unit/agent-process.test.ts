@@ -125,6 +125,7 @@ test('GET and GETNEXT in v2c: exceptions per varbind; in v1: noSuchName and Coun
     `${BASE}.7.0=${TAG.NO_SUCH_OBJECT}`,
   ]);
   assert.deepEqual(await processPdu(c, true, RO, req(0, GET, [[`${BASE}.1.0`], [`${BASE}.7.0`]])), { kind: 'error', status: ERR.noSuchName, index: 2, echo: true });
+  assert.deepEqual(await processPdu(c, true, RO, req(0, GET, [[`${BASE}.2.1.3.1`]])), { kind: 'error', status: ERR.noSuchName, index: 1, echo: true }, 'no Counter64 in v1');
   assert.deepEqual(values(await processPdu(c, false, RO, req(1, GETNEXT, [[`${BASE}.2.1.2.300`]]))), [`${BASE}.2.1.3.1=c64`]);
   assert.deepEqual(await processPdu(c, true, RO, req(0, GETNEXT, [[`${BASE}.2.1.2.300`]])), { kind: 'error', status: ERR.noSuchName, index: 1, echo: true });
   // the index column is not-accessible: never shown
