@@ -6,7 +6,7 @@
  * GETNEXT, each instance's provider and MAX-ACCESS, and the synchronous
  * refresh of a value by its provider's handler.
  * net-snmp is pinned to an exact version in package.json;
- * test/unit/agent-mib-view.test.ts fails when the tree's shape changes.
+ * test/unit/agent-process.test.ts fails when the tree's shape changes.
  */
 import type { Mib, MibRequest, ObjectTypeCode, VarbindValue } from 'net-snmp';
 import { LeafIndex, type TreeNode } from './leaf-index.js';

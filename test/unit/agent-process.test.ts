@@ -201,3 +201,21 @@ test('lookups are linear: a GET of 128 sub-identifiers 10,000 times stays fast',
   for (let i = 0; i < 10_000; i++) view.find(long);
   assert.ok(performance.now() - t0 < 500, `${(performance.now() - t0).toFixed(0)} ms`);
 });
+
+test("net-snmp's Mib tree has the shape MibView reads (pinned version; fails when an upgrade changes it)", () => {
+  const view = mib();
+  const scalar = view.find([1, 3, 6, 1, 4, 1, 99999, 1, 0]);
+  assert.ok(scalar.node && MibView.isInstance(scalar.node));
+  assert.equal(scalar.node.oid, `${BASE}.1.0`);
+  assert.deepEqual(scalar.node.address, [1, 3, 6, 1, 4, 1, 99999, 1, 0]);
+  assert.equal(scalar.node.value, 1);
+  assert.equal(scalar.node.valueType, TAG.INTEGER);
+  assert.equal(scalar.provider?.provider?.name, 'ro');
+  assert.equal(MibView.providerOf(scalar.node), scalar.provider);
+  const cell = view.find([1, 3, 6, 1, 4, 1, 99999, 2, 1, 2, 7]);
+  assert.ok(cell.node && MibView.isInstance(cell.node));
+  assert.equal(cell.node.value, 70);
+  assert.equal(cell.provider?.provider?.name, 'tbl');
+  assert.equal(view.maxAccess(cell.provider!, cell.node.address), A['read-write']);
+  assert.equal(view.index.size, 301 + 300, 'one scalar, two readable columns of 300 rows (the index column holds no instances)');
+});
