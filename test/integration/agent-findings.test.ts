@@ -47,12 +47,14 @@ test('finding 1: a GET whose OID has 60,000 sub-identifiers costs < 50 ms and th
   const long = [1, 3, 6, 1, 2, 1, ...new Array<number>(59_994).fill(1)];
   const packet = v2(pdu(GET, 4242, [[long]]));
   const parseErrs = f.agent.stats.asnParseErrs;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const reply = exchange(client, f.agent.port, packet, 500);
   // Dropped unread (snmpd's bound of 128 sub-identifiers) and counted: when?
   const dropped = (async () => {
     while (f.agent.stats.asnParseErrs === parseErrs && performance.now() - t0 < 2000) await new Promise((r) => setImmediate(r));
-    return performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
   })();
   // Right after it, a Pi says hello on the control channel.
   const hello = await LineClient.connect(control.address().port, PI_ON_LOOPBACK.ip);
@@ -63,9 +65,11 @@ test('finding 1: a GET whose OID has 60,000 sub-identifiers costs < 50 ms and th
   } finally {
     hello.close();
   }
-  const droppedMs = await dropped;
+  const drop = await dropped;
   assert.ok(f.agent.stats.asnParseErrs > parseErrs, 'counted in snmpInASNParseErrs');
-  assert.ok(droppedMs < 50, `dropped after ${droppedMs.toFixed(0)} ms`);
+  // CPU, not wall time: on a machine shared with other jobs the wall clock also counts waiting for a CPU.
+  assert.ok(drop.cpuMs < 50, `dropping it cost ${drop.cpuMs.toFixed(0)} ms of CPU (this process, hello included)`);
+  assert.ok(drop.ms < 500, `dropped after ${drop.ms.toFixed(0)} ms`);
   const r = await reply;
   const ms = performance.now() - t0;
   if (r) {
