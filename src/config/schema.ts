@@ -120,6 +120,13 @@ export const configSchema = z.strictObject({
       readCommunity: z.string().min(1).default('public'),
       writeCommunity: z.string().min(1).default('private'),
       users: z.array(usmUser).default([]),
+      /** Turn SNMPv1/v2c off: only the USM users get in. */
+      v3Only: z.boolean().default(false),
+      /** snmpEngineID as hex (5 to 32 octets); by default made once and kept in the state folder. */
+      engineID: z
+        .string()
+        .regex(/^(0x)?([0-9a-fA-F]{2}){5,32}$/, { message: 'hex of 5 to 32 octets, e.g. 80001f8805c0ffee0001' })
+        .optional(),
       sysName: z.string().optional(),
       sysContact: z.string().default(''),
       sysLocation: z.string().default(''),
@@ -132,6 +139,11 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
     })
+    .refine((a) => a.readCommunity !== a.writeCommunity, {
+      message: 'must differ from readCommunity (with the same value every reader could write)',
+      path: ['writeCommunity'],
+    })
+    .refine((a) => !a.v3Only || a.users.length > 0, { message: 'v3Only needs at least one user in agent.users', path: ['v3Only'] })
     .prefault({}),
   hosts: z.string().min(1).default('./hosts.csv'),
   state: z.string().min(1).default('./state'),

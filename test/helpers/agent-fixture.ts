@@ -33,6 +33,11 @@ export interface AgentFixtureOptions {
   readonly users?: readonly UsmUserConfig[];
   readonly traps?: readonly TrapReceiver[];
   readonly port?: number;
+  /** Bindings added to HOSTS (e.g. a Pi on a 127.0.0.x address for the control channel). */
+  readonly extraHosts?: readonly HostBinding[];
+  /** Folder of the agent's SNMP engine state (engine ID, boots); none: fresh at each start. */
+  readonly engineDir?: string;
+  readonly v3Only?: boolean;
 }
 
 export interface AgentFixture {
@@ -52,7 +57,7 @@ export async function startAgentFixture(o: AgentFixtureOptions = {}): Promise<Ag
       { index: 1, name: 'sw1', address: '127.0.0.1', ports: o.sw1Ports ?? 24 },
       { index: 2, name: 'sw2', address: '127.0.0.2', ports: 8 },
     ],
-    hosts: HOSTS,
+    hosts: [...HOSTS, ...(o.extraHosts ?? [])],
     store,
     timeoutMs: 180_000,
   });
@@ -74,6 +79,8 @@ export async function startAgentFixture(o: AgentFixtureOptions = {}): Promise<Ag
     sysLocation: 'rack 1',
     traps: { enabled: (o.traps ?? []).length > 0, receivers: o.traps ?? [] },
     switchPollSeconds: 0,
+    ...(o.engineDir ? { engineDir: o.engineDir } : {}),
+    ...(o.v3Only ? { v3Only: true } : {}),
     cluster,
     power,
     switches,

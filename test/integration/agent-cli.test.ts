@@ -133,7 +133,7 @@ test('no agent: one line naming the address, exit 1', async () => {
 });
 
 test('a write community the agent does not accept for writes: refused, exit 1, nothing changes', async () => {
-  const ro = await writeConfig('ro.yaml', config(f.agent.port).replace('agent:\n', 'agent:\n  writeCommunity: public\n'));
+  const ro = await writeConfig('ro.yaml', config(f.agent.port).replace('agent:\n', 'agent:\n  readCommunity: private\n  writeCommunity: public\n'));
   const before = f.sw1.calls.length;
   const r = await piman(['-c', ro, 'restart', '11']);
   assert.equal(r.code, 1);

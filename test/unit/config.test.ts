@@ -110,3 +110,13 @@ test("tftp.workers: 'auto' by default, a number of threads, anything else named"
     assert.deepEqual(problemsOf(minimal + `tftp: { workers: ${bad} }\n`), ["/etc/piman/piman.yaml: tftp.workers: must be 'auto' or a whole number from 0 to 64"], bad);
   }
 });
+
+test('agent: read and write communities must differ; v3Only needs a user; engineID is hex', () => {
+  const base = 'server: { address: 10.0.0.1 }\nswitches: [{ name: a, address: 10.0.0.2, ports: 1 }]\n';
+  assert.match(problemsOf(`${base}agent: { readCommunity: same, writeCommunity: same }\n`)[0]!, /agent\.writeCommunity: must differ from readCommunity/);
+  assert.match(problemsOf(`${base}agent: { v3Only: true }\n`)[0]!, /agent\.v3Only: v3Only needs at least one user/);
+  assert.match(problemsOf(`${base}agent: { engineID: '80001f88' }\n`)[0]!, /agent\.engineID: hex of 5 to 32 octets/);
+  const ok = parseConfigText(`${base}agent: { v3Only: true, engineID: '0x80001f8805c0ffee', users: [{ name: u, authKey: aaaaaaaa, privKey: bbbbbbbb }] }\n`, '/etc/piman/piman.yaml');
+  assert.equal(ok.agent.v3Only, true);
+  assert.equal(ok.agent.engineID, '0x80001f8805c0ffee');
+});
