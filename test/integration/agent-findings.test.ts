@@ -8,10 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:dgram';
-import { startAgentFixture, V3_USER, type AgentFixture } from '../helpers/agent-fixture.js';
-import { ControlServer } from '../../src/control/control-server.js';
-import { InstallHub } from '../../src/control/hub.js';
-import { silentLogger } from '../../src/log.js';
+import { startAgentFixture, V3_USER, startProbeControl, type AgentFixture } from '../helpers/agent-fixture.js';
+import type { ControlServer } from '../../src/control/control-server.js';
 import { GENERAL, PIMAN_GENERAL, PORT_COL, portColumnOid } from '../../src/agent/oids.js';
 import { LineClient } from '../helpers/line-client.js';
 import { MIB_ARGS, runTool } from '../helpers/snmp-tools.js';
@@ -31,8 +29,7 @@ let control: ControlServer;
 let client: Socket;
 before(async () => {
   f = await startAgentFixture({ extraHosts: [PI_ON_LOOPBACK] });
-  control = new ControlServer({ cluster: f.cluster, hub: new InstallHub(), log: silentLogger(), host: '127.0.0.1', port: 0, timeoutMs: 10_000 });
-  await control.start();
+  control = await startProbeControl(f.cluster);
   client = await udpClient();
 });
 after(async () => {

@@ -10,10 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import snmp from 'net-snmp';
-import { startAgentFixture, V3_USER } from '../helpers/agent-fixture.js';
-import { ControlServer } from '../../src/control/control-server.js';
-import { InstallHub } from '../../src/control/hub.js';
-import { silentLogger } from '../../src/log.js';
+import { startAgentFixture, startProbeControl, V3_USER } from '../helpers/agent-fixture.js';
 import { PIMAN_PORT_ENTRY, PORT_COL, portColumnOid } from '../../src/agent/oids.js';
 import { LineClient } from '../helpers/line-client.js';
 import {
@@ -38,8 +35,7 @@ function rng(seed: number): () => number {
 
 test(`fuzz: ${PACKETS} mixed packets through the whole request path; the control channel answers within 100 ms (seed ${SEED})`, { timeout: 180_000 }, async (t) => {
   const f = await startAgentFixture({ extraHosts: [PI] });
-  const control = new ControlServer({ cluster: f.cluster, hub: new InstallHub(), log: silentLogger(), host: '127.0.0.1', port: 0, timeoutMs: 10_000 });
-  await control.start();
+  const control = await startProbeControl(f.cluster);
   const client = await udpClient();
   t.after(async () => {
     client.close();
