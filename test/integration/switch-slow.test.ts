@@ -1,0 +1,64 @@
+/**
+ * piman against a slow switch: the simulated switch serves `ratePerSecond`
+ * requests, holds a small backlog and drops the rest, and counts the most
+ * requests it held at once. Powering a whole 48-port switch must neither
+ * flood it (at most maxInFlight requests at once) nor fail a port.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimSwitch } from '../../src/lab/sim-switch.js';
+import { SnmpPoeSwitch, type SnmpSwitchOptions } from '../../src/switch/snmp-switch.js';
+import { PowerController } from '../../src/switch/power.js';
+import { Cluster } from '../../src/cluster/cluster.js';
+import { MemoryStateStore } from '../../src/store/state-store.js';
+import { loopbackSwitchOptions } from '../helpers/switch-options.js';
+
+const PORTS = 48;
+
+async function rig(t: TestContext, rate: number, over: Partial<SnmpSwitchOptions> = {}, backlog?: number) {
+  const sim = await SimSwitch.start({ ports: PORTS, port: 0, initialPower: 'off', ratePerSecond: rate, ...(backlog ? { backlog } : {}) });
+  t.after(() => sim.stop());
+  const sw = new SnmpPoeSwitch(loopbackSwitchOptions(sim.port, { timeoutMs: 3000, retries: 1, ...over }));
+  t.after(() => sw.close());
+  const cluster = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: PORTS }],
+    hosts: [],
+    store: new MemoryStateStore(),
+    timeoutMs: 180_000,
+  });
+  const power = new PowerController({ cluster, switches: new Map([[1, sw]]), offMs: 50, staggerMs: 5 });
+  const keys = Array.from({ length: PORTS }, (_, i) => ({ switchIndex: 1, port: i + 1 }));
+  return { sim, sw, cluster, power, keys };
+}
+
+test('a 48-port cycle on a 50 requests/s switch: every port on, never more than maxInFlight at the switch', { timeout: 60_000 }, async (t) => {
+  const { sim, cluster, power, keys } = await rig(t, 50, { maxInFlight: 4 });
+  await power.cycle(keys);
+  const states = cluster.ports().map((p) => p.state);
+  assert.deepEqual(states, Array(PORTS).fill('poweringOn'), `failed: ${cluster.ports().filter((p) => p.state === 'failed').map((p) => `${p.port} ${p.lastError}`).slice(0, 3).join('; ')}`);
+  for (const k of keys) assert.equal(sim.model.getPower(k.port), 'on');
+  const load = sim.load();
+  assert.ok(load.peakInFlight <= 4, `the switch held ${load.peakInFlight} requests at once`);
+  assert.equal(load.dropped, 0, 'nothing was sent that the switch had to drop');
+});
+
+test('several power changes share one SET PDU (maxVarbinds)', { timeout: 60_000 }, async (t) => {
+  const { sim, sw, keys } = await rig(t, 0, { maxInFlight: 1, maxVarbinds: 16 });
+  await Promise.all(keys.map((k) => sw.setPower(k.port, 'on')));
+  for (const k of keys) assert.equal(sim.model.getPower(k.port), 'on');
+  // 48 changes, one at a time, at most 16 per PDU: the first goes alone, the rest in 3 or 4 PDUs.
+  assert.ok(sim.load().received <= 5, `${sim.load().received} requests for 48 changes`);
+});
+
+test('a switch that drops requests (backlog 2, 8 in flight): timeouts are retried, no port fails', { timeout: 90_000 }, async (t) => {
+  const { sim, sw, cluster, power, keys } = await rig(t, 40, { maxInFlight: 8, maxVarbinds: 1, timeoutMs: 600, retries: 0 }, 2);
+  await power.cycle(keys.slice(0, 16));
+  assert.ok(sim.load().dropped > 0, 'the switch dropped some requests');
+  assert.ok(sw.stats().retried > 0, 'they were retried');
+  assert.ok(sw.stats().timedOut > 0);
+  for (const k of keys.slice(0, 16)) {
+    assert.equal(cluster.port(k)?.state, 'poweringOn');
+    assert.equal(sim.model.getPower(k.port), 'on');
+  }
+  assert.deepEqual({ inFlight: sw.stats().inFlight, queued: sw.stats().queued }, { inFlight: 0, queued: 0 });
+});
