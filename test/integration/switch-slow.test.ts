@@ -12,6 +12,14 @@ import { PowerController } from '../../src/switch/power.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';
 import { loopbackSwitchOptions } from '../helpers/switch-options.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Daemon } from '../../src/daemon.js';
+import { metricsPart } from '../../src/metrics/part.js';
+import { validateConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/log.js';
+import { freeTcpPort } from '../helpers/ports.js';
 
 const PORTS = 48;
 
@@ -62,4 +70,35 @@ test('a switch that drops requests (backlog 4, 8 in flight): timeouts are retrie
     assert.equal(sim.model.getPower(k.port), 'on');
   }
   assert.deepEqual({ inFlight: sw.stats().inFlight, queued: sw.stats().queued }, { inFlight: 0, queued: 0 });
+});
+
+test("/metrics shows the switch's queue: requests, retries, timeouts, in flight", { timeout: 60_000 }, async (t) => {
+  const sim = await SimSwitch.start({ ports: 8, port: 0, initialPower: 'off' });
+  t.after(() => sim.stop());
+  const dir = await mkdtemp(join(tmpdir(), 'piman-swmetrics-'));
+  const mport = await freeTcpPort();
+  const config = validateConfig(
+    {
+      server: { address: '127.0.0.1' },
+      switches: [{ name: 'slow1', address: '127.0.0.1', port: sim.port, ports: 8, timeoutMs: 2000, retries: 1, maxInFlight: 2 }],
+      state: './state',
+      metrics: { enabled: true, port: mport },
+    },
+    join(dir, 'piman.yaml'),
+  );
+  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: (s) => new SnmpPoeSwitch(s) }, [metricsPart]);
+  await daemon.start();
+  t.after(async () => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await daemon.ctx.power.cycle([1, 2, 3].map((port) => ({ switchIndex: 1, port })));
+  const text = await (await fetch(`http://127.0.0.1:${mport}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const value = (name: string): number => Number(new RegExp(`^${name}\\{switch="slow1"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  assert.ok(value('piman_switch_requests_total') >= 4, text);
+  assert.equal(value('piman_switch_requests_in_flight'), 0);
+  assert.equal(value('piman_switch_requests_queued'), 0);
+  assert.equal(value('piman_switch_retries_total'), 0);
+  assert.equal(value('piman_switch_timeouts_total'), 0);
+  assert.equal(value('piman_switch_answering'), 1);
 });
