@@ -3,6 +3,7 @@
  * how to reach the agent; then either wait for Ctrl-C or (--demo) reinstall
  * a few ports through SNMP, wait for them, print the inventory and return.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger, type Logger } from '../log.js';
 import { describeError, PimanError } from '../errors.js';
 import { Lab, WATCHABLE_TIMING } from './lab.js';
@@ -93,6 +94,9 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     timing: o.timing ?? WATCHABLE_TIMING,
     switchRate: o.switchRate ?? 0,
   });
+  // How late piman's event loop ran once the lab stood (it shares the process with the virtual Pis; the switch has its own thread).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const view = new LiveView(() => rowsOf(lab), o.out, started);
   const small = o.pis <= 24;
   const offTransitions = !view.tty && small
@@ -130,7 +134,7 @@ export async function runLab(o: RunLabOptions): Promise<number> {
       view.stop();
       return 0;
     }
-    return await demo(lab, o, view, say, secs);
+    return await demo(lab, o, view, say, secs, loop);
   } catch (e) {
     view.stop();
     if (e instanceof Interrupted) {
@@ -140,12 +144,19 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     say(`piman lab: ${describeError(e)}`);
     return 1;
   } finally {
+    loop.disable();
     offTransitions();
     await lab.stop();
   }
 }
 
-async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string) => void, secs: () => string): Promise<number> {
+/** Peak RSS and worst event-loop delay of this process (piman and the virtual Pis). */
+export function processLine(loop: IntervalHistogram): string {
+  const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  return `piman's process (with the virtual Pis): peak RSS ${rssMb} MB, worst event-loop delay ${Math.round(loop.max / 1e6)} ms.`;
+}
+
+async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string) => void, secs: () => string, loop: IntervalHistogram): Promise<number> {
   const a = lab.config.agent;
   const ports = demoPorts(o.pis);
   await lab.writeRootfs(SECOND_RELEASE);
@@ -183,6 +194,7 @@ async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string)
     }
     say('');
     say(await switchLine(lab));
+    say(processLine(loop));
     say(`Demo finished in ${secs()}: every port up, ${ports.length} reinstalled with ${SECOND_RELEASE}.`);
     return 0;
   } finally {
