@@ -33,19 +33,34 @@ export class RateGate {
   private served = 0;
   private dropped = 0;
   private peak = 0;
-  private readonly serviceMs: number;
+  private serviceMs = 0;
   private readonly backlog: number;
+  private down = false;
 
   constructor(o: RateGateOptions) {
-    if (!(o.ratePerSecond >= 0)) throw new RangeError(`rate must be >= 0, not ${o.ratePerSecond}`);
-    this.serviceMs = o.ratePerSecond > 0 ? 1000 / o.ratePerSecond : 0;
+    this.setRate(o.ratePerSecond);
     this.backlog = Math.max(1, o.backlog ?? DEFAULT_SIM_BACKLOG);
+  }
+
+  /** Changes the service rate from the next request on (tests make a switch slow mid-run). */
+  setRate(ratePerSecond: number): void {
+    if (!(ratePerSecond >= 0)) throw new RangeError(`rate must be >= 0, not ${ratePerSecond}`);
+    this.serviceMs = ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
+  }
+
+  /** A down agent drops every request (what is held is still served). */
+  setDown(down: boolean): void {
+    this.down = down;
   }
 
   /** A request arrived; `serve` runs when the agent gets to it (never, if dropped). */
   offer(serve: () => void): void {
     this.received++;
-    if (this.serviceMs === 0) {
+    if (this.down) {
+      this.dropped++;
+      return;
+    }
+    if (this.serviceMs === 0 && !this.busy) {
       this.served++;
       this.peak = Math.max(this.peak, 1);
       serve();

@@ -17,7 +17,11 @@ export interface SimThreadConfig {
   readonly verbose: boolean;
 }
 
-export type ToSimThread = { readonly type: 'load'; readonly id: number } | { readonly type: 'stop' };
+export type ToSimThread =
+  | { readonly type: 'load'; readonly id: number }
+  | { readonly type: 'rate'; readonly ratePerSecond: number }
+  | { readonly type: 'down'; readonly down: boolean }
+  | { readonly type: 'stop' };
 
 export type FromSimThread =
   | { readonly type: 'listening'; readonly port: number }

@@ -84,6 +84,16 @@ export class SimSwitchThread extends EventEmitter<{ power: [number, PortPower] }
     });
   }
 
+  /** The switch serves this many requests per second from now on (0 = unlimited). */
+  setRate(ratePerSecond: number): void {
+    this.worker.postMessage({ type: 'rate', ratePerSecond } satisfies ToSimThread);
+  }
+
+  /** A down switch's agent drops every request until set up again. */
+  setDown(down: boolean): void {
+    this.worker.postMessage({ type: 'down', down } satisfies ToSimThread);
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await new Promise<void>((resolve) => {

@@ -28,6 +28,8 @@ async function main(c: SimThreadConfig): Promise<void> {
   sim.model.on('power', (p: number, power: 'on' | 'off') => post({ type: 'power', port: p, power }));
   port!.on('message', (m: ToSimThread) => {
     if (m.type === 'load') post({ type: 'load', id: m.id, load: sim.load() });
+    else if (m.type === 'rate') sim.setRate(m.ratePerSecond);
+    else if (m.type === 'down') sim.setDown(m.down);
     else if (m.type === 'stop') void sim.stop().finally(() => post({ type: 'stopped' }));
   });
   post({ type: 'listening', port: sim.port });

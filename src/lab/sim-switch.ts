@@ -73,6 +73,15 @@ export class SimSwitch {
     return `${PETH_ADMIN_ENABLE}.${this.group}.${port}`;
   }
 
+  /** Requests per second from now on (0 = unlimited), and whether the agent is down (drops all). */
+  setRate(ratePerSecond: number): void {
+    this.gate.setRate(ratePerSecond);
+  }
+
+  setDown(down: boolean): void {
+    this.gate.setDown(down);
+  }
+
   /** Requests received, served, dropped, and the most held at once. */
   load(): SwitchLoad {
     return this.gate.load();

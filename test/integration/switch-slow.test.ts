@@ -7,6 +7,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimSwitch } from '../../src/lab/sim-switch.js';
+import { SimSwitchThread } from '../../src/lab/sim-switch-thread.js';
 import { SnmpPoeSwitch, type SnmpSwitchOptions } from '../../src/switch/snmp-switch.js';
 import { PowerController } from '../../src/switch/power.js';
 import { Cluster } from '../../src/cluster/cluster.js';
@@ -101,4 +102,24 @@ test("/metrics shows the switch's queue: requests, retries, timeouts, in flight"
   assert.equal(value('piman_switch_retries_total'), 0);
   assert.equal(value('piman_switch_timeouts_total'), 0);
   assert.equal(value('piman_switch_answering'), 1);
+});
+
+test('the simulated switch in its worker thread: down drops every request, up again answers; load and rate cross the thread', { timeout: 60_000 }, async (t) => {
+  const sim = await SimSwitchThread.start({ ports: 4, address: '127.0.0.1', port: 0, initialPower: 'off', macDelayMs: 100, macs: [null, null, null, null], ratePerSecond: 0, verbose: false });
+  t.after(() => sim.stop());
+  const powered: string[] = [];
+  sim.on('power', (port, power) => powered.push(`${port}:${power}`));
+  const sw = new SnmpPoeSwitch(loopbackSwitchOptions(sim.port, { timeoutMs: 800, retries: 1 }));
+  t.after(() => sw.close());
+  await sw.setPower(2, 'on');
+  assert.deepEqual(powered, ['2:on']);
+  sim.setDown(true);
+  await assert.rejects(sw.getPower(2), /did not answer within 0\.8 s/);
+  assert.equal(sw.stats().answering, false);
+  sim.setDown(false);
+  sim.setRate(20);
+  assert.equal(await sw.getPower(2), 'on');
+  const load = await sim.load();
+  // One SET, two GET attempts dropped while down, one GET served.
+  assert.ok(load && load.dropped === 2 && load.received === 4, JSON.stringify(load));
 });
