@@ -118,8 +118,8 @@ export class SnmpPoeSwitch implements PoeSwitch {
   }
 
   async macTable(): Promise<Map<number, string[]>> {
+    const s = this.session('bridge');
     try {
-      const s = this.session('bridge');
       // One walk at a time, in one slot: small switches drop bursts of GETBULKs.
       return await this.queue.slot(async () => {
         const dot1d = await this.queue.attempts(() => snmpSubtree(s, DOT1D_TP_FDB_PORT));
