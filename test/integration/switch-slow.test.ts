@@ -123,3 +123,19 @@ test('the simulated switch in its worker thread: down drops every request, up ag
   // One SET, two GET attempts dropped while down, one GET served.
   assert.ok(load && load.dropped === 2 && load.received === 4, JSON.stringify(load));
 });
+
+test('power-ons keep their stagger through the queue: never two in one SET, each at least staggerMs apart', { timeout: 60_000 }, async (t) => {
+  const sim = await SimSwitch.start({ ports: 8, port: 0, initialPower: 'on', ratePerSecond: 50 });
+  t.after(() => sim.stop());
+  const sw = new SnmpPoeSwitch(loopbackSwitchOptions(sim.port, { timeoutMs: 3000, retries: 1, maxInFlight: 4, maxVarbinds: 8 }));
+  t.after(() => sw.close());
+  const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 8 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 180_000 });
+  const power = new PowerController({ cluster, switches: new Map([[1, sw]]), offMs: 20, staggerMs: 80 });
+  const keys = Array.from({ length: 8 }, (_, i) => ({ switchIndex: 1, port: i + 1 }));
+  await power.cycle(keys);
+  const ons = sim.model.sets.filter((s) => s.power === 'on');
+  assert.equal(ons.length, 8);
+  for (let i = 1; i < ons.length; i++) assert.ok(ons[i]!.at - ons[i - 1]!.at >= 75, `on ${i}: ${ons[i]!.at - ons[i - 1]!.at} ms after the previous one`);
+  // The offs, queued together, shared SETs: fewer requests than changes.
+  assert.ok(sim.load().received < 16, `${sim.load().received} requests for 16 changes`);
+});
