@@ -23,18 +23,23 @@ test('never more than maxInFlight requests run; the rest wait in order', async (
   let running = 0;
   let peak = 0;
   const order: number[] = [];
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
   const jobs = Array.from({ length: 20 }, (_, i) =>
     q.run(async () => {
       running++;
       peak = Math.max(peak, running);
       order.push(i);
-      await tick(2 + (i % 3));
+      await gate;
+      await tick(1 + (i % 3));
       running--;
       return i;
     }),
   );
   await tick(1);
-  assert.deepEqual({ inFlight: q.stats().inFlight, queued: q.stats().queued }, { inFlight: 3, queued: 17 });
+  // Held at the gate: three run, seventeen wait.
+  assert.deepEqual({ inFlight: q.stats().inFlight, queued: q.stats().queued, started: order.length }, { inFlight: 3, queued: 17, started: 3 });
+  open();
   assert.deepEqual(await Promise.all(jobs), Array.from({ length: 20 }, (_, i) => i));
   assert.equal(peak, 3);
   assert.deepEqual(order, [...order].sort((a, b) => a - b), 'started in order');
