@@ -12,6 +12,7 @@ import type { PoeSwitch } from './switch/types.js';
 import type { Logger } from './log.js';
 import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
+import { switchFamilies } from './switch/switch-metrics.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
@@ -78,7 +79,9 @@ export class Daemon {
       offMs: config.power.offSeconds * 1000,
       staggerMs: config.power.staggerSeconds * 1000,
     });
-    const d = new Daemon({ config, cluster, power, switches, log, metrics: new MetricRegistry() }, store);
+    const metrics = new MetricRegistry();
+    metrics.add(() => switchFamilies(switches));
+    const d = new Daemon({ config, cluster, power, switches, log, metrics }, store);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }

@@ -31,6 +31,10 @@ const switchSchema = z.strictObject({
   ports: z.number().int().min(1).max(4096),
   timeoutMs: z.number().int().min(100).default(5000),
   retries: z.number().int().min(0).max(10).default(1),
+  /** SNMP requests at the switch at once; the rest wait in piman's queue. */
+  maxInFlight: z.number().int().min(1).max(64).default(4),
+  /** Port power changes carried in one SET PDU; 1 = one port per SET. */
+  maxVarbinds: z.number().int().min(1).max(64).default(8),
 });
 
 const trapReceiver = z.strictObject({

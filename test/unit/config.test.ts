@@ -43,6 +43,19 @@ test('a minimal file gets the documented defaults', () => {
   assert.deepEqual(cfg.dhcp.relays, []);
 });
 
+test('switches[].maxInFlight and maxVarbinds: small defaults, whole numbers 1..64', () => {
+  const cfg = parseConfigText(minimal, '/x/piman.yaml');
+  assert.deepEqual({ maxInFlight: cfg.switches[0]?.maxInFlight, maxVarbinds: cfg.switches[0]?.maxVarbinds }, { maxInFlight: 4, maxVarbinds: 8 });
+  const ex = parseConfigText(example, '/x/piman.yaml');
+  assert.deepEqual({ maxInFlight: ex.switches[0]?.maxInFlight, maxVarbinds: ex.switches[0]?.maxVarbinds }, { maxInFlight: 4, maxVarbinds: 8 });
+  const withSwitch = (extra: string): string => minimal.replace(/ports: (\d+)/, `ports: $1, ${extra}`);
+  assert.ok(withSwitch('maxInFlight: 2').includes('maxInFlight: 2'), 'the minimal file lists its switch inline');
+  assert.equal(parseConfigText(withSwitch('maxInFlight: 2, maxVarbinds: 1'), '/x/piman.yaml').switches[0]?.maxInFlight, 2);
+  for (const bad of ['maxInFlight: 0', 'maxInFlight: 65', 'maxVarbinds: 0', 'maxVarbinds: 1.5']) {
+    assert.match(problemsOf(withSwitch(bad))[0] ?? '', /switches\.0\.max(InFlight|Varbinds)/, bad);
+  }
+});
+
 test('dhcp.relays takes IPv4 addresses only', () => {
   assert.deepEqual(parseConfigText(minimal + 'dhcp: { relays: [10.1.0.1] }\n', '/x/piman.yaml').dhcp.relays, ['10.1.0.1']);
   assert.match(problemsOf(minimal + 'dhcp: { relays: [relay1] }\n')[0]!, /dhcp\.relays\.0: must be an IPv4 address/);
