@@ -48,6 +48,21 @@ export function switchInfos(config: PimanConfig): SwitchInfo[] {
   return config.switches.map((s, i) => ({ index: i + 1, name: s.name, address: s.address, ports: s.ports }));
 }
 
+/** Says what of the stored state this config cannot use; nothing of it is applied to another switch. */
+function warnRestore(cluster: Cluster, log: Logger): void {
+  const { kept, dropped } = cluster.restoreNotes;
+  const configured = new Set(cluster.switches.map((s) => s.name));
+  const gone = [...new Set(kept.map((k) => k.slice(0, k.lastIndexOf(':'))).filter((n) => !configured.has(n)))];
+  if (gone.length > 0) {
+    log.warn({ switches: gone }, 'state of switches no longer configured is kept in the state file and not applied to any other switch');
+  }
+  const ports = kept.filter((k) => configured.has(k.slice(0, k.lastIndexOf(':'))));
+  if (ports.length > 0) log.warn({ ports }, 'state of ports beyond a switch\'s configured port count is kept and not applied');
+  if (dropped.length > 0) {
+    log.warn({ positions: dropped }, 'old state file: state of switch positions this config does not have cannot be named and is dropped');
+  }
+}
+
 export class Daemon {
   private parts: Part[] = [];
   private started: Part[] = [];
@@ -70,6 +85,7 @@ export class Daemon {
       timeoutMs: config.boot.timeoutSeconds * 1000,
       onPersistError: (e) => log.error({ err: describeError(e) }, 'cluster state not saved; it stays in memory and is written with the next change'),
     });
+    warnRestore(cluster, log);
     const switches = new Map<number, PoeSwitch>();
     if (opts.makeSwitch) config.switches.forEach((s, i) => switches.set(i + 1, opts.makeSwitch!(s, i + 1)));
     const power = new PowerController({
@@ -92,6 +108,13 @@ export class Daemon {
       }
     });
     await this.preflight();
+    const notes = cluster.restoreNotes;
+    if (notes.migratedFrom !== null) {
+      // Written at once (atomically) so the position-keyed form is never read again with another config.
+      await cluster.persist();
+      notes.migratedFrom = null;
+      log.info({ from: 1, to: 2 }, 'state file migrated: ports are now keyed by switch name');
+    }
     for (const p of this.parts) {
       try {
         await p.start();
