@@ -9,7 +9,8 @@ import type { SwitchInfo } from './cluster/types.js';
 import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
 import type { PoeSwitch } from './switch/types.js';
-import type { Logger } from './log.js';
+import { levelFor, type Logger } from './log.js';
+import { changedSettings, needsRestart } from './config/diff.js';
 import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
 
@@ -67,11 +68,16 @@ export class Daemon {
   private parts: Part[] = [];
   private started: Part[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The started config with the settings reloads applied (what the next reload compares against). */
+  private running: PimanConfig;
+  private reloading: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly ctx: DaemonContext,
     private readonly store: StateStore,
-  ) {}
+  ) {
+    this.running = ctx.config;
+  }
 
   static async create(opts: DaemonOptions, partFactories: ReadonlyArray<(ctx: DaemonContext) => Part>): Promise<Daemon> {
     const { config, log } = opts;
@@ -145,6 +151,41 @@ export class Daemon {
       const all = problems.map(({ err }, i) => `(${i + 1}) ${err instanceof Error ? err.message : String(err)}`).join(' ');
       throw new PimanError('E_STARTUP', `cannot start, ${problems.length} problems: ${all}`);
     }
+  }
+
+  /**
+   * SIGHUP: reads piman.yaml and hosts.csv again and applies what can change
+   * live (hosts.csv bindings, log.level); names the changed settings that
+   * need a restart. Port states, transfers and installs in flight are not
+   * touched. An invalid file is refused with one log line: the running
+   * configuration and bindings stay.
+   */
+  reload(loadConfig: () => Promise<PimanConfig>): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadOnce(loadConfig));
+    return this.reloading;
+  }
+
+  private async reloadOnce(loadConfig: () => Promise<PimanConfig>): Promise<void> {
+    const { log, cluster } = this.ctx;
+    let next: PimanConfig;
+    let hosts: Awaited<ReturnType<typeof loadHosts>>;
+    try {
+      next = await loadConfig();
+      // Switches change only with a restart, so hosts.csv is read against the running ones.
+      hosts = await loadHosts(next.hosts, cluster.switches, { required: true });
+    } catch (e) {
+      const code = e instanceof PimanError ? e.code : 'E_CONFIG';
+      log.error({ code, err: describeError(e) }, 'reload refused; the running configuration and hosts.csv bindings stay');
+      return;
+    }
+    const changed = changedSettings(this.running, next);
+    const restart = needsRestart(changed);
+    const level = levelFor(next.log.level);
+    if (log.level !== level) log.level = level;
+    cluster.replaceHosts(hosts);
+    this.running = { ...this.running, hosts: next.hosts, log: next.log };
+    log.info({ hosts: hosts.length, applied: changed.filter((k) => !restart.includes(k)) }, 'reloaded hosts.csv and the settings that change live');
+    if (restart.length > 0) log.warn({ restartNeeded: restart }, 'changed settings take effect only after a restart (systemctl restart piman)');
   }
 
   async stop(opts: { save?: boolean } = {}): Promise<void> {

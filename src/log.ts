@@ -30,8 +30,13 @@ function prettyStream(out: NodeJS.WritableStream): DestinationStream {
   };
 }
 
+/** The level to run at for a configured one: PIMAN_LOG_LEVEL wins. */
+export function levelFor(configured: LogLevel | undefined): LogLevel {
+  return envLevel() ?? configured ?? 'info';
+}
+
 export function createLogger(opts: { level?: LogLevel; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
-  const level = envLevel() ?? opts.level ?? 'info';
+  const level = levelFor(opts.level);
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
   const dest = opts.destination ?? (pretty ? prettyStream(process.stdout) : pino.destination({ dest: 1, sync: false }));
   return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime }, dest);

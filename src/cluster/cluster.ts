@@ -275,6 +275,21 @@ export class Cluster {
     for (const l of this.listeners) l({ port: view, effect: { type: 'healthAlert', message } });
   }
 
+  /**
+   * Swaps the hosts.csv bindings (SIGHUP). Port states stay: a transfer or
+   * install in flight goes on; lookups see the new bindings at once.
+   */
+  replaceHosts(hosts: readonly HostBinding[]): void {
+    this.hostsByPort.clear();
+    for (const h of hosts) {
+      this.hostsByPort.set(portId(h), h);
+      this.unknownMacs.forget(h.mac);
+      // hosts.csv now names this port's address; a DHCP-given learned one would shadow nothing but confuse byIp.
+      if (h.ip) this.learnedIps.delete(portId(h));
+    }
+    this.bindingsVersion++;
+  }
+
   /** Records a MAC the mapper saw on a port (hosts.csv bindings take precedence). */
   learnMac(key: PortKey, mac: string): Promise<void> {
     const id = portId(key);

@@ -96,13 +96,17 @@ function fromHeaded(r: string[], at: string, switches: readonly SwitchInfo[], pr
   return { switchIndex: sw.index, port, mac, ip: ipText || null, hostname: hostname || null };
 }
 
-/** Reads hosts.csv; a missing file means no bindings yet (the mapper can write it). */
-export async function loadHosts(file: string, switches: readonly SwitchInfo[]): Promise<HostBinding[]> {
+/**
+ * Reads hosts.csv; a missing file means no bindings yet (the mapper can
+ * write it), unless `required` (a reload, `piman config check`).
+ */
+export async function loadHosts(file: string, switches: readonly SwitchInfo[], opts: { required?: boolean } = {}): Promise<HostBinding[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !opts.required) return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new HostsError([`${file}: no such file (the 'hosts' key of piman.yaml names it)`]);
     throw new HostsError([`${file}: cannot read: ${(e as Error).message}`]);
   }
   return parseHostsText(text, file, switches);

@@ -1,23 +1,61 @@
 import type { Command } from 'commander';
 import { Daemon } from '../../daemon.js';
 import { createLogger } from '../../log.js';
+import { describeError } from '../../errors.js';
 import { partFactories, makeSwitch } from '../../parts.js';
+import { loadConfig } from '../../config/load.js';
 import { loadCommandConfig } from '../options.js';
+
+/** systemd's default TimeoutStopSec is 90 s; piman promises 5 s, with the state saved. */
+const STOP_DEADLINE_MS = 4_000;
 
 export function registerServer(program: Command): void {
   program
     .command('server')
-    .description('run the piman daemon: DHCP, TFTP, control channel, rootfs, SNMP agent')
+    .description('run the piman daemon: DHCP, TFTP, control channel, rootfs, SNMP agent (SIGHUP reloads, SIGTERM stops)')
     .action(async (_opts: unknown, cmd: Command) => {
       const { config, path } = await loadCommandConfig(cmd);
       const log = createLogger({ level: config.log.level });
       const daemon = await Daemon.create({ config, log, makeSwitch }, partFactories);
+      // Until start() returns, SIGHUP must not kill the daemon either (its default action).
+      let started = false;
+      const onHup = (): void => {
+        if (!started) return void log.warn('SIGHUP while starting: ignored; send it again once piman runs');
+        log.info({ signal: 'SIGHUP' }, 'reloading');
+        void daemon.reload(async () => (await loadConfig(path)).config);
+      };
+      process.on('SIGHUP', onHup);
       await daemon.start();
+      started = true;
       log.info({ config: path }, 'piman server running');
       await new Promise<void>((resolve) => {
+        let stopping = false;
         const stop = (sig: string): void => {
+          if (stopping) return;
+          stopping = true;
+          process.off('SIGHUP', onHup);
           log.info({ signal: sig }, 'stopping');
-          void daemon.stop().finally(resolve);
+          // A part or a power cycle that hangs (a dead switch) must not hold the stop: save and leave.
+          const deadline = setTimeout(() => {
+            log.warn({ afterMs: STOP_DEADLINE_MS }, 'parts still stopping; state saved, exiting now');
+            void daemon.ctx.cluster
+              .persist()
+              .catch((e: unknown) => log.error({ code: 'E_STATE_IO', err: describeError(e) }, 'cannot save state'))
+              .finally(() => {
+                log.info('stopped');
+                log.flush();
+                process.exit(0);
+              });
+          }, STOP_DEADLINE_MS);
+          deadline.unref();
+          void daemon
+            .stop()
+            .catch((e: unknown) => log.error({ code: 'E_STATE_IO', err: describeError(e) }, 'error while stopping'))
+            .finally(() => {
+              clearTimeout(deadline);
+              log.info('stopped');
+              resolve();
+            });
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
