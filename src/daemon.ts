@@ -5,7 +5,7 @@
 import type { PimanConfig } from './config/schema.js';
 import { loadHosts } from './config/hosts.js';
 import { Cluster } from './cluster/cluster.js';
-import type { SwitchInfo } from './cluster/types.js';
+import type { HostBinding, SwitchInfo } from './cluster/types.js';
 import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
 import type { PoeSwitch } from './switch/types.js';
@@ -43,6 +43,8 @@ export interface DaemonOptions {
   /** Tests and the lab may replace the SNMP switch clients. */
   readonly makeSwitch?: (sw: PimanConfig['switches'][number], index: number) => PoeSwitch;
   readonly store?: StateStore;
+  /** Bindings to use instead of reading hosts.csv (`piman config check` after it reported hosts.csv's problems). */
+  readonly hosts?: readonly HostBinding[];
 }
 
 export function switchInfos(config: PimanConfig): SwitchInfo[] {
@@ -82,7 +84,7 @@ export class Daemon {
   static async create(opts: DaemonOptions, partFactories: ReadonlyArray<(ctx: DaemonContext) => Part>): Promise<Daemon> {
     const { config, log } = opts;
     const infos = switchInfos(config);
-    const hosts = await loadHosts(config.hosts, infos);
+    const hosts = opts.hosts ?? (await loadHosts(config.hosts, infos));
     const store = opts.store ?? new FileStateStore(config.state);
     const cluster = await Cluster.open({
       switches: infos,
@@ -137,14 +139,20 @@ export class Daemon {
     this.timer.unref();
   }
 
-  /** Runs every part's check; throws the one problem, or one E_STARTUP error listing them all. */
-  private async preflight(): Promise<void> {
-    const { log } = this.ctx;
+  /** What would stop a part from starting (every part's check), without starting anything; `piman config check` shows them. */
+  async problems(): Promise<{ part: string; err: unknown }[]> {
     const results = await Promise.allSettled(this.parts.map(async (p) => p.check?.()));
     const problems: { part: string; err: unknown }[] = [];
     results.forEach((r, i) => {
       if (r.status === 'rejected') problems.push({ part: this.parts[i]!.name, err: r.reason });
     });
+    return problems;
+  }
+
+  /** Runs every part's check; throws the one problem, or one E_STARTUP error listing them all. */
+  private async preflight(): Promise<void> {
+    const { log } = this.ctx;
+    const problems = await this.problems();
     for (const { part, err } of problems) log.error({ part, err: describeError(err) }, `cannot start ${part}`);
     if (problems.length === 1) throw problems[0]!.err;
     if (problems.length > 1) {

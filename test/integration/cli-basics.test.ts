@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, rm, mkdir, copyFile } from 'node:fs/promises';
+import { makeRootfs } from '../helpers/rootfs-fixture.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,10 +24,18 @@ test('--help lists the old tool commands', async () => {
   for (const c of ['server', 'restart', 'reinstall', 'mapper', 'monitoring', 'status']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
 });
 
-test('config check: the example is ok', async () => {
-  const r = await piman(['config', 'check', '-c', example]);
+test('config check: the example is ok beside a boot folder, a rootfs and its hosts.csv (without its interface, which this machine lacks)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'boot'));
+  await makeRootfs(dir, { bigBytes: 1024 });
+  await copyFile(new URL('../../examples/hosts.csv', import.meta.url).pathname, join(dir, 'hosts.csv'));
+  const text = await readFile(example, 'utf8');
+  assert.match(text, /^  interface: eth1 /m);
+  await writeFile(join(dir, 'piman.yaml'), text.replace(/^  interface: eth1 .*\n/m, ''));
+  const r = await piman(['config', 'check', '-c', join(dir, 'piman.yaml')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^ok/);
+  assert.equal(r.stdout, 'ok (1 switch, 2 hosts)\n');
 });
 
 test('config check: a bad value and an unknown key each exit 1 naming the key, without a stack', async (t) => {
