@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests and the lab use (net-snmp tools and
-# agent, smilint, busybox, tftp-hpa, iproute2, curl). Idempotent: does nothing,
+# agent, smilint, busybox, tftp-hpa, iproute2, curl; systemd-analyze,
+# systemd-notify and python3 for the deploy/piman.service test). Idempotent: does nothing,
 # not even `apt-get update`, when everything is already there. The Debian
 # snmpd package starts a system agent on :161; the tests start their own.
 set -euo pipefail
 exec bash "$(dirname "$0")/apt-need.sh" --disable snmpd "piman's tests" \
   snmpget:snmp snmpd:snmpd snmptrapd:snmptrapd smilint:smitools \
-  busybox:busybox tftp:tftp-hpa ip:iproute2 curl:curl
+  busybox:busybox tftp:tftp-hpa ip:iproute2 curl:curl \
+  systemd-analyze:systemd systemd-notify:systemd python3:python3-minimal

@@ -32,7 +32,12 @@ test('config check: the example is ok beside a boot folder, a rootfs and its hos
   await copyFile(new URL('../../examples/hosts.csv', import.meta.url).pathname, join(dir, 'hosts.csv'));
   const text = await readFile(example, 'utf8');
   assert.match(text, /^  interface: eth1 /m);
-  await writeFile(join(dir, 'piman.yaml'), text.replace(/^  interface: eth1 .*\n/m, ''));
+  const local = text
+    .replace(/^  interface: eth1 .*\n/m, '')
+    .replace('/srv/piman/boot', join(dir, 'boot'))
+    .replace('/srv/piman/rootfs.tgz', join(dir, 'rootfs.tgz'))
+    .replace('/var/lib/piman', join(dir, 'state'));
+  await writeFile(join(dir, 'piman.yaml'), local);
   const r = await piman(['config', 'check', '-c', join(dir, 'piman.yaml')]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'ok (1 switch, 2 hosts)\n');

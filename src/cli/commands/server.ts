@@ -5,6 +5,7 @@ import { describeError } from '../../errors.js';
 import { partFactories, makeSwitch } from '../../parts.js';
 import { loadConfig } from '../../config/load.js';
 import { loadCommandConfig } from '../options.js';
+import { sdNotify } from '../../sd-notify.js';
 
 /** systemd's default TimeoutStopSec is 90 s; piman promises 5 s, with the state saved. */
 const STOP_DEADLINE_MS = 4_000;
@@ -28,6 +29,8 @@ export function registerServer(program: Command): void {
       await daemon.start();
       started = true;
       log.info({ config: path }, 'piman server running');
+      // Every part listens now: this is when systemd may start what comes After=piman.
+      await sdNotify(['--ready', `--status=serving ${daemon.ctx.cluster.switches.length} switch(es)`], log);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (sig: string): void => {
@@ -35,6 +38,7 @@ export function registerServer(program: Command): void {
           stopping = true;
           process.off('SIGHUP', onHup);
           log.info({ signal: sig }, 'stopping');
+          void sdNotify(['STOPPING=1'], log);
           // A part or a power cycle that hangs (a dead switch) must not hold the stop: save and leave.
           const deadline = setTimeout(() => {
             log.warn({ afterMs: STOP_DEADLINE_MS }, 'parts still stopping; state saved, exiting now');
