@@ -51,6 +51,10 @@ export function switchInfos(config: PimanConfig): SwitchInfo[] {
   return config.switches.map((s, i) => ({ index: i + 1, name: s.name, address: s.address, ports: s.ports }));
 }
 
+function codeOf(e: unknown): string {
+  return e instanceof PimanError ? e.code : 'E_STARTUP';
+}
+
 /** Says what of the stored state this config cannot use; nothing of it is applied to another switch. */
 function warnRestore(cluster: Cluster, log: Logger): void {
   const { kept, dropped } = cluster.restoreNotes;
@@ -107,6 +111,7 @@ export class Daemon {
     return d;
   }
 
+  /** Every error it throws has been logged (one error record per problem, with its code). */
   async start(): Promise<void> {
     const { log, cluster } = this.ctx;
     // Listen first: parts may change ports while they start (e.g. an install interrupted by a restart).
@@ -119,7 +124,10 @@ export class Daemon {
     const notes = cluster.restoreNotes;
     if (notes.migratedFrom !== null) {
       // Written at once (atomically) so the position-keyed form is never read again with another config.
-      await cluster.persist();
+      await cluster.persist().catch((e: unknown) => {
+        log.error({ code: codeOf(e), err: describeError(e) }, 'cannot write the migrated state file');
+        throw e;
+      });
       notes.migratedFrom = null;
       log.info({ from: 1, to: 2 }, 'state file migrated: ports are now keyed by switch name');
     }
@@ -129,7 +137,7 @@ export class Daemon {
         this.started.push(p);
         log.debug({ part: p.name }, 'started');
       } catch (e) {
-        log.error({ part: p.name, err: describeError(e) }, `cannot start ${p.name}`);
+        log.error({ part: p.name, code: codeOf(e), err: describeError(e) }, `cannot start ${p.name}`);
         // Whatever changed while starting was saved as it happened; a failed start leaves no new files.
         await this.stop({ save: false });
         throw e;
@@ -153,7 +161,7 @@ export class Daemon {
   private async preflight(): Promise<void> {
     const { log } = this.ctx;
     const problems = await this.problems();
-    for (const { part, err } of problems) log.error({ part, err: describeError(err) }, `cannot start ${part}`);
+    for (const { part, err } of problems) log.error({ part, code: codeOf(err), err: describeError(err) }, `cannot start ${part}`);
     if (problems.length === 1) throw problems[0]!.err;
     if (problems.length > 1) {
       const all = problems.map(({ err }, i) => `(${i + 1}) ${err instanceof Error ? err.message : String(err)}`).join(' ');

@@ -80,7 +80,9 @@ export function registerConfig(program: Command): void {
       else if (report.ok) {
         process.stdout.write(`ok (${report.switches} switch${report.switches === 1 ? '' : 'es'}, ${report.hosts} hosts)\n`);
       } else {
-        for (const p of report.problems) process.stderr.write(`piman: ${p.message}\n`);
+        // As ExecStartPre the lines go to the journal: `<3>` files them at error priority.
+        const prio = process.env.JOURNAL_STREAM && !process.stderr.isTTY ? '<3>' : '';
+        for (const p of report.problems) process.stderr.write(`${prio}piman: ${p.message}\n`);
       }
       if (!report.ok) process.exitCode = 1;
     });

@@ -26,7 +26,14 @@ export function registerServer(program: Command): void {
         void daemon.reload(async () => (await loadConfig(path)).config);
       };
       process.on('SIGHUP', onHup);
-      await daemon.start();
+      try {
+        await daemon.start();
+      } catch {
+        // start() logged every problem once (journald keeps stdout and stderr): no second copy on stderr.
+        process.off('SIGHUP', onHup);
+        process.exitCode = 1;
+        return;
+      }
       started = true;
       log.info({ config: path }, 'piman server running');
       // Every part listens now: this is when systemd may start what comes After=piman.
