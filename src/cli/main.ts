@@ -14,7 +14,9 @@ export function buildProgram(): Command {
     .version(VERSION)
     .option('-c, --config <file>', 'configuration file (default ./piman.yaml, then /etc/piman/piman.yaml)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // `piman server --help` lists -c/--config too, which it reads from the root.
+    .configureHelp({ showGlobalOptions: true });
   registerCommands(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride().showHelpAfterError();

@@ -80,3 +80,29 @@ test('an unknown command exits 2', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
 });
+
+test('piman server --help shows every option that applies, the environment and the signals', async () => {
+  const r = await piman(['server', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /-c, --config <file>/);
+  assert.match(r.stdout, /PIMAN_LOG_LEVEL/);
+  assert.match(r.stdout, /SIGHUP/);
+  assert.match(r.stdout, /SIGTERM/);
+});
+
+test('piman completion bash: a completion script that knows every command and option, and passes bash -n', async (t) => {
+  const r = await piman(['completion', 'bash']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const w of ['server', 'reinstall', 'config', 'check', '--json', '--config', 'complete -F']) assert.ok(r.stdout.includes(w), w);
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'piman.bash'), r.stdout);
+  const words = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'bash',
+      ['-c', `bash -n "$1" && source "$1" && COMP_WORDS=(piman config ch); COMP_CWORD=2; _piman; echo "\${COMPREPLY[*]}"`, 'x', join(dir, 'piman.bash')],
+      (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())),
+    ),
+  );
+  assert.equal(words, 'check');
+});

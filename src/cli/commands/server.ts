@@ -14,6 +14,19 @@ export function registerServer(program: Command): void {
   program
     .command('server')
     .description('run the piman daemon: DHCP, TFTP, control channel, rootfs, SNMP agent (SIGHUP reloads, SIGTERM stops)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment:',
+        '  PIMAN_LOG_LEVEL   trace|debug|info|warn|error|fatal|silent, overrides log.level',
+        '  NOTIFY_SOCKET     set by systemd (Type=notify): READY=1 once every part listens',
+        '  JOURNAL_STREAM    set by systemd: log lines carry syslog priorities',
+        'Signals:',
+        '  SIGHUP            reload hosts.csv and log.level; name changed settings that need a restart',
+        '  SIGTERM, SIGINT   stop within 5 s, state saved',
+      ].join('\n'),
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const { config, path } = await loadCommandConfig(cmd);
       const log = createLogger({ level: config.log.level });
