@@ -177,7 +177,10 @@ export class Daemon {
    * configuration and bindings stay.
    */
   reload(loadConfig: () => Promise<PimanConfig>): Promise<void> {
-    this.reloading = this.reloading.then(() => this.reloadOnce(loadConfig));
+    // One at a time; a reload that throws must not stop the next ones (the chain stays resolved).
+    this.reloading = this.reloading
+      .then(() => this.reloadOnce(loadConfig))
+      .catch((e: unknown) => this.ctx.log.error({ code: codeOf(e), err: describeError(e) }, 'reload failed; the running configuration stays'));
     return this.reloading;
   }
 
