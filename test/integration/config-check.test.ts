@@ -120,3 +120,43 @@ test('a piman.yaml that does not validate: its problems, nothing else', async (t
   assert.deepEqual(r.report!.problems.map((p) => p.code), ['E_CONFIG']);
   assert.match(r.report!.problems[0]!.message, /tftp\.port: must be a port number/);
 });
+
+test('--ports: a port another program holds is reported with its key; without --ports it is not checked', async (t) => {
+  const dir = await install(t);
+  const { createServer } = await import('node:net');
+  const dgram = await import('node:dgram');
+  const tcp = createServer();
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  t.after(() => {
+    tcp.close();
+    udp.close();
+  });
+  const tcpPort = (tcp.address() as { port: number }).port;
+  const udpPort = udp.address().port;
+  await writeFile(
+    join(dir, 'piman.yaml'),
+    [
+      'server: { address: 10.0.0.1 }',
+      'dhcp: { enabled: false }',
+      `tftp: { address: 127.0.0.1, port: ${udpPort} }`,
+      `control: { address: 127.0.0.1, port: ${tcpPort} }`,
+      'install: { address: 127.0.0.1, port: 0 }',
+      'agent: { enabled: false }',
+      'switches: [{ name: sw1, address: 10.0.0.2, ports: 8 }]',
+      '',
+    ].join('\n'),
+  );
+  assert.equal((await check(dir)).code, 0, 'ports are not checked without --ports');
+  const r = await new Promise<{ code: number; report: Report }>((resolve) =>
+    execFile(process.execPath, [bin, 'config', 'check', '--ports', '--json', '-c', join(dir, 'piman.yaml')], { timeout: 60_000 }, (err, stdout) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, report: JSON.parse(stdout) as Report }),
+    ),
+  );
+  assert.equal(r.code, 1);
+  const msgs = r.report.problems.map((p) => p.message);
+  assert.equal(msgs.length, 2, msgs.join('\n'));
+  assert.match(msgs.find((m) => m.startsWith('tftp.port'))!, new RegExp(`^tftp\\.port: UDP 127\\.0\\.0\\.1:${udpPort} is in use`));
+  assert.match(msgs.find((m) => m.startsWith('control.port'))!, new RegExp(`^control\\.port: TCP 127\\.0\\.0\\.1:${tcpPort} is in use`));
+});

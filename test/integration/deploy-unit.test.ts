@@ -67,7 +67,7 @@ test('the unit runs unprivileged with only CAP_NET_BIND_SERVICE, restarts always
   assert.deepEqual(keys('Type'), ['notify']);
   assert.deepEqual(keys('StateDirectory'), ['piman']);
   assert.deepEqual(keys('ConfigurationDirectory'), ['piman']);
-  assert.match(keys('ExecStartPre')[0]!, /piman config check -c \/etc\/piman\/piman\.yaml$/);
+  assert.match(keys('ExecStartPre')[0]!, /piman config check --ports -c \/etc\/piman\/piman\.yaml$/);
   assert.match(keys('ExecReload')[0]!, /kill -HUP \$MAINPID$/);
 });
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.js';
 import { loadConfig } from '../../config/load.js';
 import { checkRootfsTar } from '../../config/rootfs-tar.js';
+import { portProblems } from '../../config/ports.js';
 import { Daemon, switchInfos } from '../../daemon.js';
 import { partFactories } from '../../parts.js';
 import { silentLogger } from '../../log.js';
@@ -34,7 +35,7 @@ function asProblems(e: unknown): Problem[] {
  * names), the state file, every part's start-up check (boot folder, rootfs,
  * interface) and whether the rootfs is really a gzipped tar.
  */
-export async function checkInstallation(path: string | undefined): Promise<Report> {
+export async function checkInstallation(path: string | undefined, opts: { ports?: boolean } = {}): Promise<Report> {
   const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [] };
   let loaded;
   try {
@@ -63,6 +64,7 @@ export async function checkInstallation(path: string | undefined): Promise<Repor
   if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
     await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
   }
+  if (opts.ports) for (const message of await portProblems(config)) report.problems.push({ code: 'E_CONFIG', message });
   report.ok = report.problems.length === 0;
   return report;
 }
@@ -74,8 +76,9 @@ export function registerConfig(program: Command): void {
     .description("run the server's start-up checks without starting it: piman.yaml, hosts.csv, state file, boot folder, rootfs, interface; prints ok or every problem")
     .option('-c, --config <file>', 'configuration file')
     .option('--json', 'print the result as one JSON object (ok, config, switches, hosts, problems [{code, message}])')
-    .action(async (opts: { config?: string; json?: boolean }, cmd: Command) => {
-      const report = await checkInstallation(opts.config ?? configPath(cmd));
+    .option('--ports', 'also check that every enabled part can bind its port (not while piman runs)')
+    .action(async (opts: { config?: string; json?: boolean; ports?: boolean }, cmd: Command) => {
+      const report = await checkInstallation(opts.config ?? configPath(cmd), { ports: opts.ports === true });
       if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
       else if (report.ok) {
         process.stdout.write(`ok (${report.switches} switch${report.switches === 1 ? '' : 'es'}, ${report.hosts} hosts)\n`);
