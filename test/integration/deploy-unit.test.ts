@@ -4,7 +4,7 @@
  * tells systemd it is ready (Type=notify) only once every part listens, and
  * says STOPPING=1 on SIGTERM.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -71,7 +71,11 @@ test('the unit runs unprivileged with only CAP_NET_BIND_SERVICE, restarts always
   assert.match(keys('ExecReload')[0]!, /kill -HUP \$MAINPID$/);
 });
 
-test('READY=1 reaches the notify socket once every part listens; STOPPING=1 on SIGTERM', async (t) => {
+test('READY=1 reaches the notify socket once every part listens; STOPPING=1 on SIGTERM', (t) => notifyRun(t, false));
+
+test('SIGTERM while systemd-notify still waits for its barrier: stopped cleanly, not killed', (t) => notifyRun(t, true));
+
+async function notifyRun(t: TestContext, termAtReady: boolean): Promise<void> {
   if (!need(t, ['systemd-notify', 'python3'])) return;
   const work = await mkdtemp(join(tmpdir(), 'piman-notify-'));
   const sock = join(work, 'notify.sock');
@@ -82,16 +86,18 @@ test('READY=1 reaches the notify socket once every part listens; STOPPING=1 on S
       '-u',
       '-c',
       [
-        'import socket, sys, os, array',
+        'import socket, sys, os, array, time',
         's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); print("listening")',
         'while True:',
         '  data, anc, _f, _a = s.recvmsg(4096, 1024)',
         '  for lvl, typ, d in anc:',
         '    if typ == socket.SCM_RIGHTS:',
-        '      fds = array.array("i"); fds.frombytes(d[: len(d) - len(d) % 4]); [os.close(fd) for fd in fds]',
+        '      fds = array.array("i"); fds.frombytes(d[: len(d) - len(d) % 4]); time.sleep(float(sys.argv[2])); [os.close(fd) for fd in fds]',
         '  print(data.decode().replace("\\n", " "))',
       ].join('\n'),
       sock,
+      // A busy manager: the barrier (systemd-notify's wait) is released this many seconds late.
+      termAtReady ? '2' : '0',
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -138,6 +144,14 @@ test('READY=1 reaches the notify socket once every part listens; STOPPING=1 on S
   });
   const out = new JsonLines(server.stdout!);
   await until('READY=1', () => msgs.some((m) => m.text.startsWith('READY=1')));
+  if (termAtReady) {
+    // READY=1 is read before the barrier: piman is still awaiting systemd-notify.
+    server.kill('SIGTERM');
+    await new Promise((r) => (server!.exitCode !== null || server!.signalCode !== null ? r(null) : server!.once('exit', r)));
+    assert.equal(server.signalCode, null, 'not killed by the signal');
+    assert.equal(server.exitCode, 0);
+    return;
+  }
   // Ready means listening: the control channel accepts at once.
   await new Promise<void>((resolve, reject) => {
     const c = connect(control, '127.0.0.1', () => (c.destroy(), resolve()));
@@ -148,4 +162,4 @@ test('READY=1 reaches the notify socket once every part listens; STOPPING=1 on S
   await until('STOPPING=1', () => msgs.some((m) => m.text === 'STOPPING=1'), 10_000);
   await new Promise((r) => (server!.exitCode !== null ? r(null) : server!.once('exit', r)));
   assert.equal(server.exitCode, 0);
-});
+}

@@ -31,32 +31,47 @@ export function registerServer(program: Command): void {
       const { config, path } = await loadCommandConfig(cmd);
       const log = createLogger({ level: config.log.level });
       const daemon = await Daemon.create({ config, log, makeSwitch }, partFactories);
-      // Until start() returns, SIGHUP must not kill the daemon either (its default action).
+      // Handlers go in before start(): a signal's default action would kill piman without saving its state.
       let started = false;
+      let stopRequest: string | null = null;
+      let stopNow: ((sig: string) => void) | null = null;
       const onHup = (): void => {
         if (!started) return void log.warn('SIGHUP while starting: ignored; send it again once piman runs');
         log.info({ signal: 'SIGHUP' }, 'reloading');
         void daemon.reload(async () => (await loadConfig(path)).config);
       };
+      const onTerm = (sig: string): void => {
+        if (stopNow) return stopNow(sig);
+        if (stopRequest === null) log.info({ signal: sig }, 'stop requested while starting: stopping once started');
+        stopRequest = sig;
+      };
+      const onInt = (): void => onTerm('SIGINT');
+      const onTermSig = (): void => onTerm('SIGTERM');
       process.on('SIGHUP', onHup);
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTermSig);
+      const release = (): void => {
+        process.off('SIGHUP', onHup);
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTermSig);
+      };
       try {
         await daemon.start();
       } catch {
         // start() logged every problem once (journald keeps stdout and stderr): no second copy on stderr.
-        process.off('SIGHUP', onHup);
+        release();
         process.exitCode = 1;
         return;
       }
       started = true;
       log.info({ config: path }, 'piman server running');
       // Every part listens now: this is when systemd may start what comes After=piman.
-      await sdNotify(['--ready', `--status=serving ${daemon.ctx.cluster.switches.length} switch(es)`], log);
+      if (stopRequest === null) await sdNotify(['--ready', `--status=serving ${daemon.ctx.cluster.switches.length} switch(es)`], log);
       await new Promise<void>((resolve) => {
         let stopping = false;
-        const stop = (sig: string): void => {
+        stopNow = (sig: string): void => {
           if (stopping) return;
           stopping = true;
-          process.off('SIGHUP', onHup);
           log.info({ signal: sig }, 'stopping');
           void sdNotify(['STOPPING=1'], log);
           // A part or a power cycle that hangs (a dead switch) must not hold the stop: save and leave.
@@ -77,12 +92,12 @@ export function registerServer(program: Command): void {
             .catch((e: unknown) => log.error({ code: 'E_STATE_IO', err: describeError(e) }, 'error while stopping'))
             .finally(() => {
               clearTimeout(deadline);
+              release();
               log.info('stopped');
               resolve();
             });
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        if (stopRequest !== null) stopNow(stopRequest);
       });
     });
 }
