@@ -46,7 +46,7 @@ function yaml(tftpRetries: number): string {
     'install: { address: 127.0.0.1, port: 0 }',
     'log: { level: info }',
     'switches:',
-    '  - { name: sw1, address: 127.0.0.1, port: 9, ports: 8 }',
+    '  - { name: sw1, address: 127.0.0.1, port: 9, ports: 8, timeoutMs: 20000, retries: 0 }',
     '',
   ].join('\n');
 }
@@ -151,7 +151,13 @@ test('SIGHUP with a changed setting that needs a restart: named in a warning, no
   assert.doesNotMatch(stderr, /sEcReT/);
 });
 
-test('SIGTERM stops within 5 s, exit 0, with the state saved', async () => {
+test('SIGTERM stops within 5 s, exit 0, with the state saved, even while a power cycle waits on a switch that does not answer', async () => {
+  // A cycle on port 3: the switch (nothing on 127.0.0.1:9) never answers, so the power controller is busy for 2 x 5 s.
+  await writeFile(join(work, 'cli.yaml'), yaml(3));
+  const cli = spawn(process.execPath, [PIMAN, '-c', join(work, 'cli.yaml'), 'restart', '3'], { stdio: 'ignore' });
+  // No log line marks the SET; the CLI needs ~2-3 s to start and send it. The 'still stopping' line below proves the cycle was in flight.
+  await new Promise((r) => setTimeout(r, 4500));
+  cli.kill('SIGKILL');
   // Counted after the file went out, so only the final save writes it.
   const t0 = Date.now();
   server!.kill('SIGTERM');
@@ -167,4 +173,5 @@ test('SIGTERM stops within 5 s, exit 0, with the state saved', async () => {
   assert.equal(state.counters.tftpFiles, 1);
   assert.ok(state.counters.dhcpOffers >= 3, JSON.stringify(state.counters));
   assert.ok(out.items.some((j) => j.msg === 'stopped'), 'a last line says it stopped');
+  assert.ok(out.items.some((j) => /parts still stopping/.test(String(j.msg))), 'the power cycle was still running at SIGTERM: ' + JSON.stringify(out.items.slice(-6)));
 });
