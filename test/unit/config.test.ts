@@ -20,12 +20,12 @@ function problemsOf(text: string): string[] {
   assert.fail('expected the config to be rejected');
 }
 
-test('the shipped example validates and resolves relative paths against its folder', () => {
-  const cfg = parseConfigText(example, '/srv/piman/piman.yaml');
+test('the shipped example validates, is laid out for deploy/piman.service and resolves relative paths against its folder', () => {
+  const cfg = parseConfigText(example, '/etc/piman/piman.yaml');
   assert.equal(cfg.tftp.root, '/srv/piman/boot');
   assert.equal(cfg.install.rootfs, '/srv/piman/rootfs.tgz');
-  assert.equal(cfg.hosts, '/srv/piman/hosts.csv');
-  assert.equal(cfg.state, '/srv/piman/state');
+  assert.equal(cfg.hosts, '/etc/piman/hosts.csv');
+  assert.equal(cfg.state, '/var/lib/piman', 'the unit\'s StateDirectory, not under the config folder');
   assert.equal(cfg.switches[0]?.powerGroup, 1);
 });
 
