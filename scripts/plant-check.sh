@@ -38,6 +38,6 @@ plant 'overload bits 1 and 2 swapped' src/dhcp/packet.ts \
   's/overload\[0\]! & 1\)/OVL_A/; s/overload\[0\]! & 2\)/overload[0]! & 1)/; s/OVL_A/overload[0]! & 2)/' test/unit/dhcp-packet.test.ts
 plant 'long-option pieces joined in reverse' src/dhcp/packet.ts \
   's/Buffer\.concat\(\[prev, value\]\)/Buffer.concat([value, prev])/' test/unit/dhcp-packet.test.ts
-plant 'SET access check dropped' src/agent/set-handler.ts \
-  "s/\n *if \(!info \|\| info\.access !== 'rw'\) \{.*?\n *\}//s" test/integration/agent-bad-community.test.ts
+plant 'SET access check dropped' src/snmp/access.ts \
+  "s/\n *if \(who\.access !== 'rw'\) return 'noAccess';//" test/integration/agent-bad-community.test.ts test/unit/agent-process.test.ts
 exit $missed

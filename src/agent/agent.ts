@@ -9,11 +9,14 @@ import type { PortKey, PortView } from '../cluster/types.js';
 import type { UsmUserConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { PoeSwitch } from '../switch/types.js';
-import { startAgentHost, type AgentHost, type AgentRequestError } from '../snmp/agent-host.js';
+import { startAgentHost, type AgentHost, type AgentRequestError, type AgentStats } from '../snmp/agent-host.js';
 import { registerProviders } from './mib-providers.js';
 import { registerUnknownMacTable } from './unknown-mac-table.js';
 import { LogLimiter } from '../log-limit.js';
-import { createSetHandlers, type PowerControl } from './set-handler.js';
+import { createSetHandler, type PowerControl } from './set-handler.js';
+import { startEngine, parseEngineId } from '../snmp/engine-state.js';
+import { PimanError } from '../errors.js';
+import { communityWarnings } from './community-check.js';
 import { SwitchReachability } from './switch-reachability.js';
 import { TrapSender, type TrapReceiver } from './traps.js';
 
@@ -30,6 +33,12 @@ export interface PimanAgentOptions {
   /** Seconds between switch reachability probes; 0 turns them off. */
   readonly switchPollSeconds: number;
   readonly maxRepetitions?: number;
+  /** Folder keeping snmpEngineID and snmpEngineBoots across restarts (the state folder); none: a new engine ID per start. */
+  readonly engineDir?: string;
+  /** snmpEngineID as hex (overrides the stored one). */
+  readonly engineID?: string | undefined;
+  /** Refuse SNMPv1/v2c: only USM users get in. */
+  readonly v3Only?: boolean;
   readonly cluster: Cluster;
   readonly power: PowerControl;
   readonly switches: ReadonlyMap<number, PoeSwitch>;
@@ -57,6 +66,12 @@ export class PimanAgent {
       const what = e.kind === 'badCommunity' ? 'SNMP request with an unknown community' : e.kind === 'badUser' ? 'SNMPv3 request refused' : 'SNMP request dropped';
       log.warn({ from: e.from, reason: e.message, suppressed: suppressed || undefined }, what);
     };
+    if (opts.readCommunity === opts.writeCommunity) {
+      throw new PimanError('E_CONFIG', 'agent.readCommunity and agent.writeCommunity are the same: every reader could write; give them different values');
+    }
+    if (!opts.v3Only) for (const w of communityWarnings(opts.address, opts.readCommunity, opts.writeCommunity)) log.warn(w);
+    const configuredId = opts.engineID ? parseEngineId(opts.engineID) : undefined;
+    const engine = opts.engineDir ? await startEngine(opts.engineDir, configuredId) : configuredId ? { engineID: configuredId, engineBoots: 1 } : undefined;
     const host = await startAgentHost({
       address: opts.address,
       port: opts.port,
@@ -65,15 +80,16 @@ export class PimanAgent {
         { name: opts.writeCommunity, access: 'rw' },
       ],
       users: opts.users,
-      // every PIMAN-MIB/system handler refreshes its value synchronously
-      syncReadHandlers: true,
-      ...(opts.maxRepetitions ? { maxRepetitions: opts.maxRepetitions } : {}),
+      ...(engine ? { engine } : {}),
+      ...(opts.v3Only ? { v3Only: true } : {}),
+      ...(opts.maxRepetitions ? { limits: { maxRepetitions: opts.maxRepetitions } } : {}),
       onRequestError,
+      now,
     });
     let stopUnknown = (): void => undefined;
     try {
       const reach = new SwitchReachability(opts.switches, log);
-      const sets = createSetHandlers({ cluster, power: opts.power, host, log, canPower: (i) => opts.switches.has(i) });
+      const sets = createSetHandler({ cluster, power: opts.power, log, canPower: (i) => opts.switches.has(i) });
       registerProviders({
         cluster,
         host,
@@ -81,11 +97,10 @@ export class PimanAgent {
         startedAt,
         now,
         switchReachable: (i) => reach.isReachable(i),
-        portSetHandler: sets.port,
       });
       stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
       host.invalidateIndex();
-      host.agent.setBulkSetHandler(sets.bulk);
+      host.setSetHandler(sets.handle);
       const traps =
         opts.traps.enabled && opts.traps.receivers.length > 0
           ? new TrapSender({ receivers: opts.traps.receivers, log, upTime: () => Math.floor((now() - startedAt) / 10) })
@@ -96,7 +111,7 @@ export class PimanAgent {
         stopUnknown();
       };
       reach.start(opts.switchPollSeconds * 1000);
-      log.info({ address: host.address, port: host.port }, 'SNMP agent listening');
+      log.info({ address: host.address, port: host.port, engineID: host.engineID.toString('hex'), engineBoots: host.engineBoots, v3Only: opts.v3Only ?? false }, 'SNMP agent listening');
       return new PimanAgent(host, traps, reach, unsubscribe);
     } catch (e) {
       stopUnknown();
@@ -111,6 +126,11 @@ export class PimanAgent {
 
   get port(): number {
     return this.host.port;
+  }
+
+  /** SNMP group counters (read-only view, for tests and metrics). */
+  get stats(): Readonly<AgentStats> {
+    return this.host.stats;
   }
 
 

@@ -47,8 +47,6 @@ export interface ProviderSources {
   readonly startedAt: number;
   readonly now: () => number;
   readonly switchReachable: (switchIndex: number) => boolean;
-  /** Handler for SETs on the port table (test and commit passes). */
-  readonly portSetHandler: MibHandler;
 }
 
 const T = snmp.ObjectType;
@@ -84,7 +82,7 @@ export function registerProviders(src: ProviderSources): void {
       req.done();
     };
     const p: MibProviderDefinition = { name, type: snmp.MibProviderType.Scalar, oid, scalarType: type, maxAccess: RO, handler };
-    host.agent.registerProvider(p);
+    mib.registerProvider(p);
     mib.setScalarValue(name, read());
   };
 
@@ -100,9 +98,11 @@ export function registerProviders(src: ProviderSources): void {
 
   const st = host.stats;
   scalar('snmpInPkts', `${SNMP_GROUP}.${SNMP_STATS.snmpInPkts}`, T.Counter, () => counter(st.inPkts));
+  scalar('snmpInBadVersions', `${SNMP_GROUP}.${SNMP_STATS.snmpInBadVersions}`, T.Counter, () => counter(st.badVersions));
   scalar('snmpInBadCommunityNames', `${SNMP_GROUP}.${SNMP_STATS.snmpInBadCommunityNames}`, T.Counter, () => counter(st.badCommunityNames));
   scalar('snmpInBadCommunityUses', `${SNMP_GROUP}.${SNMP_STATS.snmpInBadCommunityUses}`, T.Counter, () => counter(st.badCommunityUses));
   scalar('snmpInASNParseErrs', `${SNMP_GROUP}.${SNMP_STATS.snmpInASNParseErrs}`, T.Counter, () => counter(st.asnParseErrs));
+  scalar('snmpSilentDrops', `${SNMP_GROUP}.${SNMP_STATS.snmpSilentDrops}`, T.Counter, () => counter(st.silentDrops));
 
   const c = (): ReturnType<Cluster['getCounters']> => cluster.getCounters();
   scalar('pimanVersion', `${PIMAN_GENERAL}.${GENERAL.pimanVersion}`, T.OctetString, () => VERSION);
@@ -113,9 +113,9 @@ export function registerProviders(src: ProviderSources): void {
   scalar('pimanInstallsFailed', `${PIMAN_GENERAL}.${GENERAL.pimanInstallsFailed}`, T.Counter, () => counter(c().installsFailed));
 
   scalar('snmpEngineID', `${SNMP_ENGINE}.${ENGINE.snmpEngineID}`, T.OctetString, () => host.engineID);
-  scalar('snmpEngineBoots', `${SNMP_ENGINE}.${ENGINE.snmpEngineBoots}`, T.Integer, () => 1);
-  scalar('snmpEngineTime', `${SNMP_ENGINE}.${ENGINE.snmpEngineTime}`, T.Integer, () => Math.floor((src.now() - src.startedAt) / 1000) % 0x80000000);
-  scalar('snmpEngineMaxMessageSize', `${SNMP_ENGINE}.${ENGINE.snmpEngineMaxMessageSize}`, T.Integer, () => 65507);
+  scalar('snmpEngineBoots', `${SNMP_ENGINE}.${ENGINE.snmpEngineBoots}`, T.Integer, () => host.engineBoots);
+  scalar('snmpEngineTime', `${SNMP_ENGINE}.${ENGINE.snmpEngineTime}`, T.Integer, () => host.engineTime());
+  scalar('snmpEngineMaxMessageSize', `${SNMP_ENGINE}.${ENGINE.snmpEngineMaxMessageSize}`, T.Integer, () => host.maxMessageSize);
 
   registerSwitchTable(src);
   registerPortTable(src);
@@ -147,7 +147,7 @@ function registerSwitchTable(src: ProviderSources): void {
     }
     req.done();
   };
-  host.agent.registerProvider({
+  host.mib.registerProvider({
     name: SWITCH_TABLE,
     type: snmp.MibProviderType.Table,
     oid: PIMAN_SWITCH_ENTRY,
@@ -189,10 +189,6 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortLastError, 'pimanPortLastError', v(PORT_COL.pimanPortLastError)),
   ];
   const handler: MibHandler = (req) => {
-    if (req.testSet || req.commitSet) {
-      src.portSetHandler(req);
-      return;
-    }
     // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)
     const node = req.instanceNode;
     const addr = node?.address;
@@ -202,7 +198,7 @@ function registerPortTable(src: ProviderSources): void {
     }
     req.done();
   };
-  host.agent.registerProvider({
+  host.mib.registerProvider({
     name: PORT_TABLE,
     type: snmp.MibProviderType.Table,
     oid: PIMAN_PORT_ENTRY,

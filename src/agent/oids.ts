@@ -66,7 +66,7 @@ export const portColumnOid = (col: PortColumn, switchIndex: number, port: number
 export const SYSTEM = '1.3.6.1.2.1.1';
 export const SNMP_GROUP = '1.3.6.1.2.1.11';
 export const SYS = { sysDescr: 1, sysObjectID: 2, sysUpTime: 3, sysContact: 4, sysName: 5, sysLocation: 6, sysServices: 7 } as const;
-export const SNMP_STATS = { snmpInPkts: 1, snmpInBadCommunityNames: 4, snmpInBadCommunityUses: 5, snmpInASNParseErrs: 6 } as const;
+export const SNMP_STATS = { snmpInPkts: 1, snmpInBadVersions: 3, snmpInBadCommunityNames: 4, snmpInBadCommunityUses: 5, snmpInASNParseErrs: 6, snmpSilentDrops: 31 } as const;
 
 /** SNMP-FRAMEWORK-MIB snmpEngine group (sorts after every enterprise MIB, so walks of PIMAN-MIB end cleanly). */
 export const SNMP_ENGINE = '1.3.6.1.6.3.10.2.1';

@@ -1,6 +1,8 @@
 /**
  * pimanSwitchReachable: a light periodic probe (one GET of port 1's power)
- * per switch. A switch counts as reachable until a probe failed.
+ * per switch, and the switch's request queue, which sees every request:
+ * a switch is reachable while its last probe answered and no request has
+ * given up on a timeout since its last answer.
  */
 import type { PoeSwitch } from '../switch/types.js';
 import { describeError } from '../errors.js';
@@ -17,6 +19,10 @@ export class SwitchReachability {
   ) {}
 
   isReachable(index: number): boolean {
+    return this.probedReachable(index) && (this.switches.get(index)?.stats?.().answering ?? true);
+  }
+
+  private probedReachable(index: number): boolean {
     return this.reachable.get(index) ?? true;
   }
 
@@ -44,9 +50,9 @@ export class SwitchReachability {
             await sw.getPower(1);
           } catch (e) {
             ok = false;
-            if (this.isReachable(index)) this.log.warn({ switch: sw.name, err: describeError(e) }, 'switch does not answer');
+            if (this.probedReachable(index)) this.log.warn({ switch: sw.name, err: describeError(e) }, 'switch does not answer');
           }
-          if (ok && !this.isReachable(index)) this.log.info({ switch: sw.name }, 'switch answers again');
+          if (ok && !this.probedReachable(index)) this.log.info({ switch: sw.name }, 'switch answers again');
           this.reachable.set(index, ok);
         }),
       );

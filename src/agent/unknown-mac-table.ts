@@ -2,7 +2,7 @@
  * pimanUnknownMacTable over the cluster's unknown-MAC registry. Unlike the
  * port table its rows come and go while piman runs: the registry tells us
  * synchronously about every row added or removed, and the table's instances
- * follow (the host's leaf index is invalidated by those Mib calls). A repeat
+ * follow (each change invalidates the host's leaf index). A repeat
  * sighting changes only values, which the handler refreshes from the
  * registry right before each read (it answers synchronously, so the fast
  * read path applies).
@@ -62,7 +62,7 @@ export function registerUnknownMacTable(host: AgentHost, registry: UnknownMacs, 
     }
     req.done();
   };
-  host.agent.registerProvider({
+  host.mib.registerProvider({
     name: UNKNOWN_MAC_TABLE,
     type: snmp.MibProviderType.Table,
     oid: PIMAN_UNKNOWN_MAC_ENTRY,
@@ -78,6 +78,7 @@ export function registerUnknownMacTable(host: AgentHost, registry: UnknownMacs, 
     if (!e || rows.has(index)) return;
     const row: VarbindValue[] = COLUMNS.map((c) => unknownMacValue(c.number, e).value);
     host.mib.addTableRow(UNKNOWN_MAC_TABLE, row);
+    host.invalidateIndex();
     rows.add(index);
   };
   const remove = (index: number): void => {

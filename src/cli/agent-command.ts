@@ -6,6 +6,8 @@ import { loadCommandConfig } from './options.js';
 import { AgentClient, clientOptionsFromConfig } from './agent-client.js';
 import type { PortKey } from '../cluster/types.js';
 import { cycleTimeoutMs, waitFor, type EndTest, type Outcome } from './cycle-wait.js';
+import { probeUdpPort } from './agent-probe.js';
+import { PimanError } from '../errors.js';
 
 export interface AgentCommandContext {
   readonly config: PimanConfig;
@@ -27,9 +29,26 @@ export async function withAgent<T>(cmd: Command, opts: AgentCommandOptions, fn: 
   const client = new AgentClient(clientOpts);
   try {
     return await fn({ config, client, switches: clientOpts.switches });
+  } catch (e) {
+    if (e instanceof PimanError && e.code === 'E_AGENT_UNREACHABLE') throw await explainSilence(e, clientOpts.address, clientOpts.port, opts.user);
+    throw e;
   } finally {
     client.close();
   }
+}
+
+/** A timeout means "not running" or "ignored": the probe tells which (never printing the community). */
+async function explainSilence(e: PimanError, address: string, port: number, user: string | undefined): Promise<PimanError> {
+  const at = `${address}:${port}`;
+  if ((await probeUdpPort(address, port)) === 'closed') {
+    return new PimanError('E_AGENT_UNREACHABLE', `piman server is not running: nothing listens on ${at} (agent.address and agent.port of piman.yaml)`, { cause: e });
+  }
+  const who = user ? `SNMPv3 user '${user}'` : 'the community in piman.yaml';
+  return new PimanError(
+    'E_AGENT_REFUSED',
+    `the agent at ${at} did not answer ${who}: check that agent.readCommunity/writeCommunity (or agent.users) match the server's piman.yaml, or a firewall drops SNMP`,
+    { cause: e },
+  );
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -14,7 +14,9 @@ export function buildProgram(): Command {
     .version(VERSION)
     .option('-c, --config <file>', 'configuration file (default ./piman.yaml, then /etc/piman/piman.yaml)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // `piman server --help` lists -c/--config too, which it reads from the root.
+    .configureHelp({ showGlobalOptions: true });
   registerCommands(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride().showHelpAfterError();
@@ -32,11 +34,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
+    // Under systemd, stderr goes to the journal too: `<3>` files the line at error priority.
+    const p = process.env.JOURNAL_STREAM && !process.stderr.isTTY ? '<3>' : '';
     if (isPimanError(e)) {
-      for (const line of e.message.split('\n')) process.stderr.write(`piman: ${line}\n`);
+      for (const line of e.message.split('\n')) process.stderr.write(`${p}piman: ${line}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`piman: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(`${p}piman: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 70;
   }
 }

@@ -17,7 +17,7 @@ import {
   type PortView,
   type SwitchInfo,
 } from './types.js';
-import type { ClusterSnapshot, LearnedMac, StateStore } from '../store/state-store.js';
+import type { ClusterSnapshot, LearnedMac, StateStore, StoredSnapshot } from '../store/state-store.js';
 import { UnknownMacs } from './unknown-macs.js';
 
 /** A health threshold crossed on a running Pi (from the monitor). */
@@ -84,6 +84,14 @@ export class Cluster {
   private bindingsVersion = 0;
   /** ms of each port's last PXE DHCP (the boot ROM): the rootfs goes only to a Pi that netbooted. Not persisted. */
   private readonly netboots = new Map<string, number>();
+  /**
+   * State of switches (or ports) the config no longer has, by `name:port`:
+   * written back unchanged, never applied to another switch.
+   */
+  private readonly kept = new Map<string, PortState>();
+  private readonly keptLearned: LearnedMac[] = [];
+  /** What restore() found that the running config cannot use (for the daemon's warnings). */
+  readonly restoreNotes = { migratedFrom: null as number | null, kept: [] as string[], dropped: [] as string[] };
 
   private constructor(opts: ClusterOptions) {
     this.switches = opts.switches;
@@ -108,21 +116,73 @@ export class Cluster {
     return c;
   }
 
-  private restore(snap: ClusterSnapshot): void {
-    for (const [id, st] of Object.entries(snap.ports)) {
-      if (this.states.has(id)) this.states.set(id, { ...st });
+  /**
+   * State is keyed by switch name. A version 1 file (keyed by position) is
+   * mapped with this start's config; a position the config does not have
+   * cannot be named and is dropped (noted). State of a switch or port the
+   * config does not have is kept aside and written back.
+   */
+  private restore(snap: StoredSnapshot): void {
+    const byName = new Map(this.switches.map((s) => [s.name, s] as const));
+    const byIndex = new Map(this.switches.map((s) => [s.index, s] as const));
+    const entries: Array<[string, PortState]> = [];
+    const learned: LearnedMac[] = [];
+    if (snap.version === 1) {
+      this.restoreNotes.migratedFrom = 1;
+      const name = (i: number, p: number, what: string): string | null => {
+        const sw = byIndex.get(i);
+        if (!sw) this.restoreNotes.dropped.push(`${what} ${i}.${p}`);
+        return sw ? sw.name : null;
+      };
+      for (const [id, st] of Object.entries(snap.ports)) {
+        const { switchIndex, port } = keyOf(id);
+        const n = name(switchIndex, port, 'port');
+        if (n) entries.push([`${n}:${port}`, st]);
+      }
+      for (const l of snap.learned) {
+        const n = name(l.switchIndex, l.port, 'learned MAC of port');
+        if (n) learned.push({ switch: n, port: l.port, mac: l.mac });
+      }
+    } else {
+      entries.push(...Object.entries(snap.ports));
+      learned.push(...snap.learned);
+    }
+    const local = (sw: string, port: number): string | null => {
+      const info = byName.get(sw);
+      return info && port >= 1 && port <= info.ports ? portId({ switchIndex: info.index, port }) : null;
+    };
+    for (const [key, st] of entries) {
+      const { sw, port } = splitNameKey(key);
+      const id = local(sw, port);
+      if (id) this.states.set(id, { ...st });
+      else {
+        this.kept.set(key, { ...st });
+        this.restoreNotes.kept.push(key);
+      }
     }
     this.counters = { ...snap.counters };
-    for (const l of snap.learned) this.learned.set(portId(l), l.mac);
+    for (const l of learned) {
+      const id = local(l.switch, l.port);
+      if (id) this.learned.set(id, l.mac);
+      else this.keptLearned.push({ ...l });
+    }
   }
 
   snapshot(): ClusterSnapshot {
-    const learned: LearnedMac[] = [];
-    for (const [id, mac] of this.learned) {
-      const [s, p] = id.split('.').map(Number) as [number, number];
-      learned.push({ switchIndex: s, port: p, mac });
+    const names = new Map(this.switches.map((s) => [s.index, s.name] as const));
+    const nameKey = (id: string): { switch: string; port: number } => {
+      const k = keyOf(id);
+      return { switch: names.get(k.switchIndex) ?? String(k.switchIndex), port: k.port };
+    };
+    const ports: Record<string, PortState> = {};
+    for (const [key, st] of this.kept) ports[key] = st;
+    for (const [id, st] of this.states) {
+      const k = nameKey(id);
+      ports[`${k.switch}:${k.port}`] = st;
     }
-    return { version: 1, ports: Object.fromEntries(this.states), counters: { ...this.counters }, learned };
+    const learned: LearnedMac[] = [...this.keptLearned];
+    for (const [id, mac] of this.learned) learned.push({ ...nameKey(id), mac });
+    return { version: 2, ports, counters: { ...this.counters }, learned };
   }
 
   on(listener: ClusterListener): () => void {
@@ -244,11 +304,28 @@ export class Cluster {
     for (const l of this.listeners) l({ port: view, effect: { type: 'healthAlert', message } });
   }
 
+  /**
+   * Swaps the hosts.csv bindings (SIGHUP). Port states stay: a transfer or
+   * install in flight goes on; lookups see the new bindings at once.
+   */
+  replaceHosts(hosts: readonly HostBinding[]): void {
+    this.hostsByPort.clear();
+    for (const h of hosts) {
+      this.hostsByPort.set(portId(h), h);
+      this.unknownMacs.forget(h.mac);
+      // hosts.csv now names this port's address; a DHCP-given learned one would shadow nothing but confuse byIp.
+      if (h.ip) this.learnedIps.delete(portId(h));
+    }
+    this.bindingsVersion++;
+  }
+
   /** Records a MAC the mapper saw on a port (hosts.csv bindings take precedence). */
   learnMac(key: PortKey, mac: string): Promise<void> {
     const id = portId(key);
     if (!this.states.has(id) || this.learned.get(id) === mac) return Promise.resolve();
     for (const [other, m] of this.learned) if (m === mac) this.learned.delete(other);
+    // The Pi moved here: an old sighting on an unconfigured switch must not bind it twice if that switch returns.
+    for (let i = this.keptLearned.length - 1; i >= 0; i--) if (this.keptLearned[i]!.mac === mac) this.keptLearned.splice(i, 1);
     this.learned.set(id, mac);
     this.bindingsVersion++;
     // Bound now: no longer an unknown MAC.
@@ -280,6 +357,11 @@ export class Cluster {
       ...st,
     };
   }
+}
+
+function splitNameKey(key: string): { sw: string; port: number } {
+  const at = key.lastIndexOf(':');
+  return { sw: key.slice(0, at), port: Number(key.slice(at + 1)) };
 }
 
 function keyOf(id: string): PortKey {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { PimanError } from '../errors.js';
 import { parseMac } from '../cluster/mac.js';
-import { isIpv4, lastOctet } from '../cluster/ipv4.js';
+import { isIpv4, lastOctet, parseIpv4 } from '../cluster/ipv4.js';
 import type { HostBinding, SwitchInfo } from '../cluster/types.js';
 
 export class HostsError extends PimanError {
@@ -23,7 +23,35 @@ export class HostsError extends PimanError {
 
 const HEADER = ['switch', 'port', 'mac', 'ip', 'hostname'];
 
-export function parseHostsText(text: string, file: string, switches: readonly SwitchInfo[]): HostBinding[] {
+/** piman's own network, for the checks `piman config check` adds (addresses and names a Pi can really use). */
+export interface HostsNetwork {
+  readonly address: string;
+  readonly netmask: string;
+  /** With DHCP relays, Pis may sit on other subnets: the subnet check is skipped. */
+  readonly relays: boolean;
+}
+
+/** RFC 1123 host name (DHCP option 12): dot-separated labels of letters, digits and inner hyphens. */
+export function isHostname(name: string): boolean {
+  return name.length <= 253 && name.split('.').every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+}
+
+function networkProblem(h: HostBinding, net: HostsNetwork): string | null {
+  if (h.hostname !== null && !isHostname(h.hostname)) {
+    return `hostname '${h.hostname}' is not a valid host name (letters, digits and inner '-', labels of 1-63 characters, RFC 1123)`;
+  }
+  if (h.ip === null) return null;
+  if (h.ip === net.address) return `IP ${h.ip} is server.address, piman's own address`;
+  const mask = parseIpv4(net.netmask)!;
+  const ip = parseIpv4(h.ip)!;
+  if (net.relays) return null;
+  if ((ip & mask) >>> 0 !== (parseIpv4(net.address)! & mask) >>> 0) return `IP ${h.ip} is outside piman's subnet ${net.address}/${net.netmask} (no dhcp.relays configured)`;
+  const host = (ip & ~mask) >>> 0;
+  if (host === 0 || host === ~mask >>> 0) return `IP ${h.ip} is the subnet's network or broadcast address`;
+  return null;
+}
+
+export function parseHostsText(text: string, file: string, switches: readonly SwitchInfo[], network?: HostsNetwork): HostBinding[] {
   const problems: string[] = [];
   const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
   const headed = firstLine.toLowerCase().replace(/\s/g, '').startsWith('switch,');
@@ -63,6 +91,11 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
     const at = `${file}: line ${line}`;
     const parsed = headed ? fromHeaded(record, at, switches, problems) : fromOld(record, at, switches, problems);
     if (!parsed) continue;
+    const wrong = network ? networkProblem(parsed, network) : null;
+    if (wrong) {
+      problems.push(`${at}: ${wrong}`);
+      continue;
+    }
     const portKey = `${switches.find((s) => s.index === parsed.switchIndex)?.name}:${parsed.port}`;
     const bad = [dup('mac', parsed.mac, line), parsed.ip !== null && dup('ip', parsed.ip, line), dup('port', portKey, line)];
     if (!bad.some(Boolean)) out.push(parsed);
@@ -96,16 +129,24 @@ function fromHeaded(r: string[], at: string, switches: readonly SwitchInfo[], pr
   return { switchIndex: sw.index, port, mac, ip: ipText || null, hostname: hostname || null };
 }
 
-/** Reads hosts.csv; a missing file means no bindings yet (the mapper can write it). */
-export async function loadHosts(file: string, switches: readonly SwitchInfo[]): Promise<HostBinding[]> {
+/**
+ * Reads hosts.csv; a missing file means no bindings yet (the mapper can
+ * write it), unless `required` (a reload, `piman config check`).
+ */
+export async function loadHosts(
+  file: string,
+  switches: readonly SwitchInfo[],
+  opts: { required?: boolean; network?: HostsNetwork } = {},
+): Promise<HostBinding[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !opts.required) return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new HostsError([`${file}: no such file (the 'hosts' key of piman.yaml names it)`]);
     throw new HostsError([`${file}: cannot read: ${(e as Error).message}`]);
   }
-  return parseHostsText(text, file, switches);
+  return parseHostsText(text, file, switches, opts.network);
 }
 
 export function formatHostsHeaded(hosts: readonly HostBinding[], switches: readonly SwitchInfo[]): string {

@@ -31,6 +31,10 @@ const switchSchema = z.strictObject({
   ports: z.number().int().min(1).max(4096),
   timeoutMs: z.number().int().min(100).default(5000),
   retries: z.number().int().min(0).max(10).default(1),
+  /** SNMP requests at the switch at once; the rest wait in piman's queue. */
+  maxInFlight: z.number().int().min(1).max(64).default(4),
+  /** Port power changes carried in one SET PDU; 1 = one port per SET. */
+  maxVarbinds: z.number().int().min(1).max(64).default(8),
 });
 
 const trapReceiver = z.strictObject({
@@ -120,6 +124,13 @@ export const configSchema = z.strictObject({
       readCommunity: z.string().min(1).default('public'),
       writeCommunity: z.string().min(1).default('private'),
       users: z.array(usmUser).default([]),
+      /** Turn SNMPv1/v2c off: only the USM users get in. */
+      v3Only: z.boolean().default(false),
+      /** snmpEngineID as hex (5 to 32 octets); by default made once and kept in the state folder. */
+      engineID: z
+        .string()
+        .regex(/^(0x)?([0-9a-fA-F]{2}){5,32}$/, { message: 'hex of 5 to 32 octets, e.g. 80001f8805c0ffee0001' })
+        .optional(),
       sysName: z.string().optional(),
       sysContact: z.string().default(''),
       sysLocation: z.string().default(''),
@@ -132,6 +143,11 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
     })
+    .refine((a) => a.readCommunity !== a.writeCommunity, {
+      message: 'must differ from readCommunity (with the same value every reader could write)',
+      path: ['writeCommunity'],
+    })
+    .refine((a) => !a.v3Only || a.users.length > 0, { message: 'v3Only needs at least one user in agent.users', path: ['v3Only'] })
     .prefault({}),
   hosts: z.string().min(1).default('./hosts.csv'),
   state: z.string().min(1).default('./state'),

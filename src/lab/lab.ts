@@ -1,7 +1,8 @@
 /**
  * A whole piman installation on loopback: temporary folders with a boot
  * folder, rootfs and hosts.csv, piman (the Daemon with all its parts, in
- * process), a simulated PoE switch it drives over SNMP, and one virtual Pi
+ * process), a simulated PoE switch it drives over SNMP (in a worker thread,
+ * as a real switch is another machine), and one virtual Pi
  * per switch port, powered by that port. Used by `piman lab` and tests.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import type { PimanConfig } from '../config/schema.js';
 import { snmpSwitchFromConfig } from '../switch/snmp-switch.js';
 import type { Logger } from '../log.js';
 import type { PortKey } from '../cluster/types.js';
-import { SimSwitch } from './sim-switch.js';
+import { SimSwitchThread } from './sim-switch-thread.js';
 import { DhcpDemux } from './dhcp-demux.js';
 import { LoopbackNetwork } from './loopback-net.js';
 import { VirtualPi, type PiTiming } from './virtual-pi.js';
@@ -37,8 +38,13 @@ export interface LabOptions {
   readonly pis: number;
   readonly model: PiModel;
   readonly log: Logger;
-  /** Quieter logger for the simulated switch (it logs every SET at info). */
+  /**
+   * The simulated switch logs every SET (in its own thread, to stdout) when
+   * this logger has info enabled; by default it logs nothing.
+   */
   readonly switchLog?: Logger;
+  /** Requests per second the simulated switch serves, dropping what its backlog cannot hold; 0 = unlimited. */
+  readonly switchRate?: number;
   /** Keep the temporary folder after stop (for inspection). */
   readonly keep?: boolean;
   readonly timing?: Partial<PiTiming>;
@@ -84,7 +90,7 @@ export class Lab {
     readonly configPath: string,
     readonly ports: LabPorts,
     readonly daemon: Daemon,
-    readonly sim: SimSwitch,
+    readonly sim: SimSwitchThread,
     readonly demux: DhcpDemux,
     hosts: LabHost[],
     private readonly o: LabOptions,
@@ -106,14 +112,15 @@ export class Lab {
 
       const [dhcp, tftp, agent] = (await freePorts('udp', 3)) as [number, number, number];
       const [control, install, health] = (await freePorts('tcp', 3)) as [number, number, number];
-      const sim = await SimSwitch.start({
+      const sim = await SimSwitchThread.start({
         ports: o.pis,
         address: '127.0.0.1',
         port: 0,
         initialPower: 'off',
         macDelayMs: 500,
-        macFor: (p) => hosts[p - 1]?.identity.mac ?? null,
-        ...(o.switchLog ? { log: o.switchLog } : {}),
+        macs: hosts.map((h) => h.identity.mac),
+        ratePerSecond: o.switchRate ?? 0,
+        verbose: o.switchLog?.isLevelEnabled('info') ?? false,
       });
       cleanup.push(() => sim.stop());
       const demux = await DhcpDemux.open({ address: '127.0.0.1', port: dhcp });
@@ -158,7 +165,7 @@ export class Lab {
       if (power === 'on') pi.powerOn();
       else void pi.powerOff();
     };
-    this.sim.model.on('power', this.onPower);
+    this.sim.on('power', this.onPower);
   }
 
   keys(): PortKey[] {
@@ -181,7 +188,7 @@ export class Lab {
     // A power cycle still running (offSeconds sleep) would change and persist a port after the
     // daemon stopped, re-creating state/ in a removed folder: let it finish first (bounded).
     await this.daemon.ctx.power.idle(10_000);
-    if (this.onPower) this.sim.model.off('power', this.onPower);
+    if (this.onPower) this.sim.off('power', this.onPower);
     await Promise.all(this.pis.map((p) => p.powerOff()));
     await this.daemon.stop();
     await this.sim.stop();
@@ -201,7 +208,7 @@ export function labConfig(o: Pick<LabOptions, 'pis' | 'model'>, p: LabPorts): Re
     agent: { address: '127.0.0.1', port: p.agent, readCommunity: 'public', writeCommunity: 'private' },
     hosts: './hosts.csv',
     state: './state',
-    switches: [{ name: LAB_SWITCH, address: '127.0.0.1', port: p.switch, community: 'private', ports: o.pis, timeoutMs: 3000, retries: 1 }],
+    switches: [{ name: LAB_SWITCH, address: '127.0.0.1', port: p.switch, community: 'private', ports: o.pis, timeoutMs: 3000, retries: 2, maxInFlight: 4, maxVarbinds: 8 }],
     // Pi 3 boot ROMs share one xid: give them a wider gap between power-ons.
     power: { offSeconds: 0.3, staggerSeconds: o.model === 3 ? 0.15 : 0.03 },
     boot: { timeoutSeconds: 90 },

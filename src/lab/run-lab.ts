@@ -3,6 +3,7 @@
  * how to reach the agent; then either wait for Ctrl-C or (--demo) reinstall
  * a few ports through SNMP, wait for them, print the inventory and return.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger, type Logger } from '../log.js';
 import { describeError, PimanError } from '../errors.js';
 import { Lab, WATCHABLE_TIMING } from './lab.js';
@@ -20,6 +21,8 @@ export interface RunLabOptions {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
   /** Virtual Pi timing (default: WATCHABLE_TIMING; tests pass faster). */
   readonly timing?: Partial<PiTiming>;
+  /** Requests per second the simulated switch serves (drops what it cannot hold); 0 or absent = unlimited. */
+  readonly switchRate?: number;
   /** Aborted when the user wants to stop (Ctrl-C): ends the lab cleanly wherever it is. */
   readonly signal?: AbortSignal;
 }
@@ -82,7 +85,18 @@ export async function runLab(o: RunLabOptions): Promise<number> {
   const secs = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const say = (s: string): void => void o.out.write(s + '\n');
   const log: Logger = createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true });
-  const lab = await Lab.start({ pis: o.pis, model: o.model, log, switchLog: createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true }), keep: o.keep, timing: o.timing ?? WATCHABLE_TIMING });
+  const lab = await Lab.start({
+    pis: o.pis,
+    model: o.model,
+    log,
+    switchLog: createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true }),
+    keep: o.keep,
+    timing: o.timing ?? WATCHABLE_TIMING,
+    switchRate: o.switchRate ?? 0,
+  });
+  // How late piman's event loop ran once the lab stood (it shares the process with the virtual Pis; the switch has its own thread).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const view = new LiveView(() => rowsOf(lab), o.out, started);
   const small = o.pis <= 24;
   const offTransitions = !view.tty && small
@@ -96,7 +110,9 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     say(`  folder      ${lab.dir}${o.keep ? ' (kept)' : ' (removed at exit; --keep keeps it)'}`);
     say(`  config      ${lab.configPath}`);
     say(`  SNMP agent  ${a.address}:${a.port}  (read community '${a.readCommunity}', write '${a.writeCommunity}')`);
-    say(`  switch      ${lab.sim.address}:${lab.sim.port}  (POWER-ETHERNET-MIB; piman drives it over SNMP)`);
+    const sw = lab.config.switches[0]!;
+    const rate = o.switchRate ? `, serves ${o.switchRate} requests/s and drops the excess` : '';
+    say(`  switch      ${lab.sim.address}:${lab.sim.port}  (POWER-ETHERNET-MIB${rate}; piman: at most ${sw.maxInFlight} requests at once, ${sw.maxVarbinds} ports per SET)`);
     say('');
     say(`Booting: piman powers every port on; first boots install ${FIRST_RELEASE}.`);
     view.start();
@@ -106,6 +122,7 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     const failed = lab.daemon.ctx.cluster.ports().filter((p) => p.state !== 'up');
     if (failed.length) throw new PimanError('E_PORT_BUSY', `lab: ${failed.length} port(s) failed to boot: ${failed.slice(0, 5).map((p) => `${p.port} (${p.lastError})`).join(', ')}`);
     say(`All ${o.pis} Pis are up after ${secs()}.`);
+    say(await switchLine(lab));
     say('');
     say('Try it (paste in another terminal):');
     for (const l of snmpCommandLines(a.address, a.port, a.readCommunity, a.writeCommunity, demoPorts(o.pis).at(-1)!)) say(`  ${l}`);
@@ -117,7 +134,7 @@ export async function runLab(o: RunLabOptions): Promise<number> {
       view.stop();
       return 0;
     }
-    return await demo(lab, o, view, say, secs);
+    return await demo(lab, o, view, say, secs, loop);
   } catch (e) {
     view.stop();
     if (e instanceof Interrupted) {
@@ -127,12 +144,19 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     say(`piman lab: ${describeError(e)}`);
     return 1;
   } finally {
+    loop.disable();
     offTransitions();
     await lab.stop();
   }
 }
 
-async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string) => void, secs: () => string): Promise<number> {
+/** Peak RSS and worst event-loop delay of this process (piman and the virtual Pis). */
+export function processLine(loop: IntervalHistogram): string {
+  const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  return `piman's process (with the virtual Pis): peak RSS ${rssMb} MB, worst event-loop delay ${Math.round(loop.max / 1e6)} ms.`;
+}
+
+async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string) => void, secs: () => string, loop: IntervalHistogram): Promise<number> {
   const a = lab.config.agent;
   const ports = demoPorts(o.pis);
   await lab.writeRootfs(SECOND_RELEASE);
@@ -169,11 +193,22 @@ async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string)
       return 1;
     }
     say('');
+    say(await switchLine(lab));
+    say(processLine(loop));
     say(`Demo finished in ${secs()}: every port up, ${ports.length} reinstalled with ${SECOND_RELEASE}.`);
     return 0;
   } finally {
     session.close();
   }
+}
+
+/** What the switch saw (its own count) and what piman's queue did. */
+export async function switchLine(lab: Lab): Promise<string> {
+  const load = await lab.sim.load();
+  const st = lab.daemon.ctx.switches.get(1)?.stats?.();
+  const seen = load ? `${load.received} requests, at most ${load.peakInFlight} at once, ${load.dropped} dropped` : 'no answer from its thread';
+  const queue = st ? `; piman retried ${st.retried}, ${st.timedOut} timed out` : '';
+  return `Switch ${lab.config.switches[0]!.name}: ${seen}${queue}.`;
 }
 
 function openAgentSessionFor(lab: Lab): ReturnType<typeof openAgentSession> {

@@ -14,6 +14,7 @@ import { macToBytes } from '../cluster/mac.js';
 import type { Logger } from '../log.js';
 import { PETH_ADMIN_ENABLE, detectionToNumber, powerToTruth, truthToPower } from '../switch/oids.js';
 import { SimSwitchModel, type SimSwitchModelOptions } from './sim-switch-model.js';
+import { RateGate, type SwitchLoad } from './rate-gate.js';
 
 export interface SimSwitchOptions extends SimSwitchModelOptions {
   readonly address?: string;
@@ -24,6 +25,10 @@ export interface SimSwitchOptions extends SimSwitchModelOptions {
   readonly writeCommunity?: string;
   /** Bridge port numbers are port + this (100), so clients must map through dot1dBasePortIfIndex. */
   readonly bridgePortOffset?: number;
+  /** Requests per second the agent serves (a slow management CPU); 0 = unlimited. */
+  readonly ratePerSecond?: number;
+  /** Requests held at once while rate-limited; more are dropped (see rate-gate.ts). */
+  readonly backlog?: number;
   readonly log?: Logger;
 }
 
@@ -42,9 +47,11 @@ export class SimSwitch {
   private readonly offset: number;
   /** MACs currently in the forwarding tables (net-snmp cannot tell before a table has rows). */
   private readonly fdbRows = new Set<string>();
+  private readonly gate: RateGate;
 
   private constructor(private readonly opts: SimSwitchOptions) {
     this.model = new SimSwitchModel(opts);
+    this.gate = new RateGate({ ratePerSecond: opts.ratePerSecond ?? 0, ...(opts.backlog ? { backlog: opts.backlog } : {}) });
     this.address = opts.address ?? '127.0.0.1';
     this.group = opts.powerGroup ?? 1;
     this.offset = opts.bridgePortOffset ?? 100;
@@ -66,8 +73,23 @@ export class SimSwitch {
     return `${PETH_ADMIN_ENABLE}.${this.group}.${port}`;
   }
 
+  /** Requests per second from now on (0 = unlimited), and whether the agent is down (drops all). */
+  setRate(ratePerSecond: number): void {
+    this.gate.setRate(ratePerSecond);
+  }
+
+  setDown(down: boolean): void {
+    this.gate.setDown(down);
+  }
+
+  /** Requests received, served, dropped, and the most held at once. */
+  load(): SwitchLoad {
+    return this.gate.load();
+  }
+
   async stop(): Promise<void> {
     this.model.stop();
+    this.gate.stop();
     const agent = this.agent;
     this.agent = null;
     if (agent) await new Promise<void>((r) => agent.close(() => r()));
@@ -78,7 +100,7 @@ export class SimSwitch {
     let socket: Socket | null = null;
     const guarded = guardedDgram((e, rinfo) => log?.warn({ from: rinfo?.address, err: String(e) }, 'sim switch: dropped a malformed packet'));
     const capture: DgramModule = {
-      createSocket: (type) => (socket = guarded.createSocket(type)),
+      createSocket: (type) => (socket = this.gated(guarded.createSocket(type))),
     };
     const agent = snmp.createAgent(
       {
@@ -115,6 +137,14 @@ export class SimSwitch {
     });
     this.boundPort = sock.address().port;
     log?.info({ address: this.address, port: this.boundPort, ports: this.model.ports }, 'simulated PoE switch listening');
+  }
+
+  /** Every request passes the rate gate before net-snmp sees it. */
+  private gated(socket: Socket): Socket {
+    const on = socket.on.bind(socket) as (event: string, l: (...a: unknown[]) => void) => Socket;
+    (socket as unknown as { on: unknown }).on = (event: string, listener: (...a: unknown[]) => void): Socket =>
+      on(event, event === 'message' ? (...args: unknown[]) => this.gate.offer(() => listener(...args)) : listener);
+    return socket;
   }
 
   private register(mib: Mib): void {

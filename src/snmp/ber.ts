@@ -1,7 +1,7 @@
 /**
  * Small BER pieces for the packets piman builds or inspects by hand (the
  * v3 Report, the bench's load generator): definite lengths up to 3 octets.
- * The agent's hot path has its own backwards encoder (community-codec.ts).
+ * The agent's hot path has its own backwards encoder (encoder.ts).
  */
 
 /** Content start and end of the TLV with `tag` at `at`, or null when it is not there or overruns the buffer. */

@@ -342,7 +342,30 @@ declare module 'net-snmp' {
     callback: (error: Error | null, notification?: ReceivedNotification) => void,
   ): Receiver;
 
+  /** RFC 3414 USM authentication (public: `snmp.Authentication`). */
+  export interface UsmEngine {
+    engineID: Buffer;
+    engineBoots: number;
+    engineTime: number;
+  }
+  export const Authentication: {
+    algorithms: Record<number, { KEY_LENGTH: number; AUTHENTICATION_CODE_LENGTH: number; CRYPTO_ALGORITHM: string }>;
+    passwordToKey(authProtocol: number, password: string, engineID: Buffer): Buffer;
+    getParametersLength(authProtocol: number): number;
+    /** Writes the digest of `message` into `digestInMessage` (a view into message, zeroed). */
+    writeParameters(message: Buffer, authProtocol: number, password: string, engineID: Buffer, digestInMessage: Buffer): void;
+    /** Zeroes `digestInMessage` (a view into message) while computing, then restores it. */
+    isAuthentic(message: Buffer, authProtocol: number, password: string, engineID: Buffer, digestInMessage: Buffer): boolean;
+  };
+  /** RFC 3414 / 3826 USM privacy (public: `snmp.Encryption`). */
+  export const Encryption: {
+    encryptPdu(privProtocol: number, scopedPdu: Buffer, privPassword: string, authProtocol: number, engine: UsmEngine): { encryptedPdu: Buffer; msgPrivacyParameters: Buffer };
+    decryptPdu(privProtocol: number, encryptedPdu: Buffer, privParameters: Buffer, privPassword: string, authProtocol: number, engine: UsmEngine): Buffer;
+  };
+
   const netSnmp: {
+    Authentication: typeof Authentication;
+    Encryption: typeof Encryption;
     Version1: typeof Version1;
     Version2c: typeof Version2c;
     Version3: typeof Version3;

@@ -2,6 +2,11 @@
  * Persistence of the cluster state (reinstall marks, boot states, learned
  * MACs, counters) in `<state>/cluster.json`. A file that does not parse stops
  * start-up with a clear error and is left untouched for the operator.
+ *
+ * Version 2 keys ports by switch name (`sw1:5`), so inserting or reordering
+ * switches in piman.yaml never moves a mark to another switch. Version 1 keyed
+ * them by position (`1.5`); it is still read, and the cluster maps it with the
+ * config of that start and writes version 2.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,44 +27,63 @@ const portStateSchema = z.object({
   lastFile: z.string(),
 });
 
-const learnedSchema = z.object({
+const countersSchema = z.object({
+  dhcpOffers: z.number().int().nonnegative(),
+  dhcpAcks: z.number().int().nonnegative(),
+  tftpFiles: z.number().int().nonnegative(),
+  installsDone: z.number().int().nonnegative(),
+  installsFailed: z.number().int().nonnegative(),
+});
+
+const legacyLearnedSchema = z.object({
   switchIndex: z.number().int().positive(),
   port: z.number().int().positive(),
   mac: z.string(),
 });
 
-const snapshotSchema = z.object({
-  version: z.literal(1),
-  ports: z.record(z.string(), portStateSchema),
-  counters: z.object({
-    dhcpOffers: z.number().int().nonnegative(),
-    dhcpAcks: z.number().int().nonnegative(),
-    tftpFiles: z.number().int().nonnegative(),
-    installsDone: z.number().int().nonnegative(),
-    installsFailed: z.number().int().nonnegative(),
-  }),
-  learned: z.array(learnedSchema),
+const learnedSchema = z.object({
+  switch: z.string().min(1),
+  port: z.number().int().positive(),
+  mac: z.string(),
 });
+
+/** `switchName:port`; names are `[A-Za-z0-9_.-]+` (config schema), so the colon is unambiguous. */
+const portKeySchema = z.string().regex(/^[A-Za-z0-9_.-]+:[1-9][0-9]*$/, { message: "must be 'switch:port'" });
+
+const snapshotSchema = z.discriminatedUnion('version', [
+  z.object({ version: z.literal(1), ports: z.record(z.string(), portStateSchema), counters: countersSchema, learned: z.array(legacyLearnedSchema) }),
+  z.object({ version: z.literal(2), ports: z.record(portKeySchema, portStateSchema), counters: countersSchema, learned: z.array(learnedSchema) }),
+]);
 
 export type LearnedMac = z.infer<typeof learnedSchema>;
 
 export interface ClusterSnapshot {
-  version: 1;
-  /** Keyed by `switchIndex.port`. */
+  version: 2;
+  /** Keyed by `switchName:port`. */
   ports: Record<string, PortState>;
   counters: Counters;
   learned: LearnedMac[];
 }
 
+/** The form written before version 2: keyed by `switchIndex.port` (position in piman.yaml). */
+export interface LegacySnapshot {
+  version: 1;
+  ports: Record<string, PortState>;
+  counters: Counters;
+  learned: { switchIndex: number; port: number; mac: string }[];
+}
+
+export type StoredSnapshot = ClusterSnapshot | LegacySnapshot;
+
 /** Where the cluster state lives; an interface so tests can use memory. */
 export interface StateStore {
-  load(): Promise<ClusterSnapshot | null>;
+  load(): Promise<StoredSnapshot | null>;
   /** Resolves once the snapshot (as of the moment of writing) is on disk. */
   save(snapshot: () => ClusterSnapshot): Promise<void>;
   close(): Promise<void>;
 }
 
-export function parseSnapshot(text: string, where: string): ClusterSnapshot {
+export function parseSnapshot(text: string, where: string): StoredSnapshot {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -91,7 +115,7 @@ export class FileStateStore implements StateStore {
     this.writer = new CoalescingWriter(this.path, fs);
   }
 
-  async load(): Promise<ClusterSnapshot | null> {
+  async load(): Promise<StoredSnapshot | null> {
     // Start-up: temp files of a piman that died mid-write go first.
     await removeStaleTemps(this.path);
     let text: string;
@@ -116,9 +140,9 @@ export class FileStateStore implements StateStore {
 }
 
 export class MemoryStateStore implements StateStore {
-  snapshot: ClusterSnapshot | null = null;
+  snapshot: StoredSnapshot | null = null;
   writes = 0;
-  async load(): Promise<ClusterSnapshot | null> {
+  async load(): Promise<StoredSnapshot | null> {
     return this.snapshot ? structuredClone(this.snapshot) : null;
   }
   async save(snapshot: () => ClusterSnapshot): Promise<void> {

@@ -4,7 +4,7 @@
  * share one DHCP xid and confuse each other when they start together). One
  * port never runs two power operations at once.
  */
-import { PimanError, describeError } from '../errors.js';
+import { PimanError, describeError, isPimanError } from '../errors.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { portId, type PortKey } from '../cluster/types.js';
 import type { DetectionStatus, PoeSwitch, PortPower } from './types.js';
@@ -16,6 +16,20 @@ export interface PowerControllerOptions {
   readonly offMs: number;
   readonly staggerMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Pause before an `unknown` port's cycle is tried again (see cycle()). */
+export const UNKNOWN_RETRY_PAUSE_MS = 1000;
+
+/** A timeout on an `unknown` port, not yet applied to it (cycle() retries it). */
+class DeferredTimeout extends Error {
+  constructor(readonly reason: PimanError) {
+    super(reason.message, { cause: reason });
+  }
+}
+
+function isDeferred(r: PromiseSettledResult<void> | undefined): r is PromiseRejectedResult & { reason: DeferredTimeout } {
+  return r?.status === 'rejected' && r.reason instanceof DeferredTimeout;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -51,16 +65,41 @@ export class PowerController {
     return this.switchOf(key).detection(key.port);
   }
 
-  /** Power-cycles every port; the power-ons are staggered across all concurrent callers. */
+  /**
+   * Power-cycles every port; the power-ons are staggered across all
+   * concurrent callers. A port whose power piman never knew (`unknown`, as
+   * at start) and whose first SET timed out while the switch answered for
+   * other ports is cycled once more after a pause instead of failing: the
+   * switch was busy, not gone.
+   */
   async cycle(keys: readonly PortKey[]): Promise<void> {
-    const results = await Promise.allSettled(keys.map((k) => this.cycleOne(k)));
+    const defer = keys.length > 1;
+    const results = await Promise.allSettled(keys.map((k) => this.cycleOne(k, defer)));
+    const deferred = results.flatMap((r, i) => (isDeferred(r) ? [i] : []));
+    if (deferred.length === keys.length) {
+      // Nothing answered: the switch is down; every port says so.
+      for (const [i, k] of keys.entries()) this.opts.cluster.apply(k, { type: 'fail', reason: describeError((results[i] as PromiseRejectedResult).reason) });
+      throw (results[0] as PromiseRejectedResult).reason.reason;
+    }
+    if (deferred.length > 0) {
+      await this.sleep(UNKNOWN_RETRY_PAUSE_MS);
+      const again = await Promise.allSettled(deferred.map((i) => this.cycleOne(keys[i]!, false)));
+      deferred.forEach((i, j) => (results[i] = again[j]!));
+    }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async cycleOne(key: PortKey): Promise<void> {
+  private async cycleOne(key: PortKey, deferUnknownTimeout: boolean): Promise<void> {
     await this.exclusive(key, async (sw) => {
-      await this.switchCall(key, () => sw.setPower(key.port, 'off'));
+      const unknown = this.opts.cluster.port(key)?.state === 'unknown';
+      try {
+        await sw.setPower(key.port, 'off');
+      } catch (e) {
+        if (deferUnknownTimeout && unknown && isPimanError(e) && e.code === 'E_SWITCH_TIMEOUT') throw new DeferredTimeout(e);
+        this.opts.cluster.apply(key, { type: 'fail', reason: describeError(e) });
+        throw e;
+      }
       this.opts.cluster.apply(key, { type: 'powerOff' });
       await this.sleep(this.opts.offMs);
       await this.staggered(() => this.switchCall(key, () => sw.setPower(key.port, 'on')));

@@ -8,6 +8,7 @@ export type { Session, Varbind };
 
 /** SNMP error-status values piman reacts to (RFC 3416). */
 export const ErrorStatus = {
+  tooBig: 1,
   noSuchName: 2,
   badValue: 3,
   readOnly: 4,
@@ -44,6 +45,16 @@ export function isVarbindError(vb: Varbind): boolean {
 export function snmpGet(s: Session, oids: string[]): Promise<Varbind[]> {
   return new Promise((resolve, reject) => {
     s.get(oids, (err, vbs) => (err ? reject(err) : resolve(vbs ?? [])));
+  });
+}
+
+/** One SET PDU carrying several integer varbinds (SNMP applies all or none). */
+export function snmpSetInts(s: Session, values: ReadonlyArray<{ oid: string; value: number }>): Promise<Varbind[]> {
+  return new Promise((resolve, reject) => {
+    s.set(
+      values.map(({ oid, value }) => ({ oid, type: snmp.ObjectType.Integer, value })),
+      (err, vbs) => (err ? reject(err) : resolve(vbs ?? [])),
+    );
   });
 }
 

@@ -2,8 +2,12 @@
  * PoeSwitch over SNMP (net-snmp client): POWER-ETHERNET-MIB for power and
  * detection, BRIDGE-MIB / Q-BRIDGE-MIB for the forwarding table.
  *
- * `timeoutMs` is the whole time piman waits for an answer; it is split over
- * the first try and the retries, so "did not answer within 5 s" holds.
+ * Every request goes through the switch's RequestQueue (request-queue.ts):
+ * at most `maxInFlight` at the switch, timeouts retried with a pause, and
+ * `timeoutMs` is the whole time piman waits for an answer, all attempts
+ * together, so "did not answer within 5 s" holds. Power changes waiting in
+ * the queue share one SET PDU, up to `maxVarbinds` ports
+ * (set-batcher.ts).
  * A `community@vlan` community is used as written for the bridge tables
  * (per-VLAN views) and without its `@vlan` part for the PoE table.
  */
@@ -27,7 +31,7 @@ import {
   isTimeout,
   isVarbindError,
   snmpGet,
-  snmpSetInt,
+  snmpSetInts,
   snmpSubtree,
   type Session,
   type Varbind,
@@ -35,11 +39,17 @@ import {
 import snmp, { type SessionOptions, type UsmUser } from 'net-snmp';
 import { guardedDgram } from '../snmp/guarded-dgram.js';
 import type { DetectionStatus, PoeSwitch, PortPower } from './types.js';
+import { RequestQueue, type SwitchStats } from './request-queue.js';
+import { SetBatcher, type PowerChange } from './set-batcher.js';
 
 export type SnmpSwitchOptions = Pick<
   SwitchConfig,
   'name' | 'address' | 'port' | 'version' | 'community' | 'user' | 'powerGroup' | 'timeoutMs' | 'retries'
->;
+> &
+  Partial<Pick<SwitchConfig, 'maxInFlight' | 'maxVarbinds'>>;
+
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+export const DEFAULT_MAX_VARBINDS = 8;
 
 const STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(ErrorStatus).map(([k, v]) => [v, k]),
@@ -50,10 +60,26 @@ export class SnmpPoeSwitch implements PoeSwitch {
   readonly address: string;
   private readonly sessions = new Map<string, Session>();
   private closed = false;
+  private readonly queue: RequestQueue;
+  private readonly batcher: SetBatcher;
 
   constructor(private readonly opts: SnmpSwitchOptions) {
     this.name = opts.name;
     this.address = opts.address;
+    this.queue = new RequestQueue({ maxInFlight: opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, timeoutMs: opts.timeoutMs, retries: opts.retries, isTimeout });
+    this.batcher = new SetBatcher({
+      queue: this.queue,
+      maxVarbinds: opts.maxVarbinds ?? DEFAULT_MAX_VARBINDS,
+      send: (changes) => this.sendSet(changes),
+      isTimeout,
+      tooBig: (e) => errorStatusOf(e) === ErrorStatus.tooBig,
+      single: (change, e) => this.setError(change, e),
+    });
+  }
+
+  /** Requests in flight, queued, retried, timed out (status, /metrics, reachability). */
+  stats(): SwitchStats {
+    return this.queue.stats();
   }
 
   /** `address` or `address:port` when not 161, for messages. */
@@ -61,15 +87,23 @@ export class SnmpPoeSwitch implements PoeSwitch {
     return this.opts.port === 161 ? this.opts.address : `${this.opts.address}:${this.opts.port}`;
   }
 
-  async setPower(port: number, power: PortPower): Promise<void> {
-    const oid = adminEnableOid(this.opts.powerGroup, port);
-    try {
-      await snmpSetInt(this.session('poe'), oid, powerToTruth(power));
-    } catch (e) {
-      // notWritable means "no such port" on some agents and "read-only view" on others: ask.
-      if (errorStatusOf(e) === ErrorStatus.notWritable && (await this.missing(oid))) throw this.noPort(port);
-      throw this.translate(e, port, `switch port ${port} ${power}`);
-    }
+  setPower(port: number, power: PortPower): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return this.batcher.set({ port, power });
+  }
+
+  private async sendSet(changes: readonly PowerChange[]): Promise<void> {
+    await snmpSetInts(
+      this.session('poe'),
+      changes.map((c) => ({ oid: adminEnableOid(this.opts.powerGroup, c.port), value: powerToTruth(c.power) })),
+    );
+  }
+
+  /** The error a one-port SET ends with. */
+  private async setError(c: PowerChange, e: unknown): Promise<PimanError> {
+    // notWritable means "no such port" on some agents and "read-only view" on others: ask.
+    if (errorStatusOf(e) === ErrorStatus.notWritable && (await this.missing(adminEnableOid(this.opts.powerGroup, c.port)))) return this.noPort(c.port);
+    return this.translate(e, c.port, `switch port ${c.port} ${c.power}`);
   }
 
   async getPower(port: number): Promise<PortPower> {
@@ -86,11 +120,13 @@ export class SnmpPoeSwitch implements PoeSwitch {
   async macTable(): Promise<Map<number, string[]>> {
     const s = this.session('bridge');
     try {
-      // One walk at a time: small switches drop bursts of GETBULKs.
-      const dot1d = await snmpSubtree(s, DOT1D_TP_FDB_PORT);
-      const dot1q = await snmpSubtree(s, DOT1Q_TP_FDB_PORT);
-      const basePortIfIndex = await snmpSubtree(s, DOT1D_BASE_PORT_IFINDEX);
-      return decodeFdb({ dot1d, dot1q, basePortIfIndex });
+      // One walk at a time, in one slot: small switches drop bursts of GETBULKs.
+      return await this.queue.slot(async () => {
+        const dot1d = await this.queue.attempts(() => snmpSubtree(s, DOT1D_TP_FDB_PORT));
+        const dot1q = await this.queue.attempts(() => snmpSubtree(s, DOT1Q_TP_FDB_PORT));
+        const basePortIfIndex = await this.queue.attempts(() => snmpSubtree(s, DOT1D_BASE_PORT_IFINDEX));
+        return decodeFdb({ dot1d, dot1q, basePortIfIndex });
+      });
     } catch (e) {
       throw this.translate(e, null, 'forwarding table');
     }
@@ -111,7 +147,8 @@ export class SnmpPoeSwitch implements PoeSwitch {
   private async getInt(port: number, oid: string): Promise<number> {
     let vbs: Varbind[];
     try {
-      vbs = await snmpGet(this.session('poe'), [oid]);
+      const s = this.session('poe');
+      vbs = await this.queue.run(() => snmpGet(s, [oid]));
     } catch (e) {
       throw this.translate(e, port, `switch port ${port}`);
     }
@@ -126,11 +163,16 @@ export class SnmpPoeSwitch implements PoeSwitch {
   /** True when a GET of `oid` says the object does not exist. */
   private async missing(oid: string): Promise<boolean> {
     try {
-      const [vb] = await snmpGet(this.session('poe'), [oid]);
+      const s = this.session('poe');
+      const [vb] = await this.queue.run(() => snmpGet(s, [oid]));
       return !vb || isVarbindError(vb);
     } catch (e) {
       return errorStatusOf(e) === ErrorStatus.noSuchName;
     }
+  }
+
+  private closedError(): PimanError {
+    return new PimanError('E_SWITCH', `switch ${this.name} (${this.where}): client already closed`);
   }
 
   private noPort(port: number): PimanError {
@@ -174,7 +216,7 @@ export class SnmpPoeSwitch implements PoeSwitch {
   }
 
   private session(kind: 'poe' | 'bridge'): Session {
-    if (this.closed) throw new PimanError('E_SWITCH', `switch ${this.name} (${this.where}): client already closed`);
+    if (this.closed) throw this.closedError();
     const { community } = this.opts;
     const key = kind === 'bridge' ? community : community.replace(/@[^@]*$/, '');
     let s = this.sessions.get(key);
@@ -189,11 +231,11 @@ export class SnmpPoeSwitch implements PoeSwitch {
 
   private createSession(community: string): Session {
     const o = this.opts;
-    const attempts = o.retries + 1;
+    // Retries are the queue's (with pauses), so the session sends each attempt once.
     const options: SessionOptions = {
       port: o.port,
-      retries: o.retries,
-      timeout: Math.max(50, Math.floor(o.timeoutMs / attempts)),
+      retries: 0,
+      timeout: this.queue.plan.attemptMs,
       version: o.version === '3' ? snmp.Version3 : snmp.Version2c,
       transport: 'udp4',
       backoff: 1,

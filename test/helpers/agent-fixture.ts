@@ -8,6 +8,9 @@ import type { TrapReceiver } from '../../src/agent/traps.js';
 import type { UsmUserConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { FakePoeSwitch } from './fake-switch.js';
+import { ControlServer } from '../../src/control/control-server.js';
+import { InstallHub } from '../../src/control/hub.js';
+import { ProcNetArp } from '../../src/control/neighbours.js';
 
 export const HOSTS: HostBinding[] = [
   { switchIndex: 1, port: 7, mac: 'dc:a6:32:01:02:07', ip: '10.0.0.7', hostname: 'pi7' },
@@ -33,6 +36,11 @@ export interface AgentFixtureOptions {
   readonly users?: readonly UsmUserConfig[];
   readonly traps?: readonly TrapReceiver[];
   readonly port?: number;
+  /** Bindings added to HOSTS (e.g. a Pi on a 127.0.0.x address for the control channel). */
+  readonly extraHosts?: readonly HostBinding[];
+  /** Folder of the agent's SNMP engine state (engine ID, boots); none: fresh at each start. */
+  readonly engineDir?: string;
+  readonly v3Only?: boolean;
 }
 
 export interface AgentFixture {
@@ -52,7 +60,7 @@ export async function startAgentFixture(o: AgentFixtureOptions = {}): Promise<Ag
       { index: 1, name: 'sw1', address: '127.0.0.1', ports: o.sw1Ports ?? 24 },
       { index: 2, name: 'sw2', address: '127.0.0.2', ports: 8 },
     ],
-    hosts: HOSTS,
+    hosts: [...HOSTS, ...(o.extraHosts ?? [])],
     store,
     timeoutMs: 180_000,
   });
@@ -74,6 +82,8 @@ export async function startAgentFixture(o: AgentFixtureOptions = {}): Promise<Ag
     sysLocation: 'rack 1',
     traps: { enabled: (o.traps ?? []).length > 0, receivers: o.traps ?? [] },
     switchPollSeconds: 0,
+    ...(o.engineDir ? { engineDir: o.engineDir } : {}),
+    ...(o.v3Only ? { v3Only: true } : {}),
     cluster,
     power,
     switches,
@@ -92,4 +102,25 @@ export async function startAgentFixture(o: AgentFixtureOptions = {}): Promise<Ag
       await store.close();
     },
   };
+}
+
+/**
+ * A control channel beside the agent, for tests that probe whether the rest
+ * of the daemon still answers while the agent is under load. Peers on
+ * loopback are exempt from the neighbour check (no ARP entry there) and no
+ * netboot is required: the probe only waits for piman's first line.
+ */
+export async function startProbeControl(cluster: Cluster): Promise<ControlServer> {
+  const control = new ControlServer({
+    cluster,
+    hub: new InstallHub(),
+    log: silentLogger(),
+    host: '127.0.0.1',
+    port: 0,
+    timeoutMs: 10_000,
+    limits: { maxTotal: 64, maxPerAddress: 4 },
+    identity: { neighbours: new ProcNetArp(), exemptLoopback: true, requireNetboot: false, netbootWindowMs: 180_000 },
+  });
+  await control.start();
+  return control;
 }

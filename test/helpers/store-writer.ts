@@ -9,11 +9,11 @@ const dir = process.argv[2]!;
 let version = Number(process.argv[3] ?? 0);
 const store = new FileStateStore(dir);
 const ports: ClusterSnapshot['ports'] = {};
-for (let p = 1; p <= 400; p++) ports[`1.${p}`] = { ...initialPortState(0), lastError: 'x'.repeat(p % 50) };
+for (let p = 1; p <= 400; p++) ports[`sw1:${p}`] = { ...initialPortState(0), lastError: 'x'.repeat(p % 50) };
 
 for (;;) {
   version++;
   const v = version;
-  await store.save(() => ({ version: 1, ports, counters: { ...zeroCounters(), installsDone: v }, learned: [] }));
+  await store.save(() => ({ version: 2, ports, counters: { ...zeroCounters(), installsDone: v }, learned: [] }));
   process.stdout.write(`${v}\n`);
 }

@@ -124,16 +124,25 @@ test('power 10 off switches the port off', async () => {
   assert.equal(f.sw1.power.get(10), 'off');
 });
 
-test('no agent: one line naming the address, exit 1', async () => {
+test('no agent: one line saying piman server is not running, naming the address, exit 1', async () => {
   const port = await freeUdpPort();
   const dead = await writeConfig('dead.yaml', config(port));
   const r = await piman(['-c', dead, 'status']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `piman: cannot reach the piman agent at 127.0.0.1:${port}; is 'piman server' running?\n`);
+  assert.equal(r.stderr, `piman: piman server is not running: nothing listens on 127.0.0.1:${port} (agent.address and agent.port of piman.yaml)\n`);
+});
+
+test('a running agent that ignores the community: told apart from a stopped server, the community not printed, exit 1', async () => {
+  const wrong = await writeConfig('wrong.yaml', config(f.agent.port).replace('agent:\n', 'agent:\n  readCommunity: n0t-the-one\n'));
+  const r = await piman(['-c', wrong, 'status']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^piman: the agent at 127\\.0\\.0\\.1:${f.agent.port} did not answer the community in piman\\.yaml: check that agent\\.readCommunity`));
+  assert.doesNotMatch(r.stderr, /n0t-the-one/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
 test('a write community the agent does not accept for writes: refused, exit 1, nothing changes', async () => {
-  const ro = await writeConfig('ro.yaml', config(f.agent.port).replace('agent:\n', 'agent:\n  writeCommunity: public\n'));
+  const ro = await writeConfig('ro.yaml', config(f.agent.port).replace('agent:\n', 'agent:\n  readCommunity: private\n  writeCommunity: public\n'));
   const before = f.sw1.calls.length;
   const r = await piman(['-c', ro, 'restart', '11']);
   assert.equal(r.code, 1);

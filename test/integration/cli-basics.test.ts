@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, rm, mkdir, copyFile } from 'node:fs/promises';
+import { makeRootfs } from '../helpers/rootfs-fixture.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,10 +24,23 @@ test('--help lists the old tool commands', async () => {
   for (const c of ['server', 'restart', 'reinstall', 'mapper', 'monitoring', 'status']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
 });
 
-test('config check: the example is ok', async () => {
-  const r = await piman(['config', 'check', '-c', example]);
+test('config check: the example is ok beside a boot folder, a rootfs and its hosts.csv (without its interface, which this machine lacks)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'boot'));
+  await makeRootfs(dir, { bigBytes: 1024 });
+  await copyFile(new URL('../../examples/hosts.csv', import.meta.url).pathname, join(dir, 'hosts.csv'));
+  const text = await readFile(example, 'utf8');
+  assert.match(text, /^  interface: eth1 /m);
+  const local = text
+    .replace(/^  interface: eth1 .*\n/m, '')
+    .replace('/srv/piman/boot', join(dir, 'boot'))
+    .replace('/srv/piman/rootfs.tgz', join(dir, 'rootfs.tgz'))
+    .replace('/var/lib/piman', join(dir, 'state'));
+  await writeFile(join(dir, 'piman.yaml'), local);
+  const r = await piman(['config', 'check', '-c', join(dir, 'piman.yaml')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^ok/);
+  assert.equal(r.stdout, 'ok (1 switch, 2 hosts)\n');
 });
 
 test('config check: a bad value and an unknown key each exit 1 naming the key, without a stack', async (t) => {
@@ -65,4 +79,30 @@ test('an unknown command exits 2', async () => {
   const r = await piman(['frobnicate']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
+});
+
+test('piman server --help shows every option that applies, the environment and the signals', async () => {
+  const r = await piman(['server', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /-c, --config <file>/);
+  assert.match(r.stdout, /PIMAN_LOG_LEVEL/);
+  assert.match(r.stdout, /SIGHUP/);
+  assert.match(r.stdout, /SIGTERM/);
+});
+
+test('piman completion bash: a completion script that knows every command and option, and passes bash -n', async (t) => {
+  const r = await piman(['completion', 'bash']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const w of ['server', 'reinstall', 'config', 'check', '--json', '--config', 'complete -F']) assert.ok(r.stdout.includes(w), w);
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'piman.bash'), r.stdout);
+  const words = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'bash',
+      ['-c', `bash -n "$1" && source "$1" && COMP_WORDS=(piman config ch); COMP_CWORD=2; _piman; echo "\${COMPREPLY[*]}"`, 'x', join(dir, 'piman.bash')],
+      (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())),
+    ),
+  );
+  assert.equal(words, 'check');
 });

@@ -58,7 +58,7 @@ async function startPiman(): Promise<{ child: ChildProcess; out: JsonLines; cont
 
 async function portState() {
   const snap = parseSnapshot(await readFile(join(work, 'state', 'cluster.json'), 'utf8'), 'cluster.json');
-  return { port: snap.ports['1.1']!, counters: snap.counters };
+  return { port: snap.ports['sw1:1']!, counters: snap.counters };
 }
 
 test('SIGKILL mid-stream, restart on the same state: the Pi is told format again and the install completes', async () => {

@@ -63,7 +63,7 @@ test('piman server: uninstalled busybox Pi installs; state on disk after SIGTERM
   c.kill('SIGTERM');
   await withTimeout(exited, 30_000, 'piman server stops');
   const snap = parseSnapshot(await readFile(join(work, 'state', 'cluster.json'), 'utf8'), 'cluster.json');
-  assert.equal(snap.ports['1.1']!.state, 'up');
-  assert.equal(snap.ports['1.1']!.reinstall, false);
+  assert.equal(snap.ports['sw1:1']!.state, 'up');
+  assert.equal(snap.ports['sw1:1']!.reinstall, false);
   assert.equal(snap.counters.installsDone, 1);
 });

@@ -35,7 +35,7 @@ test('a reinstall mark is persisted before apply says so, and survives a restart
   const r = c.apply({ switchIndex: 1, port: 3 }, { type: 'markReinstall' });
   assert.ok(r.ok);
   await r.persisted;
-  assert.equal(store.snapshot?.ports['1.3']?.reinstall, true);
+  assert.equal(store.snapshot?.ports['sw1:3']?.reinstall, true);
   const again = await open(store);
   assert.equal(again.port({ switchIndex: 1, port: 3 })?.reinstall, true);
 });
@@ -84,11 +84,22 @@ test('learned MACs bind ports without hosts.csv rows, move with the MAC, and per
   assert.equal(again.port({ switchIndex: 2, port: 2 })?.mac, 'dc:a6:32:00:00:01');
 });
 
-test('state of ports no longer in the config is ignored on restore', async () => {
+test('state of ports no longer in the config is not applied, and is written back unchanged', async () => {
   const store = new MemoryStateStore();
-  store.snapshot = { version: 1, ports: { '1.99': { ...(await open()).port({ switchIndex: 1, port: 1 })!, reinstall: true } }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 }, learned: [] };
+  const st = { ...(await open()).port({ switchIndex: 1, port: 1 })!, reinstall: true };
+  const { switchIndex: _s, port: _p, switchName: _n, mac: _m, ip: _i, hostname: _h, ...portState } = st;
+  store.snapshot = { version: 2, ports: { 'sw1:99': portState, 'gone:1': portState }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 }, learned: [{ switch: 'gone', port: 1, mac: 'b8:27:eb:00:00:42' }] };
   const c = await open(store);
   assert.equal(c.ports().length, 6);
+  assert.deepEqual(c.ports().filter((p) => p.reinstall), []);
+  assert.deepEqual(c.restoreNotes.kept, ['sw1:99', 'gone:1']);
+  await c.persist();
+  const snap = store.snapshot as { ports: Record<string, { reinstall: boolean }>; learned: unknown[] };
+  assert.equal(snap.ports['sw1:99']?.reinstall, true);
+  assert.equal(snap.ports['gone:1']?.reinstall, true);
+  assert.deepEqual(snap.learned, [{ switch: 'gone', port: 1, mac: 'b8:27:eb:00:00:42' }]);
+  await c.learnMac({ switchIndex: 2, port: 1 }, 'b8:27:eb:00:00:42');
+  assert.deepEqual((store.snapshot as { learned: unknown[] }).learned, [{ switch: 'sw2', port: 1, mac: 'b8:27:eb:00:00:42' }], 'a MAC seen again elsewhere forgets its old sighting');
 });
 
 test('a failed state write nobody awaits is reported, not thrown as an unhandled rejection', async () => {

@@ -20,12 +20,12 @@ function problemsOf(text: string): string[] {
   assert.fail('expected the config to be rejected');
 }
 
-test('the shipped example validates and resolves relative paths against its folder', () => {
-  const cfg = parseConfigText(example, '/srv/piman/piman.yaml');
+test('the shipped example validates, is laid out for deploy/piman.service and resolves relative paths against its folder', () => {
+  const cfg = parseConfigText(example, '/etc/piman/piman.yaml');
   assert.equal(cfg.tftp.root, '/srv/piman/boot');
   assert.equal(cfg.install.rootfs, '/srv/piman/rootfs.tgz');
-  assert.equal(cfg.hosts, '/srv/piman/hosts.csv');
-  assert.equal(cfg.state, '/srv/piman/state');
+  assert.equal(cfg.hosts, '/etc/piman/hosts.csv');
+  assert.equal(cfg.state, '/var/lib/piman', 'the unit\'s StateDirectory, not under the config folder');
   assert.equal(cfg.switches[0]?.powerGroup, 1);
 });
 
@@ -41,6 +41,19 @@ test('a minimal file gets the documented defaults', () => {
   assert.equal(cfg.switches[0]?.community, 'private');
   assert.equal(cfg.tftp.maxTransfersPerClient, 16);
   assert.deepEqual(cfg.dhcp.relays, []);
+});
+
+test('switches[].maxInFlight and maxVarbinds: small defaults, whole numbers 1..64', () => {
+  const cfg = parseConfigText(minimal, '/x/piman.yaml');
+  assert.deepEqual({ maxInFlight: cfg.switches[0]?.maxInFlight, maxVarbinds: cfg.switches[0]?.maxVarbinds }, { maxInFlight: 4, maxVarbinds: 8 });
+  const ex = parseConfigText(example, '/x/piman.yaml');
+  assert.deepEqual({ maxInFlight: ex.switches[0]?.maxInFlight, maxVarbinds: ex.switches[0]?.maxVarbinds }, { maxInFlight: 4, maxVarbinds: 8 });
+  const withSwitch = (extra: string): string => minimal.replace(/ports: (\d+)/, `ports: $1, ${extra}`);
+  assert.ok(withSwitch('maxInFlight: 2').includes('maxInFlight: 2'), 'the minimal file lists its switch inline');
+  assert.equal(parseConfigText(withSwitch('maxInFlight: 2, maxVarbinds: 1'), '/x/piman.yaml').switches[0]?.maxInFlight, 2);
+  for (const bad of ['maxInFlight: 0', 'maxInFlight: 65', 'maxVarbinds: 0', 'maxVarbinds: 1.5']) {
+    assert.match(problemsOf(withSwitch(bad))[0] ?? '', /switches\.0\.max(InFlight|Varbinds)/, bad);
+  }
 });
 
 test('dhcp.relays takes IPv4 addresses only', () => {
@@ -128,4 +141,14 @@ test('a config file larger than 1 MiB is refused without parsing it', () => {
 test('brackets inside quoted strings and comments do not count as nesting', () => {
   const cfg = parseConfigText(`# ${'['.repeat(100)}\nserver: { address: 10.0.0.1, domain: "${'['.repeat(100)}" }\nswitches: [{ name: a, address: 10.0.0.2, ports: 2, community: '${'{'.repeat(100)}' }]\n`, 'q.yaml');
   assert.equal(cfg.server.domain, '['.repeat(100));
+});
+
+test('agent: read and write communities must differ; v3Only needs a user; engineID is hex', () => {
+  const base = 'server: { address: 10.0.0.1 }\nswitches: [{ name: a, address: 10.0.0.2, ports: 1 }]\n';
+  assert.match(problemsOf(`${base}agent: { readCommunity: same, writeCommunity: same }\n`)[0]!, /agent\.writeCommunity: must differ from readCommunity/);
+  assert.match(problemsOf(`${base}agent: { v3Only: true }\n`)[0]!, /agent\.v3Only: v3Only needs at least one user/);
+  assert.match(problemsOf(`${base}agent: { engineID: '80001f88' }\n`)[0]!, /agent\.engineID: hex of 5 to 32 octets/);
+  const ok = parseConfigText(`${base}agent: { v3Only: true, engineID: '0x80001f8805c0ffee', users: [{ name: u, authKey: aaaaaaaa, privKey: bbbbbbbb }] }\n`, '/etc/piman/piman.yaml');
+  assert.equal(ok.agent.v3Only, true);
+  assert.equal(ok.agent.engineID, '0x80001f8805c0ffee');
 });

@@ -77,3 +77,28 @@ test('idle resolves once running cycles are done, and gives up after its timeout
   assert.ok(Date.now() - t0 < 1_500, 'bounded by its timeout');
   await slow;
 });
+
+test('an unknown port whose first SET timed out while the switch answered others is cycled again, never failed', async () => {
+  const { cluster, sw, power } = await setup({ offMs: 10 });
+  const original = sw.setPower.bind(sw);
+  let dropped = 0;
+  sw.setPower = async (port, p) => {
+    if (port === 3 && p === 'off' && dropped++ === 0) throw new PimanError('E_SWITCH_TIMEOUT', 'switch sw1 (127.0.0.1) did not answer within 5 s');
+    return original(port, p);
+  };
+  const seen: string[] = [];
+  cluster.on(({ port, effect }) => {
+    if (effect.type === 'stateChanged' && port.port === 3) seen.push(effect.to);
+  });
+  await power.cycle([1, 2, 3, 4].map((port) => ({ switchIndex: 1, port })));
+  assert.equal(cluster.port({ switchIndex: 1, port: 3 })?.state, 'poweringOn');
+  assert.ok(!seen.includes('failed'), `port 3 went ${seen.join(' -> ')}`);
+  assert.deepEqual(sw.calls.filter((c) => c.port === 3).map((c) => c.power), ['off', 'on']);
+});
+
+test('when no port of a cycle gets an answer, every port fails with the timeout', async () => {
+  const { cluster, sw, power } = await setup();
+  sw.failWith = new PimanError('E_SWITCH_TIMEOUT', 'switch sw1 (127.0.0.1) did not answer within 5 s');
+  await assert.rejects(power.cycle([1, 2].map((port) => ({ switchIndex: 1, port }))), /did not answer/);
+  for (const port of [1, 2]) assert.equal(cluster.port({ switchIndex: 1, port })?.state, 'failed');
+});

@@ -21,7 +21,7 @@ async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise
 test('save then load round-trips the snapshot', async (t) => {
   const dir = await tempDir(t);
   const store = new FileStateStore(dir);
-  const snap = { version: 1 as const, ports: { '1.7': { ...initialPortState(5), reinstall: true } }, counters: zeroCounters(), learned: [{ switchIndex: 1, port: 7, mac: 'b8:27:eb:00:00:07' }] };
+  const snap = { version: 2 as const, ports: { 'sw1:7': { ...initialPortState(5), reinstall: true } }, counters: zeroCounters(), learned: [{ switch: 'sw1', port: 7, mac: 'b8:27:eb:00:00:07' }] };
   await store.save(() => snap);
   assert.deepEqual(await new FileStateStore(dir).load(), snap);
 });
@@ -42,14 +42,20 @@ test('a corrupt file stops loading with a clear error and is kept as it was', as
 });
 
 test('parseSnapshot rejects a snapshot of another version', () => {
-  assert.throws(() => parseSnapshot('{"version":2}', 'f'), /unexpected shape at version/);
+  assert.throws(() => parseSnapshot('{"version":3}', 'f'), /unexpected shape at version/);
+});
+
+test('parseSnapshot still reads the position-keyed version 1 (migrated by the cluster), and refuses version 2 keys without a switch name', () => {
+  const v1 = parseSnapshot(JSON.stringify({ version: 1, ports: { '1.1': initialPortState(0) }, counters: zeroCounters(), learned: [{ switchIndex: 1, port: 1, mac: 'b8:27:eb:00:00:01' }] }), 'f');
+  assert.equal(v1.version, 1);
+  assert.throws(() => parseSnapshot(JSON.stringify({ version: 2, ports: { '1.1': initialPortState(0) }, counters: zeroCounters(), learned: [] }), 'f'), /unexpected shape at ports\.1\.1: Invalid key/);
 });
 
 test('burst of saves collapses but the last one always lands', async (t) => {
   const dir = await tempDir(t);
   const store = new FileStateStore(dir);
   let n = 0;
-  const saves = Array.from({ length: 50 }, () => store.save(() => ({ version: 1, ports: {}, counters: { ...zeroCounters(), installsDone: ++n }, learned: [] })));
+  const saves = Array.from({ length: 50 }, () => store.save(() => ({ version: 2, ports: {}, counters: { ...zeroCounters(), installsDone: ++n }, learned: [] })));
   await Promise.all(saves);
   const loaded = await store.load();
   assert.equal(loaded?.counters.installsDone, n);
@@ -116,7 +122,7 @@ test('a save writes a temp file, fsyncs and closes it, renames it over the state
   const dir = await tempDir(t);
   const log: string[] = [];
   const store = new FileStateStore(dir, recordingFs(dir, log));
-  const snap = { version: 1 as const, ports: {}, counters: { ...zeroCounters(), installsDone: 3 }, learned: [] };
+  const snap = { version: 2 as const, ports: {}, counters: { ...zeroCounters(), installsDone: 3 }, learned: [] };
   await store.save(() => snap);
   assert.deepEqual(log, [
     'mkdir .',
@@ -134,7 +140,7 @@ test('a save writes a temp file, fsyncs and closes it, renames it over the state
 
 test('a failed fsync of the temp file removes it, leaves the old state and rejects the save', async (t) => {
   const dir = await tempDir(t);
-  const old = { version: 1 as const, ports: {}, counters: zeroCounters(), learned: [] };
+  const old = { version: 2 as const, ports: {}, counters: zeroCounters(), learned: [] };
   await new FileStateStore(dir).save(() => old);
   const log: string[] = [];
   const store = new FileStateStore(dir, recordingFs(dir, log, 'fsync .cluster.json.tmp'));
@@ -148,7 +154,7 @@ test('a failed fsync of the temp file removes it, leaves the old state and rejec
 test('state folder is created when missing', async (t) => {
   const dir = await tempDir(t);
   const nested = join(dir, 'a', 'b');
-  await new FileStateStore(nested).save(() => ({ version: 1, ports: {}, counters: zeroCounters(), learned: [] }));
+  await new FileStateStore(nested).save(() => ({ version: 2, ports: {}, counters: zeroCounters(), learned: [] }));
   await mkdir(nested, { recursive: true });
   assert.ok((await readdir(nested)).includes('cluster.json'));
 });

@@ -1,17 +1,92 @@
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.js';
-import { switchInfos } from '../../daemon.js';
-import { loadCommandConfig } from '../options.js';
+import { loadConfig } from '../../config/load.js';
+import { checkRootfsTar } from '../../config/rootfs-tar.js';
+import { portProblems } from '../../config/ports.js';
+import { Daemon, switchInfos } from '../../daemon.js';
+import { partFactories } from '../../parts.js';
+import { silentLogger } from '../../log.js';
+import { isPimanError, describeError } from '../../errors.js';
+import { configPath } from '../options.js';
+import type { HostBinding } from '../../cluster/types.js';
+
+interface Problem {
+  readonly code: string;
+  readonly message: string;
+}
+
+interface Report {
+  ok: boolean;
+  config: string | null;
+  switches: number;
+  hosts: number;
+  problems: Problem[];
+}
+
+/** Every line of a PimanError (config and hosts errors carry one problem per line) as a problem with its code. */
+function asProblems(e: unknown): Problem[] {
+  if (isPimanError(e)) return e.message.split('\n').map((message) => ({ code: e.code, message }));
+  return [{ code: 'E_INTERNAL', message: describeError(e) }];
+}
+
+/**
+ * What `piman server` would refuse on, without starting anything: piman.yaml,
+ * hosts.csv (required here; its addresses inside piman's subnet, RFC 1123
+ * names), the state file, every part's start-up check (boot folder, rootfs,
+ * interface) and whether the rootfs is really a gzipped tar.
+ */
+export async function checkInstallation(path: string | undefined, opts: { ports?: boolean } = {}): Promise<Report> {
+  const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [] };
+  let loaded;
+  try {
+    loaded = await loadConfig(path);
+  } catch (e) {
+    report.problems.push(...asProblems(e));
+    return report;
+  }
+  const { config } = loaded;
+  report.config = loaded.path;
+  report.switches = config.switches.length;
+  let hosts: HostBinding[] = [];
+  try {
+    const network = { address: config.server.address, netmask: config.server.netmask, relays: config.dhcp.relays.length > 0 };
+    hosts = await loadHosts(config.hosts, switchInfos(config), { required: true, network });
+    report.hosts = hosts.length;
+  } catch (e) {
+    report.problems.push(...asProblems(e));
+  }
+  try {
+    const daemon = await Daemon.create({ config, log: silentLogger(), hosts }, partFactories);
+    for (const { err } of await daemon.problems()) report.problems.push(...asProblems(err));
+  } catch (e) {
+    report.problems.push(...asProblems(e));
+  }
+  if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
+    await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
+  }
+  if (opts.ports) for (const message of await portProblems(config)) report.problems.push({ code: 'E_CONFIG', message });
+  report.ok = report.problems.length === 0;
+  return report;
+}
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('inspect the configuration');
   config
     .command('check')
-    .description('validate piman.yaml and hosts.csv; prints ok or every problem')
+    .description("run the server's start-up checks without starting it: piman.yaml, hosts.csv, state file, boot folder, rootfs, interface; prints ok or every problem")
     .option('-c, --config <file>', 'configuration file')
-    .action(async (opts: { config?: string }, cmd: Command) => {
-      const { config: cfg } = opts.config ? await (await import('../../config/load.js')).loadConfig(opts.config) : await loadCommandConfig(cmd);
-      const hosts = await loadHosts(cfg.hosts, switchInfos(cfg));
-      process.stdout.write(`ok (${cfg.switches.length} switch${cfg.switches.length === 1 ? '' : 'es'}, ${hosts.length} hosts)\n`);
+    .option('--json', 'print the result as one JSON object (ok, config, switches, hosts, problems [{code, message}])')
+    .option('--ports', 'also check that every enabled part can bind its port (not while piman runs)')
+    .action(async (opts: { config?: string; json?: boolean; ports?: boolean }, cmd: Command) => {
+      const report = await checkInstallation(opts.config ?? configPath(cmd), { ports: opts.ports === true });
+      if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
+      else if (report.ok) {
+        process.stdout.write(`ok (${report.switches} switch${report.switches === 1 ? '' : 'es'}, ${report.hosts} hosts)\n`);
+      } else {
+        // As ExecStartPre the lines go to the journal: `<3>` files them at error priority.
+        const prio = process.env.JOURNAL_STREAM && !process.stderr.isTTY ? '<3>' : '';
+        for (const p of report.problems) process.stderr.write(`${prio}piman: ${p.message}\n`);
+      }
+      if (!report.ok) process.exitCode = 1;
     });
 }

@@ -10,6 +10,7 @@ import { registerFindport } from './findport.js';
 import { registerMonitoring } from './monitoring.js';
 import { registerLab } from './lab.js';
 import { registerMibsPath } from './mibs-path.js';
+import { registerCompletion } from './completion.js';
 
 export function registerCommands(program: Command): void {
   registerServer(program);
@@ -23,4 +24,5 @@ export function registerCommands(program: Command): void {
   registerConfig(program);
   registerLab(program);
   registerMibsPath(program);
+  registerCompletion(program);
 }

@@ -14,6 +14,7 @@ interface LabSwitchOpts {
   readCommunity: string;
   writeCommunity: string;
   off?: boolean;
+  rate: number;
 }
 
 /** `piman lab switch`: a simulated PoE switch on UDP, until Ctrl-C. */
@@ -29,6 +30,7 @@ export function registerLabSwitch(lab: Command): void {
     .option('--read-community <c>', 'read-only community', 'public')
     .option('--write-community <c>', 'read-write community', 'private')
     .option('--off', 'start with every port off')
+    .option('--rate <n>', 'requests per second the agent serves, dropping what it cannot hold (0 = unlimited)', intOption('--rate', 0, 100_000), 0)
     .allowUnknownOption(false)
     .action(async (opts: LabSwitchOpts) => {
       if (!isIpv4(opts.address)) throw new PimanError('E_USAGE', `--address: '${opts.address}' is not an IPv4 address`, { exitCode: 2 });
@@ -42,6 +44,7 @@ export function registerLabSwitch(lab: Command): void {
         readCommunity: opts.readCommunity,
         writeCommunity: opts.writeCommunity,
         initialPower: opts.off ? 'off' : 'on',
+        ratePerSecond: opts.rate,
         log,
       });
       await new Promise<void>((resolve) => {

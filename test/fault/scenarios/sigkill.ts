@@ -21,12 +21,15 @@ import { initialPortState, zeroCounters } from '../../../src/cluster/types.js';
 import { JsonLines } from '../../helpers/json-lines.js';
 import { LineClient, withTimeout } from '../../helpers/line-client.js';
 import { freeUdpPort } from '../../../src/lab/free-port.js';
+import { LAB_SWITCH } from '../../../src/lab/lab.js';
 import { writeSite, type Site } from '../site.js';
 import type { ScenarioCount } from '../tally.js';
 
 const HELPER = new URL('../../helpers/install-daemon.ts', import.meta.url).pathname;
 const BOOT_TIMEOUT_S = 1;
 const TICK_MS = 100;
+/** Pi 1's key in the state file: ports are stored by switch name. */
+const PI1 = `${LAB_SWITCH}:1`;
 const TRANSITIONAL = new Set(['poweringOn', 'netbooting', 'installing', 'booting']);
 
 /** The steps of one reinstall, as the Pi takes them. */
@@ -107,12 +110,16 @@ async function killChain(t: TestContext, c: ScenarioCount, points: ReadonlyArray
     await rm(site.dir, { recursive: true, force: true });
   });
 
-  const readState = async (): Promise<ClusterSnapshot> => parseSnapshot(await readFile(statePath, 'utf8'), statePath);
+  const readState = async (): Promise<ClusterSnapshot> => {
+    const snap = parseSnapshot(await readFile(statePath, 'utf8'), statePath);
+    if (snap.version !== 2) throw new Error(`${statePath}: piman left a version ${snap.version} state file`);
+    return snap;
+  };
   /** An operator's SET while piman is down: the Pi on port 1 is up and marked for reinstall. */
   const mark = async (snap: ClusterSnapshot | null): Promise<void> => {
     const now = Date.now();
-    const base: ClusterSnapshot = snap ?? { version: 1, ports: {}, counters: zeroCounters(), learned: [] };
-    base.ports['1.1'] = { ...(base.ports['1.1'] ?? { ...initialPortState(now), state: 'up', power: 'on' }), reinstall: true };
+    const base: ClusterSnapshot = snap ?? { version: 2, ports: {}, counters: zeroCounters(), learned: [] };
+    base.ports[PI1] = { ...(base.ports[PI1] ?? { ...initialPortState(now), state: 'up', power: 'on' }), reinstall: true };
     await mkdir(join(site.dir, 'state'), { recursive: true });
     await writeFile(statePath, JSON.stringify(base));
   };
@@ -136,8 +143,8 @@ async function killChain(t: TestContext, c: ScenarioCount, points: ReadonlyArray
     const deadline = Date.now() + BOOT_TIMEOUT_S * 1000 + 3000;
     for (;;) {
       const snap = await readState();
-      const p1 = snap.ports['1.1']!;
-      const others = Object.entries(snap.ports).filter(([id, p]) => id !== '1.1' && TRANSITIONAL.has(p.state));
+      const p1 = snap.ports[PI1]!;
+      const others = Object.entries(snap.ports).filter(([id, p]) => id !== PI1 && TRANSITIONAL.has(p.state));
       const ok = (p1.state === 'up' || (p1.state === 'failed' && p1.lastError !== '')) && others.length === 0;
       if (ok) return snap;
       if (Date.now() > deadline) {
@@ -161,7 +168,7 @@ async function killChain(t: TestContext, c: ScenarioCount, points: ReadonlyArray
     c.faults++;
     const after = await readState();
     const confirmed = after.counters.installsDone > before.counters.installsDone;
-    if (!after.ports['1.1']!.reinstall && !confirmed) c.lostMark(`kill at ${name}: the mark is gone from disk and no install was confirmed`);
+    if (!after.ports[PI1]!.reinstall && !confirmed) c.lostMark(`kill at ${name}: the mark is gone from disk and no install was confirmed`);
     // A confirmed install used the mark up; the operator marks the Pi again for the next point.
     if (confirmed) await mark(after);
     piman = await start();
@@ -173,8 +180,8 @@ async function killChain(t: TestContext, c: ScenarioCount, points: ReadonlyArray
   // A clean stop writes the last state (the kills above are what tests the crashes).
   await kill(piman, 'SIGTERM');
   const end = await readState();
-  assert.equal(end.ports['1.1']!.state, 'up');
-  assert.equal(end.ports['1.1']!.reinstall, false);
+  assert.equal(end.ports[PI1]!.state, 'up');
+  assert.equal(end.ports[PI1]!.reinstall, false);
   assert.equal(end.counters.installsDone, before.counters.installsDone + 1);
 }
 

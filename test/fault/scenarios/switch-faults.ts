@@ -52,6 +52,9 @@ export async function switchFaults(t: TestContext, c: ScenarioCount): Promise<vo
     const cluster = lab.daemon.ctx.cluster;
     const power = lab.daemon.ctx.power;
     const pi = lab.pis[0]!;
+    /** What the switch last did to each port's power (it runs in its own thread). */
+    const switchPower = new Map<number, string>();
+    lab.sim.on('power', (port, pw) => switchPower.set(port, pw));
 
     /** A power cycle while the switch fails: rejected with the switch's reason, the port failed with it. */
     const failedCycle = async (what: string): Promise<void> => {
@@ -78,12 +81,12 @@ export async function switchFaults(t: TestContext, c: ScenarioCount): Promise<vo
     const offSeen = new Promise<void>((resolve) => {
       const on = (port: number, pw: string): void => {
         if (port === 1 && pw === 'off') {
-          lab.sim.model.off('power', on);
+          lab.sim.off('power', on);
           proxy.mode = mode;
           resolve();
         }
       };
-      lab.sim.model.on('power', on);
+      lab.sim.on('power', on);
     });
     const cycle = power.cycle([KEY]);
     await withTimeout(offSeen, 10_000, 'the off SET reached the switch');
@@ -91,7 +94,7 @@ export async function switchFaults(t: TestContext, c: ScenarioCount): Promise<vo
     const p = cluster.port(KEY)!;
     if (TRANSITIONAL.has(p.state)) c.stuck(`${mode} mid-cycle: port is ${p.state}`);
     assert.equal(p.state, 'failed');
-    if (mode !== 'slow') assert.equal(lab.sim.model.getPower(1), 'off', 'the Pi stays off: its port never got the on');
+    if (mode !== 'slow') assert.equal(switchPower.get(1), 'off', 'the Pi stays off: its port never got the on');
     await recovers('after a failed on');
 
     // 3. A cycle started while the switch fails: rejected again, piman still serves (the agent keeps probing).

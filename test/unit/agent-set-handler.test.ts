@@ -1,0 +1,75 @@
+/** piman's SET handler in the agent's phases: whatever fails, no port stays reserved. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster } from '../../src/cluster/cluster.js';
+import type { PortKey } from '../../src/cluster/types.js';
+import { MemoryStateStore, type ClusterSnapshot } from '../../src/store/state-store.js';
+import { createSetHandler, type PowerControl } from '../../src/agent/set-handler.js';
+import { PORT_TABLE } from '../../src/agent/mib-providers.js';
+import { PORT_COL, portColumnOid, TRUE } from '../../src/agent/oids.js';
+import { ERR, type SetVarbind } from '../../src/snmp/process.js';
+import { TAG } from '../../src/snmp/wire.js';
+import { silentLogger } from '../../src/log.js';
+import type { Principal } from '../../src/snmp/access.js';
+
+class FailingStore extends MemoryStateStore {
+  fail = false;
+  override save(snapshot: () => ClusterSnapshot): Promise<void> {
+    return this.fail ? Promise.reject(new Error('disk full')) : super.save(snapshot);
+  }
+}
+
+const WHO: Principal = { name: 'private', model: 'community', access: 'rw' };
+
+async function setup(): Promise<{ store: FailingStore; handler: ReturnType<typeof createSetHandler>; cycles: PortKey[] }> {
+  const store = new FailingStore();
+  const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }], hosts: [], store, timeoutMs: 60_000 });
+  const cycles: PortKey[] = [];
+  const power: PowerControl = { isBusy: () => false, cycle: async (k) => void cycles.push(...k), setPower: async () => undefined };
+  return { store, cycles, handler: createSetHandler({ cluster, power, log: silentLogger(), canPower: () => true }) };
+}
+
+const vb = (column: number, port: number, value: unknown, type: number = TAG.INTEGER, provider = PORT_TABLE): SetVarbind => {
+  const oid = portColumnOid(column as never, 1, port);
+  return { oid, address: oid.split('.').map(Number), type: type as never, value: value as never, provider, exists: true };
+};
+
+test('test phase: a bad varbind after a good one reserves nothing (finding 3)', async () => {
+  const { handler } = await setup();
+  const r = handler.handle([vb(PORT_COL.pimanPortRestart, 2, TRUE), vb(PORT_COL.pimanPortRestart, 3, 7)], WHO);
+  assert.deepEqual(r, { ok: false, index: 1, status: ERR.wrongValue });
+  assert.equal(handler.reserved.size, 0);
+  const other = handler.handle([vb(PORT_COL.pimanPortRestart, 2, TRUE), vb(PORT_COL.pimanPortRestart, 3, TRUE, TAG.INTEGER, 'sysDescr')], WHO);
+  assert.equal(other.ok, false);
+  assert.equal(handler.reserved.size, 0);
+});
+
+test('commit phase: a mark that cannot be stored releases the reservation', async () => {
+  const { store, handler, cycles } = await setup();
+  const r = handler.handle([vb(PORT_COL.pimanPortReinstall, 2, TRUE)], WHO);
+  assert.ok(r.ok);
+  assert.deepEqual([...handler.reserved], ['1.2']);
+  store.fail = true;
+  await assert.rejects(r.commit(), /disk full/);
+  assert.equal(handler.reserved.size, 0);
+  assert.deepEqual(cycles, []);
+});
+
+test('release without commit (the agent could not go on) frees the ports; a second release is harmless', async () => {
+  const { handler } = await setup();
+  const r = handler.handle([vb(PORT_COL.pimanPortRestart, 2, TRUE)], WHO);
+  assert.ok(r.ok);
+  r.release();
+  r.release();
+  assert.equal(handler.reserved.size, 0);
+  assert.ok(handler.handle([vb(PORT_COL.pimanPortRestart, 2, TRUE)], WHO).ok, 'the port can be set again');
+});
+
+test('success: the power action starts and the reservation is gone', async () => {
+  const { handler, cycles } = await setup();
+  const r = handler.handle([vb(PORT_COL.pimanPortRestart, 2, TRUE)], WHO);
+  assert.ok(r.ok);
+  await r.commit();
+  assert.equal(handler.reserved.size, 0);
+  assert.deepEqual(cycles, [{ switchIndex: 1, port: 2 }]);
+});
