@@ -1,5 +1,5 @@
 /**
- * The boot-state machine of design.md as a pure function:
+ * The boot-state machine (README "Boot states") as a pure function:
  * (state, event, now) -> { state, effects }. No clocks, no I/O: the caller
  * supplies `now` and carries out the effects (persist, notify, count).
  */

@@ -1,6 +1,6 @@
 import { PimanError } from '../errors.js';
 
-/** Raspberry Pi Foundation / Raspberry Pi Trading OUIs (design.md). */
+/** The OUIs the IEEE registry lists for Raspberry Pi Foundation (B8:27:EB) and Raspberry Pi Trading (the rest). */
 export const PI_OUIS: readonly string[] = ['b8:27:eb', 'dc:a6:32', 'e4:5f:01', '28:cd:c1', 'd8:3a:dd', '2c:cf:67'];
 
 const HEX12 = /^[0-9a-f]{12}$/;

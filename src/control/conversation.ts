@@ -4,7 +4,7 @@
  * boot-machine events to apply (in order), and notes to log. No sockets, no
  * clocks: the server feeds lines and carries the result out.
  *
- * The decision (design.md): `format` when the Pi reports IS_UNINSTALLED or its
+ * The decision (README "What happens on the wire"): `format` when the Pi reports IS_UNINSTALLED or its
  * port is marked for reinstall, `boot` otherwise. A `format` for an
  * uninstalled Pi also sets the reinstall mark, so the pending install is
  * remembered across a crash of piman or of the Pi: the mark is cleared only

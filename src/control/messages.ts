@@ -1,5 +1,5 @@
 /**
- * The words of the control channel (design.md "Control channel"), as the old
+ * The words of the control channel (README "Installing Pis"), as the old
  * Pi-side script and tcp.py spoke them. Matching is on whole lines, trimmed:
  * the old script echoes every command back and, with `set -x`, sends its
  * shell trace (`+ send IS_INSTALLED`) down the same socket, so a substring

@@ -178,7 +178,7 @@ function leaseOptions(o: Map<number, Buffer>, s: ServerSettings): void {
   o.set(Opt.rebindingTime, uint32Option(Math.floor((s.leaseSeconds * 7) / 8)));
 }
 
-/** Step 3c: what the Pi boot ROM needs (design.md): 60, 66 (= 54 = siaddr), 43. */
+/** Step 3c: what the Pi boot ROM needs (README "DHCP"): 60, 66 (= 54 = siaddr), 43. */
 function pxeOptions(o: Map<number, Buffer>, s: ServerSettings): void {
   o.set(Opt.vendorClass, stringOption(PXE_CLIENT));
   o.set(Opt.tftpServerName, stringOption(s.address));

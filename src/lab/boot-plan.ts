@@ -1,6 +1,6 @@
 /**
  * Which files a Pi's boot ROM / firmware asks for over TFTP, in order
- * (design.md "What a Raspberry Pi does when it netboots"). Pure data.
+ * (README "TFTP": the Pi 3 and Pi 4 fetch sequences). Pure data.
  */
 import { macDashed } from '../cluster/mac.js';
 import type { PiIdentity } from './pi-profile.js';
@@ -36,7 +36,7 @@ export const PI4_FILES: readonly BootFile[] = [
   { name: 'initramfs8', required: false },
 ];
 
-/** Pi 4 asks with these (design.md: `tsize 0 blksize 1024`). */
+/** Pi 4 asks with these (`tsize 0 blksize 1024`, README "TFTP"). */
 export const PI4_BLKSIZE = 1024;
 
 export type PrefixMode = 'serial' | 'mac';

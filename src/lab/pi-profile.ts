@@ -11,7 +11,7 @@ export interface PiIdentity {
   readonly serial: string;
 }
 
-/** Pi 3 boards carry B8:27:EB, Pi 4 boards DC:A6:32 (design.md OUIs). */
+/** Pi 3 boards carry B8:27:EB, Pi 4 boards DC:A6:32 (two of the Pi OUIs in src/cluster/mac.ts). */
 const OUI: Record<PiModel, string> = { 3: 'b8:27:eb', 4: 'dc:a6:32' };
 
 /** The n-th lab Pi (1-based, up to 65535) of a model: stable MAC and serial. */

@@ -50,7 +50,7 @@ export function requestCandidates(name: string, mac: string | null): Candidates 
   return { ok: true, name: rel, paths: [rel] };
 }
 
-/** cmdline.txt carries the word MASTER where the server's address belongs (design.md). */
+/** cmdline.txt carries the word MASTER where the server's address belongs (README "TFTP"). */
 export function isRewritten(relPath: string): boolean {
   const base = relPath.slice(relPath.lastIndexOf('/') + 1);
   return base === 'cmdline.txt';

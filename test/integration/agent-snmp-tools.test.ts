@@ -1,6 +1,6 @@
 /**
  * piman's agent driven by the Debian net-snmp tools, loading PIMAN-MIB by
- * name: walks, bulk walks, SETs with every error of design.md, v3 authPriv,
+ * name: walks, bulk walks, SETs with every error the README lists, v3 authPriv,
  * persistence of the reinstall mark across a restart.
  */
 import { test, before, after } from 'node:test';
