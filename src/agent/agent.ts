@@ -97,6 +97,7 @@ export class PimanAgent {
         startedAt,
         now,
         switchReachable: (i) => reach.isReachable(i),
+        switchStats: (i) => opts.switches.get(i)?.stats?.(),
       });
       stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
       host.invalidateIndex();

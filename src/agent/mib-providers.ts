@@ -8,8 +8,9 @@
 import os from 'node:os';
 import snmp, { type MibHandler, type MibProviderDefinition, type MibRequest, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
 import type { Cluster } from '../cluster/cluster.js';
-import type { PortKey } from '../cluster/types.js';
+import type { PortKey, SwitchInfo } from '../cluster/types.js';
 import type { AgentHost } from '../snmp/agent-host.js';
+import type { SwitchStats } from '../switch/types.js';
 import { parseOid } from '../snmp/oid.js';
 import { VERSION } from '../version.js';
 import {
@@ -47,6 +48,8 @@ export interface ProviderSources {
   readonly startedAt: number;
   readonly now: () => number;
   readonly switchReachable: (switchIndex: number) => boolean;
+  /** The switch's request queue (pimanSwitchRequestsInFlight..Timeouts); undefined reads zero. */
+  readonly switchStats: (switchIndex: number) => SwitchStats | undefined;
 }
 
 const T = snmp.ObjectType;
@@ -60,6 +63,8 @@ function typeOf(v: MibValue): ObjectTypeCode {
       return T.Integer;
     case 'gauge':
       return T.Gauge;
+    case 'counter':
+      return T.Counter;
     case 'ticks':
       return T.TimeTicks;
     case 'string':
@@ -132,18 +137,31 @@ function instanceParts(req: MibRequest, entryLength: number): number[] | null {
 function registerSwitchTable(src: ProviderSources): void {
   const { host, cluster } = src;
   const entryLen = PIMAN_SWITCH_ENTRY.split('.').length;
+  // Types come from the values so the table and values.ts cannot disagree.
+  const sample: SwitchInfo = { index: 1, name: '', address: '0.0.0.0', ports: 0 };
+  const col = (number: SwitchColumn, name: string, maxAccess: 0 | 2 = RO): MibTableColumn => ({
+    number,
+    name,
+    type: typeOf(switchValue(number, sample, true)),
+    maxAccess,
+  });
   const columns: MibTableColumn[] = [
-    { number: SWITCH_COL.pimanSwitchIndex, name: 'pimanSwitchIndex', type: T.Integer, maxAccess: NA },
-    { number: SWITCH_COL.pimanSwitchName, name: 'pimanSwitchName', type: T.OctetString, maxAccess: RO },
-    { number: SWITCH_COL.pimanSwitchAddress, name: 'pimanSwitchAddress', type: T.IpAddress, maxAccess: RO },
-    { number: SWITCH_COL.pimanSwitchReachable, name: 'pimanSwitchReachable', type: T.Integer, maxAccess: RO },
-    { number: SWITCH_COL.pimanSwitchPorts, name: 'pimanSwitchPorts', type: T.Integer, maxAccess: RO },
+    col(SWITCH_COL.pimanSwitchIndex, 'pimanSwitchIndex', NA),
+    col(SWITCH_COL.pimanSwitchName, 'pimanSwitchName'),
+    col(SWITCH_COL.pimanSwitchAddress, 'pimanSwitchAddress'),
+    col(SWITCH_COL.pimanSwitchReachable, 'pimanSwitchReachable'),
+    col(SWITCH_COL.pimanSwitchPorts, 'pimanSwitchPorts'),
+    col(SWITCH_COL.pimanSwitchRequestsInFlight, 'pimanSwitchRequestsInFlight'),
+    col(SWITCH_COL.pimanSwitchRequestsQueued, 'pimanSwitchRequestsQueued'),
+    col(SWITCH_COL.pimanSwitchRequests, 'pimanSwitchRequests'),
+    col(SWITCH_COL.pimanSwitchRetries, 'pimanSwitchRetries'),
+    col(SWITCH_COL.pimanSwitchTimeouts, 'pimanSwitchTimeouts'),
   ];
   const handler: MibHandler = (req) => {
     const parts = instanceParts(req, entryLen);
     const sw = parts ? cluster.switches.find((s) => s.index === parts[1]) : undefined;
     if (parts && sw && req.instanceNode) {
-      req.instanceNode.value = switchValue(parts[0] as SwitchColumn, sw, src.switchReachable(sw.index)).value;
+      req.instanceNode.value = switchValue(parts[0] as SwitchColumn, sw, src.switchReachable(sw.index), src.switchStats(sw.index)).value;
     }
     req.done();
   };

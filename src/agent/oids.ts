@@ -25,6 +25,11 @@ export const SWITCH_COL = {
   pimanSwitchAddress: 3,
   pimanSwitchReachable: 4,
   pimanSwitchPorts: 5,
+  pimanSwitchRequestsInFlight: 6,
+  pimanSwitchRequestsQueued: 7,
+  pimanSwitchRequests: 8,
+  pimanSwitchRetries: 9,
+  pimanSwitchTimeouts: 10,
 } as const;
 
 export const PORT_COL = {

@@ -3,12 +3,14 @@
  * sockets), so every column's encoding is unit-tested on its own.
  */
 import { bootStateNumber, type PortView, type SwitchInfo } from '../cluster/types.js';
+import type { SwitchStats } from '../switch/types.js';
 import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, type PortColumn } from './oids.js';
 
 /** What a column holds; `kind` tells net-snmp which SMI type to send. */
 export type MibValue =
   | { kind: 'int'; value: number }
   | { kind: 'gauge'; value: number }
+  | { kind: 'counter'; value: number }
   | { kind: 'ticks'; value: number }
   | { kind: 'string'; value: string }
   | { kind: 'bytes'; value: Buffer }
@@ -90,7 +92,11 @@ export function portValue(col: PortColumn, p: PortView, agentStart: number): Mib
 
 export type SwitchColumn = (typeof SWITCH_COL)[keyof typeof SWITCH_COL];
 
-export function switchValue(col: SwitchColumn, sw: SwitchInfo, reachable: boolean): MibValue {
+/** Gauge32 / Counter32 (a counter wraps, as SMI counters do); a value that is not a count reads 0. */
+const u32 = (n: number | undefined): number => (Number.isFinite(n) && n! > 0 ? Math.floor(n!) % 0x100000000 : 0);
+
+/** `stats` is the switch's request queue; a switch client without one reads zero. */
+export function switchValue(col: SwitchColumn, sw: SwitchInfo, reachable: boolean, stats?: SwitchStats): MibValue {
   switch (col) {
     case SWITCH_COL.pimanSwitchIndex:
       return { kind: 'int', value: sw.index };
@@ -102,5 +108,15 @@ export function switchValue(col: SwitchColumn, sw: SwitchInfo, reachable: boolea
       return { kind: 'int', value: reachable ? TRUE : FALSE };
     case SWITCH_COL.pimanSwitchPorts:
       return { kind: 'int', value: sw.ports };
+    case SWITCH_COL.pimanSwitchRequestsInFlight:
+      return { kind: 'gauge', value: u32(stats?.inFlight) };
+    case SWITCH_COL.pimanSwitchRequestsQueued:
+      return { kind: 'gauge', value: u32(stats?.queued) };
+    case SWITCH_COL.pimanSwitchRequests:
+      return { kind: 'counter', value: u32(stats?.requests) };
+    case SWITCH_COL.pimanSwitchRetries:
+      return { kind: 'counter', value: u32(stats?.retried) };
+    case SWITCH_COL.pimanSwitchTimeouts:
+      return { kind: 'counter', value: u32(stats?.timedOut) };
   }
 }

@@ -7,10 +7,11 @@ import snmp, { type Session, type Varbind, type VarbindValue } from 'net-snmp';
 import { PimanError, describeError } from '../errors.js';
 import { BOOT_STATES, type BootState, type PortKey, type SwitchInfo } from '../cluster/types.js';
 import type { PimanConfig } from '../config/schema.js';
-import { PIMAN_PORT_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SYS, SYSTEM, TRUE, portColumnOid } from '../agent/oids.js';
+import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SWITCH_COL, SYS, SYSTEM, TRUE, portColumnOid } from '../agent/oids.js';
 import { toUsmUser } from '../snmp/usm.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
+import { SWITCH_READ_COLUMNS, decodeSwitchRow, type SwitchLoadRow } from './switch-load.js';
 import { UNKNOWN_MAC_READ_COLUMNS, decodeUnknownMacRow, type UnknownMacRow } from './unknown-macs.js';
 
 export interface PortRow {
@@ -128,9 +129,21 @@ export class AgentClient {
   }
 
   /** pimanUnknownMacTable: MACs the DHCP server saw but could not bind, in order of first sighting. */
-  unknownMacs(): Promise<UnknownMacRow[]> {
-    const entry = parseOid(PIMAN_UNKNOWN_MAC_ENTRY)!;
-    const wanted = new Set(UNKNOWN_MAC_READ_COLUMNS);
+  async unknownMacs(): Promise<UnknownMacRow[]> {
+    const rows = await this.walkTable(PIMAN_UNKNOWN_MAC_ENTRY, UNKNOWN_MAC_READ_COLUMNS);
+    return rows.map(([index, row]) => decodeUnknownMacRow(index, row));
+  }
+
+  /** pimanSwitchTable: each switch's request queue, in configuration order (none from an agent older than those columns). */
+  async switchLoad(): Promise<SwitchLoadRow[]> {
+    const rows = await this.walkTable(PIMAN_SWITCH_ENTRY, SWITCH_READ_COLUMNS);
+    return rows.filter(([, row]) => row.has(SWITCH_COL.pimanSwitchRequestsInFlight)).map(([index, row]) => decodeSwitchRow(index, row));
+  }
+
+  /** Cells of a table indexed by one integer, by row index ascending. */
+  private walkTable(entryOid: string, columns: readonly number[]): Promise<[number, Map<number, VarbindValue | undefined>][]> {
+    const entry = parseOid(entryOid)!;
+    const wanted = new Set(columns);
     const cells = new Map<number, Map<number, VarbindValue | undefined>>();
     return new Promise((resolve, reject) => {
       const feed = (vbs: Varbind[]): void => {
@@ -144,9 +157,9 @@ export class AgentClient {
           row.set(parts[entry.length]!, vb.value);
         }
       };
-      this.read.subtree(PIMAN_UNKNOWN_MAC_ENTRY, 20, feed, (err) => {
+      this.read.subtree(entryOid, 20, feed, (err) => {
         if (err) return reject(this.mapError(err));
-        resolve([...cells].sort(([a], [b]) => a - b).map(([index, row]) => decodeUnknownMacRow(index, row)));
+        resolve([...cells].sort(([a], [b]) => a - b));
       });
     });
   }

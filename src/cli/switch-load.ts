@@ -1,67 +1,56 @@
 /**
- * The switches' request queues for `piman status`: read from piman's own
- * /metrics (the piman_switch_* families, src/switch/switch-metrics.ts) when
- * `metrics.enabled`, since PIMAN-MIB has no columns for them yet. Parsing is
- * pure and bounded; a daemon without metrics simply shows no such table.
+ * The switches' request queues for `piman status`, read from the agent's
+ * pimanSwitchTable (the same counters /metrics shows as piman_switch_*,
+ * src/switch/switch-metrics.ts). Decoding and rendering are pure.
  */
-import type { PimanConfig } from '../config/schema.js';
+import type { VarbindValue } from 'net-snmp';
+import { SWITCH_COL, TRUE } from '../agent/oids.js';
 import { formatTable } from './table.js';
 
 export interface SwitchLoadRow {
   readonly switch: string;
-  inFlight: number;
-  queued: number;
-  retried: number;
-  timedOut: number;
-  answering: boolean;
+  readonly inFlight: number;
+  readonly queued: number;
+  readonly requests: number;
+  readonly retried: number;
+  readonly timedOut: number;
+  readonly reachable: boolean;
 }
 
-const FIELDS: Readonly<Record<string, (r: SwitchLoadRow, v: number) => void>> = {
-  piman_switch_requests_in_flight: (r, v) => (r.inFlight = v),
-  piman_switch_requests_queued: (r, v) => (r.queued = v),
-  piman_switch_retries_total: (r, v) => (r.retried = v),
-  piman_switch_timeouts_total: (r, v) => (r.timedOut = v),
-  piman_switch_answering: (r, v) => (r.answering = v !== 0),
-};
-const LINE = /^(piman_switch_[a-z_]+)\{switch="((?:[^"\\]|\\.){1,200})"\} (\d{1,15})$/;
-const MAX_SWITCHES = 1000;
+/** Columns the CLI reads. */
+export const SWITCH_READ_COLUMNS: readonly number[] = [
+  SWITCH_COL.pimanSwitchName,
+  SWITCH_COL.pimanSwitchReachable,
+  SWITCH_COL.pimanSwitchRequestsInFlight,
+  SWITCH_COL.pimanSwitchRequestsQueued,
+  SWITCH_COL.pimanSwitchRequests,
+  SWITCH_COL.pimanSwitchRetries,
+  SWITCH_COL.pimanSwitchTimeouts,
+];
 
-/** The piman_switch_* samples of a Prometheus text, one row per switch, in order of appearance. */
-export function parseSwitchLoad(text: string): SwitchLoadRow[] {
-  const rows = new Map<string, SwitchLoadRow>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('piman_switch_')) continue;
-    const m = LINE.exec(line);
-    const set = m ? FIELDS[m[1]!] : undefined;
-    if (!m || !set) continue;
-    const name = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    let r = rows.get(name);
-    if (!r) {
-      if (rows.size >= MAX_SWITCHES) continue;
-      rows.set(name, (r = { switch: name, inFlight: 0, queued: 0, retried: 0, timedOut: 0, answering: true }));
-    }
-    set(r, Number(m[3]));
-  }
-  return [...rows.values()];
+export function decodeSwitchRow(index: number, cells: ReadonlyMap<number, VarbindValue | undefined>): SwitchLoadRow {
+  const num = (c: number): number => {
+    const v = cells.get(c);
+    const n = typeof v === 'number' ? v : Number(v ?? 0);
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  };
+  const name = cells.get(SWITCH_COL.pimanSwitchName);
+  const text = Buffer.isBuffer(name) ? name.toString('utf8') : typeof name === 'string' ? name : '';
+  return {
+    switch: text || `#${index}`,
+    inFlight: num(SWITCH_COL.pimanSwitchRequestsInFlight),
+    queued: num(SWITCH_COL.pimanSwitchRequestsQueued),
+    requests: num(SWITCH_COL.pimanSwitchRequests),
+    retried: num(SWITCH_COL.pimanSwitchRetries),
+    timedOut: num(SWITCH_COL.pimanSwitchTimeouts),
+    // An agent without the column (older piman) is not evidence of an unreachable switch.
+    reachable: !cells.has(SWITCH_COL.pimanSwitchReachable) || num(SWITCH_COL.pimanSwitchReachable) === TRUE,
+  };
 }
 
 export function formatSwitchLoad(rows: readonly SwitchLoadRow[]): string {
   return formatTable(
-    ['SWITCH', 'IN FLIGHT', 'QUEUED', 'RETRIED', 'TIMED OUT', 'ANSWERING'],
-    rows.map((r) => [r.switch, String(r.inFlight), String(r.queued), String(r.retried), String(r.timedOut), r.answering ? 'yes' : 'no']),
+    ['SWITCH', 'IN FLIGHT', 'QUEUED', 'REQUESTS', 'RETRIED', 'TIMED OUT', 'REACHABLE'],
+    rows.map((r) => [r.switch, String(r.inFlight), String(r.queued), String(r.requests), String(r.retried), String(r.timedOut), r.reachable ? 'yes' : 'no']),
   );
-}
-
-/** The rows from the running daemon's /metrics; null when metrics are off or it does not answer in 2 s. */
-export async function fetchSwitchLoad(config: Pick<PimanConfig, 'metrics'>): Promise<SwitchLoadRow[] | null> {
-  const { enabled, address, port } = config.metrics;
-  if (!enabled) return null;
-  const host = address === '0.0.0.0' ? '127.0.0.1' : address;
-  try {
-    const res = await fetch(`http://${host}:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) return null;
-    return parseSwitchLoad(await res.text());
-  } catch {
-    return null;
-  }
 }

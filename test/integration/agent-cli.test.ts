@@ -66,6 +66,20 @@ test('status prints the table for 7 and sw2:3, and JSON with --json', async () =
   assert.equal((JSON.parse(all.stdout) as unknown[]).length, 32, 'every port, over SNMPv3');
 });
 
+test('status shows each switch request queue, read from the agent (metrics disabled)', async (t) => {
+  Object.assign(f.sw1, { stats: () => ({ inFlight: 4, queued: 120, requests: 300, retried: 7, timedOut: 9, answering: true }) });
+  t.after(() => void delete (f.sw1 as { stats?: unknown }).stats);
+  const r = await piman(['-c', cfg, 'status', '7']);
+  assert.equal(r.code, 0, r.stderr);
+  const [ports, switches] = r.stdout.split('\n\n');
+  assert.match(ports!, /^SWITCH\s+PORT\s+MAC/);
+  const lines = (switches ?? '').trim().split('\n');
+  assert.match(lines[0]!, /^SWITCH\s+IN FLIGHT\s+QUEUED\s+REQUESTS\s+RETRIED\s+TIMED OUT\s+REACHABLE$/);
+  assert.match(lines[1]!, /^sw1\s+4\s+120\s+300\s+7\s+9\s+yes$/);
+  assert.match(lines[2]!, /^sw2\s+0\s+0\s+0\s+0\s+0\s+yes$/);
+  assert.equal(lines.length, 3);
+});
+
 test('restart 7 power-cycles the port and waits for it', async () => {
   const before = f.sw1.calls.length;
   const r = await piman(['-c', cfg, 'restart', '7']);

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import { startAgentFixture, type AgentFixture } from '../helpers/agent-fixture.js';
 import { MemoryStateStore, type ClusterSnapshot } from '../../src/store/state-store.js';
-import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PORT_COL, SNMP_GROUP, SNMP_STATS, portColumnOid } from '../../src/agent/oids.js';
+import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PORT_COL, SNMP_GROUP, SWITCH_COL, SNMP_STATS, portColumnOid } from '../../src/agent/oids.js';
 import type { ClusterEvent } from '../../src/cluster/cluster.js';
 
 let f: AgentFixture;
@@ -69,7 +69,7 @@ function nextEvent(pred: (e: ClusterEvent) => boolean, ms = 20_000): Promise<voi
 test('GETNEXT crosses table ends: last row of a column -> next column, switch table -> port table, last object -> endOfMibView', async () => {
   const [a, b, c] = await getNext(pub, [
     portColumnOid(PORT_COL.pimanPortMacAddress, 2, 8),
-    `${PIMAN_SWITCH_ENTRY}.5.2`,
+    `${PIMAN_SWITCH_ENTRY}.${SWITCH_COL.pimanSwitchTimeouts}.2`,
     `${PIMAN_PORT_ENTRY}.11.2.8`,
   ]);
   assert.equal(a!.oid, portColumnOid(PORT_COL.pimanPortIpAddress, 1, 1));
@@ -94,6 +94,23 @@ test('GETBULK with a huge max-repetitions still gets an answer (clamped)', async
   const vbs = (await getBulk(pub, [PIMAN_PORT_ENTRY], 0, 100_000)).flat() as Varbind[];
   assert.ok(vbs.length > 0 && vbs.length <= 50, `${vbs.length} varbinds`);
   assert.equal(vbs[0]!.oid, portColumnOid(PORT_COL.pimanPortMacAddress, 1, 1));
+});
+
+test('a walk of pimanSwitchTable shows each switch request queue (zero for a switch without stats)', async (t) => {
+  const stats = { inFlight: 4, queued: 120, requests: 300, retried: 7, timedOut: 9, answering: true };
+  Object.assign(f.sw1, { stats: () => stats });
+  t.after(() => void delete (f.sw1 as { stats?: unknown }).stats);
+  const cells = new Map<string, unknown>();
+  await new Promise<void>((res, rej) =>
+    pub.subtree(PIMAN_SWITCH_ENTRY, 20, (vbs) => vbs.forEach((v) => cells.set(v.oid.slice(PIMAN_SWITCH_ENTRY.length + 1), v.value)), (e) => (e ? rej(e) : res())),
+  );
+  const row = (sw: number): number[] =>
+    [SWITCH_COL.pimanSwitchRequestsInFlight, SWITCH_COL.pimanSwitchRequestsQueued, SWITCH_COL.pimanSwitchRequests, SWITCH_COL.pimanSwitchRetries, SWITCH_COL.pimanSwitchTimeouts].map((c) =>
+      Number(cells.get(`${c}.${sw}`)),
+    );
+  assert.deepEqual(row(1), [4, 120, 300, 7, 9]);
+  assert.deepEqual(row(2), [0, 0, 0, 0, 0]);
+  assert.equal(cells.get(`${SWITCH_COL.pimanSwitchName}.1`)?.toString(), 'sw1');
 });
 
 test('a walk of the port table with subtree() sees every port once per column', async () => {

@@ -55,6 +55,8 @@ test('snmpbulkwalk of the whole MIB and snmpget of the system group', async () =
   assert.equal(walk.code, 0, walk.stderr);
   assert.match(walk.stdout, /PIMAN-MIB::pimanVersion\.0 = STRING: \d+\.\d+\.\d+/);
   assert.match(walk.stdout, /PIMAN-MIB::pimanSwitchName\.2 = STRING: sw2/);
+  assert.match(walk.stdout, /PIMAN-MIB::pimanSwitchRequestsQueued\.2 = Gauge32: 0/);
+  assert.match(walk.stdout, /PIMAN-MIB::pimanSwitchTimeouts\.1 = Counter32: 0/);
   assert.equal(walk.stdout.match(/pimanPortRestart\./g)?.length, 32);
   const sys = await runTool('snmpget', [...v2c('public', f.target), 'SNMPv2-MIB::sysDescr.0', 'SNMPv2-MIB::sysObjectID.0', 'SNMPv2-MIB::sysName.0', 'SNMPv2-MIB::sysUpTime.0']);
   assert.equal(sys.code, 0, sys.stderr);

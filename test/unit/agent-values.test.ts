@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { displayString, macBytes, portValue, timeStamp } from '../../src/agent/values.js';
-import { PORT_COL } from '../../src/agent/oids.js';
+import { displayString, macBytes, portValue, switchValue, timeStamp } from '../../src/agent/values.js';
+import { PORT_COL, SWITCH_COL } from '../../src/agent/oids.js';
 import { initialPortState, type PortView } from '../../src/cluster/types.js';
 
 const port: PortView = {
@@ -33,6 +33,17 @@ test('port columns encode as PIMAN-MIB says', () => {
   assert.deepEqual(portValue(PORT_COL.pimanPortMacAddress, empty, 0).value, Buffer.alloc(6));
   assert.equal(portValue(PORT_COL.pimanPortIpAddress, empty, 0).value, '0.0.0.0');
   assert.equal(portValue(PORT_COL.pimanPortHostname, empty, 0).value, '');
+});
+
+test('switch queue columns: gauges and counters from the switch stats, wrapping at 2^32; zero without stats or for nonsense', () => {
+  const sw = { index: 1, name: 'sw1', address: '127.0.0.1', ports: 24 };
+  const stats = { inFlight: 4, queued: 120, requests: 2 ** 32 + 5, retried: 7, timedOut: Number.NaN, answering: true };
+  assert.deepEqual(switchValue(SWITCH_COL.pimanSwitchRequestsInFlight, sw, true, stats), { kind: 'gauge', value: 4 });
+  assert.deepEqual(switchValue(SWITCH_COL.pimanSwitchRequestsQueued, sw, true, stats), { kind: 'gauge', value: 120 });
+  assert.deepEqual(switchValue(SWITCH_COL.pimanSwitchRequests, sw, true, stats), { kind: 'counter', value: 5 });
+  assert.deepEqual(switchValue(SWITCH_COL.pimanSwitchRetries, sw, true, stats), { kind: 'counter', value: 7 });
+  assert.deepEqual(switchValue(SWITCH_COL.pimanSwitchTimeouts, sw, true, stats), { kind: 'counter', value: 0 });
+  assert.deepEqual(switchValue(SWITCH_COL.pimanSwitchRequestsQueued, sw, true), { kind: 'gauge', value: 0 });
 });
 
 test('TimeStamp is 0 for changes before the agent started', () => {

@@ -4,7 +4,7 @@ import { parsePortSpecs } from '../port-spec.js';
 import { formatPortTable, portRowsJson } from '../port-table.js';
 import { formatUnknownMacTable, unknownMacsJson } from '../unknown-macs.js';
 import { PimanError } from '../../errors.js';
-import { fetchSwitchLoad, formatSwitchLoad } from '../switch-load.js';
+import { formatSwitchLoad } from '../switch-load.js';
 
 interface StatusOptions extends AgentCommandOptions {
   readonly json?: boolean;
@@ -22,7 +22,7 @@ export function registerStatus(program: Command): void {
     if (opts.unknown && ports.length > 0) {
       throw new PimanError('E_USAGE', `--unknown lists MACs that are bound to no port; it takes no ports (got ${ports.join(' ')})`, { exitCode: 2 });
     }
-    await withAgent(command, opts, async ({ client, switches, config }) => {
+    await withAgent(command, opts, async ({ client, switches }) => {
       if (opts.unknown) {
         const rows = await client.unknownMacs();
         process.stdout.write(opts.json ? unknownMacsJson(rows) : formatUnknownMacTable(rows));
@@ -31,9 +31,9 @@ export function registerStatus(program: Command): void {
       const keys = ports.length ? parsePortSpecs(ports, switches) : undefined;
       const rows = await client.ports(keys);
       process.stdout.write(opts.json ? portRowsJson(rows, switches) : formatPortTable(rows, switches));
-      // The switches' request queues, when the daemon serves /metrics (PIMAN-MIB has no columns for them yet).
-      const load = opts.json ? null : await fetchSwitchLoad(config);
-      if (load?.length) process.stdout.write('\n' + formatSwitchLoad(load));
+      // The switches' request queues (pimanSwitchTable), under the ports.
+      const load = opts.json ? [] : await client.switchLoad();
+      if (load.length) process.stdout.write('\n' + formatSwitchLoad(load));
     });
   });
 }
