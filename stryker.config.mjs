@@ -49,7 +49,8 @@ export default {
   concurrency: Number(process.env.PIMAN_MUTATION_CONCURRENCY ?? 2),
   timeoutMS: 10000,
   thresholds: { high: 90, low: 80, break: null },
-  ignorePatterns: ['bench', 'pi', 'mibs', 'reports', '.state', 'dist'],
-  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['bench', 'pi', 'mibs', 'reports', '.state', 'dist', '.stryker-tmp*'],
+  // Two runs at once (e.g. on different files) need their own sandbox folders.
+  tempDirName: process.env.PIMAN_MUTATION_TMP ?? '.stryker-tmp',
   cleanTempDir: true,
 };
