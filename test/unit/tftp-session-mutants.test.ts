@@ -103,3 +103,16 @@ test('an ERROR before start also ends the session', () => {
   assert.equal(s.done, true);
   assert.deepEqual(s.start(), []);
 });
+
+test('ACKs after an abort or a timeout send nothing more, even for blocks still in flight', () => {
+  const aborted = mk({ windowsize: 4 });
+  aborted.start();
+  aborted.onError(0, 'tsize probe');
+  assert.deepEqual(aborted.onAck(1), []);
+  assert.deepEqual(aborted.onAck(2), []);
+  const timedOut = mk({ windowsize: 4, retries: 0 });
+  timedOut.start();
+  assert.equal(endOf(timedOut.onTimeout())?.result, 'timeout');
+  assert.deepEqual(timedOut.onAck(1), []);
+  assert.equal(timedOut.acked, 0);
+});
