@@ -298,3 +298,12 @@ test('option builders', () => {
   assert.deepEqual([...uint16Option(0x12345)], [0x23, 0x45]);
   assert.deepEqual([...stringOption('\u00e9a')], [0xe9, 0x61]);
 });
+
+test('a string option that starts with NUL is empty; IPv4 parts must be digits only; a long chaddr stays in its 16 bytes', () => {
+  assert.equal(getString(packet({ options: new Map([[12, Buffer.from([0, 0x61])]]) }), 12), '');
+  for (const bad of ['1.2.3.x4', '1.2.3.4x']) {
+    assert.throws(() => encodeDhcp(packet({ ciaddr: bad })), (e: unknown) => e instanceof RangeError && e.message.includes(`'${bad}'`), bad);
+  }
+  const b = encodeDhcp(packet({ chaddr: Buffer.alloc(20, 7), sname: '' }));
+  assert.deepEqual([...b.subarray(44, 48)], [0, 0, 0, 0], 'sname untouched by the extra chaddr bytes');
+});

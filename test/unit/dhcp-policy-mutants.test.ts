@@ -280,3 +280,8 @@ test('broadcastOf: host, whole-space and odd masks', () => {
   assert.equal(broadcastOf('192.168.7.130', '255.255.255.128'), '192.168.7.255');
   assert.equal(broadcastOf('192.168.7.100', '255.255.255.128'), '192.168.7.127');
 });
+
+test('replyDestination: a reply without option 53 is routed like any non-NAK', () => {
+  const bare = { ...req(null), op: 2 as const, options: new Map<number, Buffer>() };
+  assert.deepEqual(replyDestination(req(MessageType.REQUEST, [], { ciaddr: '10.0.0.5' }), bare, ports), { address: '10.0.0.5', port: 68, broadcast: false });
+});
