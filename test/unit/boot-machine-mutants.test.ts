@@ -192,3 +192,11 @@ test('tick: the reason rounds the silent time to whole seconds', () => {
   assert.deepEqual(quiet.effects, []);
   assert.deepEqual(quiet.state, at('booting', { lastProgress: 0 }));
 });
+
+test('hello outside an install with a stale archive flag is a new boot; timeouts count from the last progress', () => {
+  const stale = run(at('booting', { archiveSent: true }), { type: 'hello' });
+  assert.equal(stale.state.state, 'netbooting');
+  const s = at('booting', { lastProgress: 100_000 });
+  assert.deepEqual(step(s, { type: 'tick' }, 150_000, opts).effects, [], '50 s of silence is below the 60 s timeout');
+  assert.equal(step(at('booting', { lastProgress: 10_000 }), { type: 'tick' }, 71_600, opts).state.lastError, 'no progress for 62 s while booting');
+});

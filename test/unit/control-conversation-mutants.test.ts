@@ -26,11 +26,11 @@ test('empty, echo, status lines never change anything; echo and status are debug
     const empty = receiveLine(c, '   ', facts());
     assertQuiet(empty, c, `empty ${phase}`);
     assert.deepEqual(empty.notes, []);
-    const echo = receiveLine(c, '+ echo hi', facts());
+    const echo = receiveLine(c, '+ set -x', facts());
     assertQuiet(echo, c, `echo ${phase}`);
     assert.equal(echo.notes.length, 1);
     assert.equal(echo.notes[0]!.level, 'debug');
-    assert.match(echo.notes[0]!.msg, /\+ echo hi/);
+    assert.match(echo.notes[0]!.msg, /trace: \+ set -x/);
     const status = receiveLine(c, 'MAKING NODES', facts());
     assertQuiet(status, c, `status ${phase}`);
     assert.equal(status.notes[0]!.level, 'debug');
@@ -113,6 +113,7 @@ test('IS_FORMATTED only counts while installing, and never confirms', () => {
   assert.deepEqual(t.send, []);
   assert.deepEqual(t.events, []);
   assert.equal(t.notes[0]!.level, 'info');
+  assert.match(t.notes[0]!.msg, /formatted/);
   for (const phase of ['asking', 'booting', 'done'] as const) {
     const c = conv(phase);
     const other = receiveLine(c, 'IS_FORMATTED', facts());
@@ -128,6 +129,7 @@ test('mount report: booting -> done and up', () => {
   assert.deepEqual(t.send, []);
   assert.deepEqual(t.events, [{ type: 'up' }]);
   assert.equal(t.notes[0]!.level, 'info');
+  assert.match(t.notes[0]!.msg, /mounted/);
 });
 
 test('mount report while installing: without the archive an abort (warn), with it confirm and up', () => {
@@ -143,6 +145,7 @@ test('mount report while installing: without the archive an abort (warn), with i
   assert.deepEqual(ok.conv, conv('done'));
   assert.deepEqual(ok.events, [{ type: 'installReported' }, { type: 'up' }]);
   assert.deepEqual(ok.send, []);
+  assert.match(ok.notes[0]!.msg, /FINISHED MOUNTING/);
 });
 
 test('mount report while asking or done is ignored at debug level', () => {
@@ -180,6 +183,7 @@ test('archiveDone settles only a pending confirmation while installing', () => {
   assert.deepEqual(t.conv, conv('booting'));
   assert.deepEqual(t.events, [{ type: 'installReported' }]);
   assert.equal(t.notes[0]!.level, 'info');
+  assert.match(t.notes[0]!.msg, /earlier confirmation/);
   for (const c of [conv('installing'), conv('booting', { confirmPending: true }), conv('done', { confirmPending: true })]) {
     const q = archiveDone(c, facts({ archiveSent: true }));
     assertQuiet(q, c, c.phase);
