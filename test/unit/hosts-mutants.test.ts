@@ -130,3 +130,18 @@ test('formatHostsHeaded: header line, one line per host, blanks for missing valu
   assert.deepEqual(lines[2]!.split(','), ['7', '1', 'b8:27:eb:00:00:01', '10.0.0.1', 'x']);
   assert.equal(formatHostsHeaded([], switches), 'switch,port,mac,ip,hostname\n');
 });
+
+test('an indented comment before the header does not hide the headed form', () => {
+  assert.deepEqual(parseHostsText(`  # rack B\n${HEAD}sw1,12,b827eb000012,,\n`, 'h', switches), [{ switchIndex: 1, port: 12, mac: 'b8:27:eb:00:00:12', ip: null, hostname: null }]);
+});
+
+test('short rows: missing columns count as empty', () => {
+  assert.deepEqual(parseHostsText('b827eb000007;10.0.0.7\n', 'h', switches), [{ switchIndex: 1, port: 7, mac: 'b8:27:eb:00:00:07', ip: '10.0.0.7', hostname: null }]);
+  assert.deepEqual(parseHostsText(`${HEAD}sw1,3,b827eb000003\n`, 'h', switches), [{ switchIndex: 1, port: 3, mac: 'b8:27:eb:00:00:03', ip: null, hostname: null }]);
+  assert.deepEqual(problems(`${HEAD}sw1\nsw1,4\n`), ["hosts.csv: line 2: port '' is not 1..24 on sw1", "hosts.csv: line 3: '' is not a MAC address"]);
+});
+
+test('a switch number is plain decimal digits', () => {
+  assert.equal(parseHostsText(`${HEAD}01,1,b827eb000001,,\n`, 'h', switches)[0]!.switchIndex, 1);
+  for (const bad of ['+1', '1e0', 'x1']) assert.ok(problems(`${HEAD}${bad},1,b827eb000001,,\n`)[0]!.includes(`unknown switch '${bad}'`), bad);
+});
