@@ -71,8 +71,10 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
   }
   if (headed) {
     const head = rows.shift();
+    // Stryker disable next-line OptionalChaining,ArrayDeclaration: a headed text has its 'switch,' line, so `head` is always there
     const cols = head?.record.map((c) => c.toLowerCase()) ?? [];
     if (HEADER.some((h, i) => cols[i] !== h)) {
+      // Stryker disable next-line OptionalChaining: `head` is always there (see above)
       throw new HostsError([`${file}: line ${head?.line ?? 1}: header must be '${HEADER.join(',')}'`]);
     }
   }
@@ -82,6 +84,7 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
     const prev = seen[kind].get(value);
     if (prev !== undefined) {
       problems.push(`${file}: line ${line}: ${kind === 'port' ? 'switch port' : kind.toUpperCase()} ${value} already used on line ${prev}`);
+      // Stryker disable next-line BooleanLiteral: a duplicate has pushed a problem, so the parse throws whatever `out` holds
       return true;
     }
     seen[kind].set(value, line);
@@ -96,8 +99,10 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
       problems.push(`${at}: ${wrong}`);
       continue;
     }
+    // Stryker disable next-line OptionalChaining: parsed.switchIndex is always one of `switches`
     const portKey = `${switches.find((s) => s.index === parsed.switchIndex)?.name}:${parsed.port}`;
     const bad = [dup('mac', parsed.mac, line), parsed.ip !== null && dup('ip', parsed.ip, line), dup('port', portKey, line)];
+    // Stryker disable next-line ConditionalExpression,MethodExpression: a clash has pushed a problem, so the parse throws whatever `out` holds
     if (!bad.some(Boolean)) out.push(parsed);
   }
   if (problems.length > 0) throw new HostsError(problems);

@@ -103,6 +103,7 @@ function inSubnet(ip: string, s: ServerSettings): boolean {
   const a = parseIpv4(ip);
   const n = parseIpv4(s.address)!;
   const m = parseIpv4(s.netmask)!;
+  // Stryker disable next-line ConditionalExpression: `ip` is option 50 or ciaddr, both decoded from four bytes, so never null here
   return a !== null && ((a & m) >>> 0) === ((n & m) >>> 0);
 }
 
@@ -137,6 +138,7 @@ export function decide(req: DhcpPacket, c: Classified, bindings: Bindings, s: Se
     }
     case MessageType.DECLINE: {
       const ip = getRequestedIp(req);
+      // Stryker disable next-line ConditionalExpression: an undefined `ip` also fails `ip !== known.ip`
       if (!known || ip === undefined || ip !== known.ip) return { kind: 'ignore', reason: "DECLINE for an address that is not the client's" };
       if (getServerId(req) !== undefined && getServerId(req) !== s.address) return { kind: 'ignore', reason: 'DECLINE for another server' };
       return { kind: 'decline', binding: known, ip };
@@ -241,6 +243,7 @@ export function buildReply(req: DhcpPacket, d: Decision, s: ServerSettings, pxe:
       if (req.giaddr !== ZERO_IP) r.flags |= FLAG_BROADCAST;
       return r;
     }
+    // Stryker disable next-line ConditionalExpression: without the default case the function also returns undefined
     default:
       return undefined;
   }

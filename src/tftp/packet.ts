@@ -98,6 +98,7 @@ function checkU16(v: number, what: string): void {
 }
 
 function writeStr(buf: Buffer, at: number, s: string, what: string): number {
+  // Stryker disable next-line EqualityOperator: charCodeAt(s.length) is NaN, which fails both tests below, so `<=` checks nothing more
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0 || c > 0xff) throw new RangeError(`TFTP ${what} contains a NUL or non-Latin-1 character at ${i}`);
@@ -150,6 +151,7 @@ export function encodeTftp(p: TftpPacket): Buffer {
       at = writeOptions(buf, at, p.options);
       break;
   }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: encodingLength counts every byte written, so `at` is always buf.length; the subarray only guards a future miscount
   return at === buf.length ? buf : buf.subarray(0, at);
 }
 
@@ -168,6 +170,7 @@ function readStrings(buf: Uint8Array, from: number): string[] {
   let at = from;
   while (at < buf.length) {
     const end = buf.indexOf(0, at);
+    // Stryker disable next-line EqualityOperator: indexOf from `at` >= 2 returns -1 or >= 2, never 0
     if (end < 0) throw new DecodeError(WHAT, `string at byte ${at} has no NUL terminator`);
     out.push(Buffer.from(buf.buffer, buf.byteOffset + at, end - at).toString('latin1'));
     at = end + 1;
@@ -218,6 +221,7 @@ export function decodeTftp(buf: Uint8Array): TftpPacket {
       const code = (buf[2]! << 8) | buf[3]!;
       // Lenient: some clients omit the terminating NUL of the message.
       const end = buf.indexOf(0, 4);
+      // Stryker disable next-line EqualityOperator: indexOf from 4 returns -1 or >= 4, never 0
       const message = Buffer.from(buf.buffer, buf.byteOffset + 4, (end < 0 ? buf.length : end) - 4).toString('latin1');
       return { op: 'error', code, message };
     }

@@ -1,0 +1,56 @@
+// Mutation testing of the pure cores (README "Mutation testing"); run it with
+// `npm run mutation [-- src/file.ts ...]`, not part of `npm test`.
+// The TAP runner runs each test file as `node --import tsx <file>` (no
+// `--test`, so the tests run in the process Stryker instruments) and, with
+// perTest coverage, runs for a mutant only the test files that reach it.
+
+/** The pure cores measured; scripts/mutation.sh narrows this to the files given. */
+export const cores = [
+  'src/dhcp/packet.ts',
+  'src/dhcp/options.ts',
+  'src/dhcp/policy.ts',
+  'src/tftp/packet.ts',
+  'src/tftp/negotiate.ts',
+  'src/tftp/session.ts',
+  'src/tftp/paths.ts',
+  'src/cluster/boot-machine.ts',
+  'src/control/conversation.ts',
+  'src/store/atomic-file.ts',
+  'src/config/hosts.ts',
+];
+
+const unitTests = [
+  'dhcp-packet',
+  'dhcp-policy',
+  'tftp-packet',
+  'tftp-session',
+  'tftp-files',
+  'boot-machine',
+  'control-conversation',
+  'hosts',
+  'config',
+].map((name) => `test/unit/${name}.test.ts`);
+
+const mutate = process.env.PIMAN_MUTATE ? process.env.PIMAN_MUTATE.split(',') : cores;
+
+export default {
+  packageManager: 'npm',
+  testRunner: 'tap',
+  tap: {
+    testFiles: [...unitTests, 'test/unit/*-mutants.test.ts'],
+    nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
+  },
+  coverageAnalysis: 'perTest',
+  mutate,
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  concurrency: Number(process.env.PIMAN_MUTATION_CONCURRENCY ?? 2),
+  timeoutMS: 10000,
+  thresholds: { high: 90, low: 80, break: null },
+  ignorePatterns: ['bench', 'pi', 'mibs', 'reports', '.state', 'dist', '.stryker-tmp*'],
+  // Two runs at once (e.g. on different files) need their own sandbox folders.
+  tempDirName: process.env.PIMAN_MUTATION_TMP ?? '.stryker-tmp',
+  cleanTempDir: true,
+};
