@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +25,23 @@ import { dhcpPart, type DhcpPart } from '../../../src/dhcp/part.js';
 import { pi4Discover, pi4Request } from '../../vectors/dhcp-pi.js';
 import { LineClient, withTimeout } from '../../helpers/line-client.js';
 import type { ScenarioCount } from '../tally.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const POOL = { start: '127.0.9.1', end: '127.0.9.20' };
 
+/**
+ * Fills the folder to ENOSPC. A state write that was in flight during the
+ * fill frees the old file's pages when it renames over it (the next write
+ * would then fit): so wait until no writer's temp file is left, and fill again.
+ */
 async function fill(dir: string): Promise<void> {
-  const fh = await open(join(dir, 'filler'), 'w');
+  await fillOnce(dir, 'filler');
+  await eventually(() => !readdirSync(dir).some((n) => n.endsWith('.tmp')), 'state writes in flight to end', 5000);
+  await fillOnce(dir, 'filler2');
+}
+
+async function fillOnce(dir: string, name: string): Promise<void> {
+  const fh = await open(join(dir, name), 'w');
   try {
     for (;;) await fh.write(Buffer.alloc(16 * 1024));
   } catch (e) {
@@ -125,6 +138,7 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
   c.faults++;
   await refusedEverything('state folder full');
   await rm(join(mnt, 'filler'));
+  await rm(join(mnt, 'filler2'));
   execFileSync('mount', ['-o', 'remount,ro', mnt]);
   c.faults++;
   await refusedEverything('state folder read-only');
