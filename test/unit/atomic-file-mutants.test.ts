@@ -33,7 +33,8 @@ test('writeFileAtomic closes every file handle it opens', async (t) => {
   await writeFileAtomic(path, 'warm-up');
   const before = openFds();
   for (let i = 0; i < 20; i++) await writeFileAtomic(path, `v${i}`);
-  assert.equal(openFds(), before);
+  // At most as many as before: the runtime may close one of its own meanwhile.
+  assert.ok(openFds() <= before, `${openFds()} descriptors open after 20 writes, ${before} before`);
   assert.equal(await readFile(path, 'utf8'), 'v19');
 });
 

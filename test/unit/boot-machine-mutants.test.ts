@@ -47,11 +47,14 @@ test('PXE dhcp: netbooting with power on; outside an install no failure', () => 
   assert.deepEqual(r.effects, [changed('poweringOn', 'netbooting'), persist]);
 });
 
-test('PXE dhcp during an install: failed install with the netboot reason', () => {
-  const r = run(at('installing', { archiveSent: true }), { type: 'dhcp', pxe: true });
-  assert.deepEqual(r.effects, [{ type: 'installFailed', reason: 'Pi restarted netboot during install' }, changed('installing', 'netbooting'), persist]);
-  assert.equal(r.state.lastError, 'Pi restarted netboot during install');
-  assert.equal(r.state.archiveSent, false);
+test('PXE dhcp during an install or while up is refused and changes nothing (anyone can send it with the Pi\'s MAC)', () => {
+  for (const state of ['installing', 'up'] as const) {
+    const s = at(state, { archiveSent: state === 'installing' });
+    const r = run(s, { type: 'dhcp', pxe: true });
+    assert.deepEqual(r.state, s);
+    assert.deepEqual(r.effects, []);
+    assert.equal(r.rejected, `a netboot DHCP does not change a port that is ${state}`);
+  }
 });
 
 test('non-PXE dhcp only records progress', () => {
@@ -60,12 +63,12 @@ test('non-PXE dhcp only records progress', () => {
   assert.deepEqual(r.effects, []);
 });
 
-test('tftp during an install interrupts it and records the file', () => {
-  const r = run(at('installing', { archiveSent: true }), { type: 'tftp', file: 'start4.elf' });
-  assert.deepEqual(r.effects, [{ type: 'installFailed', reason: 'Pi restarted netboot during install' }, changed('installing', 'netbooting'), persist]);
-  assert.equal(r.state.lastFile, 'start4.elf');
-  assert.equal(r.state.power, 'on');
-  assert.equal(r.state.archiveSent, false);
+test('tftp during an install is refused and changes nothing (its source address is all it proves)', () => {
+  const s = at('installing', { archiveSent: true });
+  const r = run(s, { type: 'tftp', file: 'start4.elf' });
+  assert.deepEqual(r.state, s);
+  assert.deepEqual(r.effects, []);
+  assert.equal(r.rejected, 'a TFTP request does not change a port that is installing');
 });
 
 test('tftp while netbooting records file and progress without a persist', () => {

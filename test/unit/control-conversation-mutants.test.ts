@@ -109,7 +109,8 @@ test('IS_INSTALLED when booting or done is ignored at debug level', () => {
 
 test('IS_FORMATTED only counts while installing, and never confirms', () => {
   const t = receiveLine(conv('installing'), 'IS_FORMATTED', facts({ archiveSent: true }));
-  assert.deepEqual(t.conv, conv('installing', { formatted: true }));
+  // It also shows the Pi read `format` (mount reports after it count).
+  assert.deepEqual(t.conv, conv('installing', { formatted: true, formatSeen: true }));
   assert.deepEqual(t.send, []);
   assert.deepEqual(t.events, []);
   assert.equal(t.notes[0]!.level, 'info');
@@ -132,17 +133,22 @@ test('mount report: booting -> done and up', () => {
   assert.match(t.notes[0]!.msg, /mounted/);
 });
 
-test('mount report while installing: without the archive an abort (warn), with it confirm and up', () => {
-  const early = receiveLine(conv('installing'), 'FINISHED_MOUNTING', facts({ archiveSent: false }));
-  assert.deepEqual(early.conv, conv('done'));
+test('mount report while installing: before the Pi read `format` ignored, then without the archive an abort (warn), with it confirm and up', () => {
+  // The old script reports its mount before it reads piman's command: that report predates `format`.
+  const stale = receiveLine(conv('installing'), 'FINISHED_MOUNTING', facts({ archiveSent: false }));
+  assert.deepEqual(stale.conv, conv('installing'));
+  assert.deepEqual(stale.events, []);
+  const early = receiveLine(conv('installing', { formatSeen: true }), 'FINISHED_MOUNTING', facts({ archiveSent: false }));
+  assert.equal(early.conv.phase, 'done');
   assert.equal(early.events.length, 1);
   const ev = early.events[0]!;
   assert.equal(ev.type, 'installAborted');
   assert.match(ev.type === 'installAborted' ? ev.reason : '', /archive/);
   assert.deepEqual(early.notes.map((n) => n.level), ['warn']);
   assert.equal(early.notes[0]!.msg, ev.type === 'installAborted' ? ev.reason : '');
-  const ok = receiveLine(conv('installing', { confirmPending: true }), 'FINISHED MOUNTING', facts({ archiveSent: true }));
-  assert.deepEqual(ok.conv, conv('done'));
+  const ok = receiveLine(conv('installing', { confirmPending: true, formatSeen: true }), 'FINISHED MOUNTING', facts({ archiveSent: true }));
+  assert.equal(ok.conv.phase, 'done');
+  assert.equal(ok.conv.confirmPending, false);
   assert.deepEqual(ok.events, [{ type: 'installReported' }, { type: 'up' }]);
   assert.deepEqual(ok.send, []);
   assert.match(ok.notes[0]!.msg, /FINISHED MOUNTING/);

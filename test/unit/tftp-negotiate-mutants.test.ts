@@ -21,15 +21,23 @@ test('blksize above the protocol maximum is capped at it even when the configure
   assert.equal(n.blksize, MAX_BLKSIZE);
 });
 
-test('timeout: 1 and 255 seconds are accepted, 0 and 256 left out (RFC 2349)', () => {
-  assert.equal(one('timeout', '1').timeoutMs, 1000);
-  assert.equal(one('timeout', '255').timeoutMs, 255_000);
-  assert.deepEqual(one('timeout', '255').oack, [['timeout', '255']]);
+test('timeout: 1 and 255 seconds are accepted, 0 and 256 left out (RFC 2349), when the cap allows 255', () => {
+  const upTo255 = (value: string) => negotiate([['timeout', value]], 77, { ...wide, maxTimeoutSeconds: 300 });
+  assert.equal(upTo255('1').timeoutMs, 1000);
+  assert.equal(upTo255('255').timeoutMs, 255_000);
+  assert.deepEqual(upTo255('255').oack, [['timeout', '255']]);
   for (const bad of ['0', '256']) {
-    const n = one('timeout', bad);
+    const n = upTo255(bad);
     assert.equal(n.timeoutMs, null, bad);
     assert.deepEqual(n.oack, [], bad);
   }
+});
+
+test('timeout: by default 5 seconds are accepted and 6 left out (a flood of long timeouts would hold slots)', () => {
+  assert.deepEqual(one('timeout', '5').oack, [['timeout', '5']]);
+  assert.equal(one('timeout', '5').timeoutMs, 5000);
+  assert.equal(one('timeout', '6').timeoutMs, null);
+  assert.deepEqual(one('timeout', '6').oack, []);
 });
 
 test('windowsize: 1 and 65535 are accepted, 0 and 65536 left out (RFC 7440)', () => {
