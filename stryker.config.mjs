@@ -17,6 +17,9 @@ export const cores = [
   'src/control/conversation.ts',
   'src/store/atomic-file.ts',
   'src/config/hosts.ts',
+  'src/snmp/wire.ts',
+  'src/snmp/encoder.ts',
+  'src/snmp/access.ts',
 ];
 
 const unitTests = [
@@ -29,6 +32,10 @@ const unitTests = [
   'control-conversation',
   'hosts',
   'config',
+  'agent-wire',
+  'agent-process',
+  'agent-usm',
+  'snmp-oid-property',
 ].map((name) => `test/unit/${name}.test.ts`);
 
 const mutate = process.env.PIMAN_MUTATE ? process.env.PIMAN_MUTATE.split(',') : cores;
