@@ -13,28 +13,9 @@ import type { OutVarbind } from './encoder.js';
 import { MibView, type MibNode } from './mib-view.js';
 import { PDU, TAG, type RequestPdu, type RequestVarbind } from './wire.js';
 
-/** error-status values (RFC 3416; v1 uses the first six). */
-export const ERR = {
-  noError: 0,
-  tooBig: 1,
-  noSuchName: 2,
-  badValue: 3,
-  readOnly: 4,
-  genErr: 5,
-  noAccess: 6,
-  wrongType: 7,
-  wrongLength: 8,
-  wrongEncoding: 9,
-  wrongValue: 10,
-  noCreation: 11,
-  inconsistentValue: 12,
-  resourceUnavailable: 13,
-  commitFailed: 14,
-  undoFailed: 15,
-  notWritable: 17,
-  inconsistentName: 18,
-} as const;
-export type ErrorStatus = (typeof ERR)[keyof typeof ERR];
+import { ERR, type ErrorStatus } from './error-status.js';
+
+export { ERR, type ErrorStatus };
 
 export interface Limits {
   /** Varbinds per request (more: tooBig). */

@@ -3,25 +3,12 @@
  * the classification of its errors that the switch client needs.
  */
 import snmp, { type Session, type Varbind } from 'net-snmp';
+import { ERR } from '../snmp/error-status.js';
 
 export type { Session, Varbind };
 
-/** SNMP error-status values piman reacts to (RFC 3416). */
-export const ErrorStatus = {
-  tooBig: 1,
-  noSuchName: 2,
-  badValue: 3,
-  readOnly: 4,
-  genErr: 5,
-  noAccess: 6,
-  wrongType: 7,
-  wrongValue: 10,
-  noCreation: 11,
-  inconsistentValue: 12,
-  authorizationError: 16,
-  notWritable: 17,
-  inconsistentName: 18,
-} as const;
+/** SNMP error-status values (RFC 3416), shared with the agent. */
+export const ErrorStatus = ERR;
 
 export function isTimeout(e: unknown): boolean {
   return e instanceof snmp.RequestTimedOutError;
