@@ -8,6 +8,11 @@ export interface ConnectionLimitOptions {
   readonly maxPerAddress: number;
 }
 
+/** What `track` needs of a connection (a net.Socket is one). */
+export interface ClosingConnection {
+  once(event: 'close', listener: () => void): unknown;
+}
+
 export type Admission = { readonly ok: true } | { readonly ok: false; readonly why: 'total' | 'address' };
 
 export class ConnectionLimits {
@@ -24,6 +29,21 @@ export class ConnectionLimits {
     this.total++;
     this.perAddress.set(ip, n + 1);
     return { ok: true };
+  }
+
+  /**
+   * Admits a connection and, when it fits, keeps it in `open` until it
+   * closes, releasing its place then. A refused one is the caller's to close.
+   */
+  track<S extends ClosingConnection>(conn: S, ip: string, open: Set<S>): Admission {
+    const admitted = this.admit(ip);
+    if (!admitted.ok) return admitted;
+    open.add(conn);
+    conn.once('close', () => {
+      this.release(ip);
+      open.delete(conn);
+    });
+    return admitted;
   }
 
   release(ip: string): void {

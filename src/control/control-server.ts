@@ -71,17 +71,12 @@ export class ControlServer {
   private onConnection(socket: Socket): void {
     const { cluster, log } = this.opts;
     const ip = peerIpv4(socket.remoteAddress);
-    const admitted = this.limits.admit(ip);
+    const admitted = this.limits.track(socket, ip, this.sockets);
     if (!admitted.ok) {
       this.warn(`limit ${admitted.why}`, ip, limitMessage('control', ip, admitted.why, this.opts.limits));
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.limits.release(ip);
-      this.sockets.delete(socket);
-    });
     socket.on('error', () => undefined); // a reset before the check; the connection logs its own later
     const view = cluster.byIp(ip);
     if (!view) {

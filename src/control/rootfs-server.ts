@@ -97,18 +97,13 @@ export class RootfsServer {
     const { cluster, hub } = this.opts;
     const ip = peerIpv4(socket.remoteAddress);
     socket.on('error', () => undefined); // reported through 'close' below
-    const admitted = this.limits.admit(ip);
+    const admitted = this.limits.track(socket, ip, this.sockets);
     if (!admitted.ok) {
       const suppressed = this.limiter.allow(`limit ${admitted.why}`);
       if (suppressed !== null) this.opts.log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, limitMessage('rootfs', ip, admitted.why, this.opts.limits));
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.limits.release(ip);
-      this.sockets.delete(socket);
-    });
     const view = cluster.byIp(ip);
     if (!view) return this.refuse(socket, ip, 'no Pi in hosts.csv has this address');
     const key: PortKey = { switchIndex: view.switchIndex, port: view.port };

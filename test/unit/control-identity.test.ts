@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -104,4 +105,19 @@ test('control and rootfs listen on server.address unless configured; the peer ch
   assert.equal(open.control.address, '0.0.0.0');
   assert.equal(open.install.address, '10.0.0.1');
   assert.equal(open.identity?.requireNetboot, false, 'another DHCP server: piman cannot see netboots');
+});
+
+test('ConnectionLimits.track keeps an admitted connection open until it closes, then frees its place', () => {
+  const limits = new ConnectionLimits({ maxTotal: 10, maxPerAddress: 1 });
+  const open = new Set<EventEmitter>();
+  const a = new EventEmitter();
+  assert.deepEqual(limits.track(a, '10.0.0.7', open), { ok: true });
+  assert.ok(open.has(a));
+  const b = new EventEmitter();
+  assert.deepEqual(limits.track(b, '10.0.0.7', open), { ok: false, why: 'address' });
+  assert.ok(!open.has(b), 'a refused connection is not kept');
+  a.emit('close');
+  assert.equal(open.size, 0);
+  assert.equal(limits.count('10.0.0.7'), 0);
+  assert.deepEqual(limits.track(b, '10.0.0.7', open), { ok: true });
 });
