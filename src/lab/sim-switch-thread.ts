@@ -85,13 +85,24 @@ export class SimSwitchThread extends EventEmitter<{ power: [number, PortPower] }
   }
 
   /** The switch serves this many requests per second from now on (0 = unlimited). */
-  setRate(ratePerSecond: number): void {
+  setRate(ratePerSecond: number): Promise<void> {
     this.worker.postMessage({ type: 'rate', ratePerSecond } satisfies ToSimThread);
+    return this.applied();
   }
 
   /** A down switch's agent drops every request until set up again. */
-  setDown(down: boolean): void {
+  setDown(down: boolean): Promise<void> {
     this.worker.postMessage({ type: 'down', down } satisfies ToSimThread);
+    return this.applied();
+  }
+
+  /**
+   * Resolves once the thread has handled every message posted before: it
+   * handles them in order, so a load round trip follows them. Without it a
+   * request sent right after setDown() could still be answered.
+   */
+  private async applied(): Promise<void> {
+    await this.load();
   }
 
   /** Changes a port's power at the switch itself, as a pulled cable would; the 'power' event follows. */

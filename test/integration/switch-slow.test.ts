@@ -113,11 +113,11 @@ test('the simulated switch in its worker thread: down drops every request, up ag
   t.after(() => sw.close());
   await sw.setPower(2, 'on');
   assert.deepEqual(powered, ['2:on']);
-  sim.setDown(true);
+  await sim.setDown(true);
   await assert.rejects(sw.getPower(2), /did not answer within 0\.8 s/);
   assert.equal(sw.stats().answering, false);
-  sim.setDown(false);
-  sim.setRate(20);
+  await sim.setDown(false);
+  await sim.setRate(20);
   assert.equal(await sw.getPower(2), 'on');
   const load = await sim.load();
   // One SET, two GET attempts dropped while down, one GET served.
