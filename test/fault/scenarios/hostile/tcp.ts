@@ -83,8 +83,9 @@ export async function controlInputs(c: ScenarioCount, rand: Rand, site: Site): P
   }
 }
 
-export async function probeControl(site: Site): Promise<void> {
-  const s = await tcp(site.ports.control, site.hosts[3]!.ip);
+/** The Pi `host` (an index into site.hosts) connects and is sent the date line. */
+export async function probeControl(site: Site, host: number): Promise<void> {
+  const s = await tcp(site.ports.control, site.hosts[host]!.ip);
   try {
     const first = await new Promise<string>((resolve, reject) => {
       let buf = '';

@@ -29,9 +29,10 @@ export async function dhcpInputs(c: ScenarioCount, rand: Rand, s: UdpSocket, sit
   }
 }
 
-export async function probeDhcp(s: UdpSocket, replies: UdpSocket, site: Site): Promise<void> {
+/** A PXE DISCOVER from the Pi `host` (an index into site.hosts) gets an OFFER. */
+export async function probeDhcp(s: UdpSocket, replies: UdpSocket, site: Site, host = 1): Promise<void> {
   const xid = 0x5a000000 + Math.floor(Math.random() * 0xffffff);
-  const mac = [...macToBytes(site.hosts[1]!.identity.mac)];
+  const mac = [...macToBytes(site.hosts[host]!.identity.mac)];
   const got = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => (replies.off('message', on), clearInterval(again), reject(new Error('no DHCP OFFER within 5 s'))), 5000);
     const on = (msg: Buffer): void => {
