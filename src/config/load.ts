@@ -4,7 +4,7 @@
  */
 import { readFile, access } from 'node:fs/promises';
 import { dirname, resolve, isAbsolute } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isCollection, isPair, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, PimanError } from '../errors.js';
 import { configSchema, type PimanConfig } from './schema.js';
 
@@ -79,6 +79,22 @@ function tooDeepAt(text: string): number {
   return 0;
 }
 
+/** The line of the first mapping or list used as a key (YAML allows it; toJS would turn it into text with a process warning). */
+function collectionKeyLine(doc: Document, text: string): number | null {
+  let offset: number | null = null;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isPair(pair) && isCollection(pair.key)) {
+        offset = pair.key.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (offset === null) return null;
+  return text.slice(0, offset).split('\n').length;
+}
+
 export function parseConfigText(text: string, file: string): PimanConfig {
   if (text.length > MAX_CONFIG_BYTES) throw new ConfigError([`${file}: the file is larger than 1 MiB; is it the right file?`]);
   const deep = tooDeepAt(text);
@@ -87,6 +103,8 @@ export function parseConfigText(text: string, file: string): PimanConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `${file}: line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
   }
+  const keyLine = collectionKeyLine(doc, text);
+  if (keyLine !== null) throw new ConfigError([`${file}: line ${keyLine}: a key must be a name, not a mapping or a list`]);
   let raw: unknown;
   try {
     // toJS resolves aliases and can still refuse the document (e.g. an unknown alias).

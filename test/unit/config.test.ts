@@ -152,3 +152,22 @@ test('agent: read and write communities must differ; v3Only needs a user; engine
   assert.equal(ok.agent.v3Only, true);
   assert.equal(ok.agent.engineID, '0x80001f8805c0ffee');
 });
+
+test('a mapping or list used as a key is an error with its line, not a key turned into text with a process warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    for (const text of ['log:\n  ? {level: info}\n  : 1\n', '? [a, b]\n: 1\n']) {
+      assert.throws(
+        () => parseConfigText(text, 'piman.yaml'),
+        (e: unknown) => e instanceof ConfigError && /piman\.yaml: line \d: a key must be a name, not a mapping or a list/.test(e.message),
+        text,
+      );
+    }
+    await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});
