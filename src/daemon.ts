@@ -1,6 +1,7 @@
 /**
- * Composition root: the only place that turns piman.yaml into running parts.
- * Every part receives plain values and interfaces, never the config file.
+ * Composition root: with src/parts.ts, the only place that turns piman.yaml
+ * into running parts. Every part receives its own plain options and the
+ * services of src/part.ts, never the config file.
  */
 import type { PimanConfig } from './config/schema.js';
 import { loadHosts } from './config/hosts.js';
@@ -14,29 +15,17 @@ import { changedSettings, needsRestart } from './config/diff.js';
 import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
 import { switchFamilies } from './switch/switch-metrics.js';
+import type { Part, PartContext } from './part.js';
 
-/** A running piece of the daemon (a server, a poller). */
-export interface Part {
-  readonly name: string;
-  /**
-   * What start() would refuse on, checked before any part starts, so every
-   * such problem (a missing boot folder, rootfs or interface) is reported at
-   * once and nothing listens meanwhile. start() may check again.
-   */
-  check?(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Part, PartContext };
 
-export interface DaemonContext {
+/** The services plus the configuration: what src/parts.ts maps onto each part's own options. */
+export interface DaemonContext extends PartContext {
   readonly config: PimanConfig;
-  readonly cluster: Cluster;
-  readonly power: PowerController;
-  readonly switches: ReadonlyMap<number, PoeSwitch>;
-  readonly log: Logger;
-  /** Where parts add their own metrics to the Prometheus endpoint. */
-  readonly metrics: MetricRegistry;
 }
+
+/** Builds one part from the configuration (src/parts.ts lists them). */
+export type PartFactory = (ctx: DaemonContext) => Part;
 
 export interface DaemonOptions {
   readonly config: PimanConfig;
@@ -86,7 +75,7 @@ export class Daemon {
     this.running = ctx.config;
   }
 
-  static async create(opts: DaemonOptions, partFactories: ReadonlyArray<(ctx: DaemonContext) => Part>): Promise<Daemon> {
+  static async create(opts: DaemonOptions, partFactories: ReadonlyArray<PartFactory>): Promise<Daemon> {
     const { config, log } = opts;
     const infos = switchInfos(config);
     const hosts = opts.hosts ?? (await loadHosts(config.hosts, infos));

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { Cluster } from '../cluster/cluster.js';
 import type { PortKey, PortView } from '../cluster/types.js';
-import type { UsmUserConfig } from '../config/schema.js';
+import type { UsmUserSpec } from '../snmp/usm.js';
 import type { Logger } from '../log.js';
 import type { PoeSwitch } from '../switch/types.js';
 import { startAgentHost, type AgentHost, type AgentRequestError, type AgentStats } from '../snmp/agent-host.js';
@@ -25,7 +25,7 @@ export interface PimanAgentOptions {
   readonly port: number;
   readonly readCommunity: string;
   readonly writeCommunity: string;
-  readonly users: readonly UsmUserConfig[];
+  readonly users: readonly UsmUserSpec[];
   readonly sysName?: string | undefined;
   readonly sysContact: string;
   readonly sysLocation: string;

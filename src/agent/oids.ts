@@ -1,4 +1,5 @@
 /** OIDs of PIMAN-MIB (mibs/PIMAN-MIB.txt) and the SNMPv2-MIB objects the agent serves. */
+import { BOOT_STATES, type BootState } from '../cluster/types.js';
 
 /** netSnmpPlaypen 314: net-snmp's experimental arc (see README for moving it). */
 export const PIMAN_MIB = '1.3.6.1.4.1.8072.9999.9999.314';
@@ -82,3 +83,13 @@ export const TRUE = 1;
 export const FALSE = 2;
 /** pimanPortPower values. */
 export const POWER = { on: 1, off: 2, unknown: 3 } as const;
+
+/** pimanPortBootState values: the boot states in their domain order, from 1. */
+export function bootStateNumber(s: BootState): number {
+  return BOOT_STATES.indexOf(s) + 1;
+}
+
+/** A pimanPortBootState value read from an agent; out of range is 'unknown'. */
+export function bootStateFromNumber(n: number): BootState {
+  return BOOT_STATES[n - 1] ?? 'unknown';
+}

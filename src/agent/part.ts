@@ -1,6 +1,11 @@
-/** `piman server` part: maps the `agent` config section onto PimanAgent. */
-import type { DaemonContext, Part } from '../daemon.js';
-import { PimanAgent } from './agent.js';
+/** `piman server` part: the SNMP agent over the daemon's cluster, power and switches. */
+import type { Part, PartContext } from '../part.js';
+import { PimanAgent, type PimanAgentOptions } from './agent.js';
+
+/** The agent's settings (src/parts.ts maps the `agent` section and the state folder onto them). */
+export type AgentPartOptions = Omit<PimanAgentOptions, 'cluster' | 'power' | 'switches' | 'log' | 'now'> & {
+  readonly enabled: boolean;
+};
 
 /** The agent part. Health alerts reach it through the cluster (`cluster.alert`). */
 export interface AgentPart extends Part {
@@ -8,8 +13,7 @@ export interface AgentPart extends Part {
   readonly port: number | null;
 }
 
-export function agentPart(ctx: DaemonContext): AgentPart {
-  const cfg = ctx.config.agent;
+export function agentPart(o: AgentPartOptions, ctx: PartContext): AgentPart {
   let agent: PimanAgent | null = null;
   return {
     name: 'agent',
@@ -17,24 +21,13 @@ export function agentPart(ctx: DaemonContext): AgentPart {
       return agent?.port ?? null;
     },
     async start() {
-      if (!cfg.enabled) {
+      if (!o.enabled) {
         ctx.log.info('SNMP agent disabled (agent.enabled: false)');
         return;
       }
+      const { enabled: _, ...settings } = o;
       agent = await PimanAgent.start({
-        address: cfg.address,
-        port: cfg.port,
-        readCommunity: cfg.readCommunity,
-        writeCommunity: cfg.writeCommunity,
-        users: cfg.users,
-        engineDir: ctx.config.state,
-        engineID: cfg.engineID,
-        v3Only: cfg.v3Only,
-        sysName: cfg.sysName,
-        sysContact: cfg.sysContact,
-        sysLocation: cfg.sysLocation,
-        traps: cfg.traps,
-        switchPollSeconds: cfg.switchPollSeconds,
+        ...settings,
         cluster: ctx.cluster,
         power: ctx.power,
         switches: ctx.switches,

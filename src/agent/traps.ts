@@ -5,10 +5,10 @@
  */
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import type { ClusterEvent } from '../cluster/cluster.js';
-import { bootStateNumber, portId, type PortKey, type PortView } from '../cluster/types.js';
+import { portId, type PortKey, type PortView } from '../cluster/types.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { GENERAL, NOTIFICATION, PIMAN_GENERAL, PORT_COL, portColumnOid } from './oids.js';
+import { GENERAL, NOTIFICATION, PIMAN_GENERAL, PORT_COL, bootStateNumber, portColumnOid } from './oids.js';
 import { displayString } from './values.js';
 import { NotifyQueue, realTimers, type Timers } from './notify-queue.js';
 import { LogLimiter } from '../log-limit.js';

@@ -2,9 +2,9 @@
  * Pure mapping from the cluster model to PIMAN-MIB values (no net-snmp, no
  * sockets), so every column's encoding is unit-tested on its own.
  */
-import { bootStateNumber, type PortView, type SwitchInfo } from '../cluster/types.js';
+import type { PortView, SwitchInfo } from '../cluster/types.js';
 import type { SwitchStats } from '../switch/types.js';
-import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, type PortColumn } from './oids.js';
+import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, bootStateNumber, type PortColumn } from './oids.js';
 
 /** What a column holds; `kind` tells net-snmp which SMI type to send. */
 export type MibValue =

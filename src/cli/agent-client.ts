@@ -5,10 +5,10 @@
  */
 import snmp, { type Session, type Varbind, type VarbindValue } from 'net-snmp';
 import { PimanError, describeError } from '../errors.js';
-import { BOOT_STATES, type BootState, type PortKey, type SwitchInfo } from '../cluster/types.js';
+import type { BootState, PortKey, SwitchInfo } from '../cluster/types.js';
 import type { PimanConfig } from '../config/schema.js';
-import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SWITCH_COL, SYS, SYSTEM, TRUE, portColumnOid } from '../agent/oids.js';
-import { toUsmUser } from '../snmp/usm.js';
+import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SWITCH_COL, SYS, SYSTEM, TRUE, bootStateFromNumber, portColumnOid } from '../agent/oids.js';
+import { toUsmUser, type UsmUserSpec } from '../snmp/usm.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
 import { SWITCH_READ_COLUMNS, decodeSwitchRow, type SwitchLoadRow } from './switch-load.js';
@@ -35,7 +35,7 @@ export interface AgentClientOptions {
   readonly readCommunity: string;
   readonly writeCommunity: string;
   /** Use this SNMPv3 user (from agent.users) instead of the communities. */
-  readonly user?: PimanConfig['agent']['users'][number];
+  readonly user?: UsmUserSpec;
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly switches: readonly SwitchInfo[];
@@ -275,7 +275,7 @@ export function decodeRow(k: PortKey, cells: ReadonlyMap<number, VarbindValue | 
     mac,
     ip: ip && ip !== '0.0.0.0' ? ip : null,
     hostname: str(PORT_COL.pimanPortHostname),
-    state: BOOT_STATES[num(PORT_COL.pimanPortBootState) - 1] ?? 'unknown',
+    state: bootStateFromNumber(num(PORT_COL.pimanPortBootState)),
     reinstall: num(PORT_COL.pimanPortReinstall) === TRUE,
     power: powerN === POWER.on ? 'on' : powerN === POWER.off ? 'off' : 'unknown',
     progress: num(PORT_COL.pimanPortInstallProgress),

@@ -17,7 +17,7 @@ import {
   type PortView,
   type SwitchInfo,
 } from './types.js';
-import type { ClusterSnapshot, LearnedMac, StateStore, StoredSnapshot } from '../store/state-store.js';
+import type { ClusterSnapshot, LearnedMac, StateStore, StoredSnapshot } from './persistence.js';
 import { UnknownMacs } from './unknown-macs.js';
 
 /** A health threshold crossed on a running Pi (from the monitor). */

@@ -3,11 +3,6 @@
 export const BOOT_STATES = ['unknown', 'off', 'poweringOn', 'netbooting', 'installing', 'booting', 'up', 'failed'] as const;
 export type BootState = (typeof BOOT_STATES)[number];
 
-/** SNMP enumeration values of pimanPortBootState (PIMAN-MIB). */
-export function bootStateNumber(s: BootState): number {
-  return BOOT_STATES.indexOf(s) + 1;
-}
-
 export type PowerState = 'on' | 'off' | 'unknown';
 
 /** A port is identified by its switch (1-based, config order) and port number. */

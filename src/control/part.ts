@@ -3,10 +3,9 @@
  * stream share an InstallHub (who was just told `format`), so they start and
  * stop together. `installPart` is the factory src/parts.ts lists.
  */
-import type { DaemonContext, Part } from '../daemon.js';
+import type { Part, PartContext } from '../part.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Logger } from '../log.js';
-import type { PimanConfig } from '../config/schema.js';
 import { ControlServer } from './control-server.js';
 import { RootfsServer } from './rootfs-server.js';
 import { InstallHub } from './hub.js';
@@ -121,21 +120,9 @@ export class InstallServers implements Part {
   }
 }
 
-/** piman.yaml -> the install servers' settings (listening addresses, bounds, peer checks). */
-export function installSettings(config: PimanConfig): Pick<InstallServersOptions, 'control' | 'install' | 'identity'> {
-  return {
-    // Listening on the Pi network only, unless configured otherwise.
-    control: { ...config.control, address: config.control.address ?? config.server.address },
-    install: { ...config.install, address: config.install.address ?? config.server.address },
-    identity: {
-      ...(config.server.interface ? { interface: config.server.interface } : {}),
-      exemptLoopback: true,
-      requireNetboot: config.dhcp.enabled,
-      netbootWindowMs: config.boot.timeoutSeconds * 1000,
-    },
-  };
-}
+/** The install servers' settings (src/parts.ts maps piman.yaml onto them). */
+export type InstallPartOptions = Pick<InstallServersOptions, 'control' | 'install' | 'identity'>;
 
-export function installPart(ctx: DaemonContext): Part {
-  return new InstallServers({ cluster: ctx.cluster, log: ctx.log, ...installSettings(ctx.config) });
+export function installPart(o: InstallPartOptions, ctx: PartContext): Part {
+  return new InstallServers({ cluster: ctx.cluster, log: ctx.log, ...o });
 }

@@ -1,10 +1,8 @@
-/** Plugs the DHCP server into the daemon: config -> plain options. */
+/** Plugs the DHCP server into the daemon (src/parts.ts maps piman.yaml onto its options). */
 import { networkInterfaces } from 'node:os';
-import type { DaemonContext, Part } from '../daemon.js';
-import type { PimanConfig } from '../config/schema.js';
-import { DhcpServer } from './server.js';
+import type { Part, PartContext } from '../part.js';
+import { DhcpServer, type DhcpServerOptions } from './server.js';
 import { LeaseStore, type Lease } from './leases.js';
-import type { ServerSettings } from './policy.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { checkInterfaceAddress } from './interface.js';
 import type { MetricFamily } from '../metrics/registry.js';
@@ -18,19 +16,17 @@ export interface DhcpPart extends Part {
   port(): number;
 }
 
-export function serverSettings(config: PimanConfig): ServerSettings {
-  return {
-    address: config.server.address,
-    netmask: config.server.netmask,
-    router: config.server.router ?? config.server.address,
-    dns: config.server.dns,
-    ...(config.server.domain ? { domain: config.server.domain } : {}),
-    leaseSeconds: config.dhcp.leaseSeconds,
-  };
-}
+/** The DHCP server's settings (src/parts.ts maps the `dhcp` and `server` sections onto them). */
+export type DhcpPartOptions = Pick<DhcpServerOptions, 'settings' | 'port' | 'clientPort' | 'broadcastAddress' | 'listenAddress' | 'pool' | 'relays'> & {
+  readonly enabled: boolean;
+  /** server.interface: the interface that must carry settings.address. */
+  readonly interface?: string | undefined;
+  /** Folder of the lease file (the state folder). */
+  readonly stateDir: string;
+};
 
-export function dhcpPart(ctx: DaemonContext): DhcpPart {
-  const { config, cluster } = ctx;
+export function dhcpPart(o: DhcpPartOptions, ctx: PartContext): DhcpPart {
+  const { cluster } = ctx;
   const log = ctx.log.child({ part: 'dhcp' });
   let server: DhcpServer | null = null;
   let store: LeaseStore | null = null;
@@ -38,20 +34,20 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
   return {
     name: 'dhcp',
     async check(): Promise<void> {
-      if (config.dhcp.enabled) checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
+      if (o.enabled) checkInterfaceAddress(networkInterfaces(), o.interface, o.settings.address);
     },
     async start(): Promise<void> {
-      if (!config.dhcp.enabled) return;
-      checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
-      store = await LeaseStore.open(config.state);
+      if (!o.enabled) return;
+      checkInterfaceAddress(networkInterfaces(), o.interface, o.settings.address);
+      store = await LeaseStore.open(o.stateDir);
       const s = new DhcpServer({
-        settings: serverSettings(config),
-        port: config.dhcp.port,
-        clientPort: config.dhcp.clientPort,
-        broadcastAddress: config.dhcp.broadcastAddress,
-        listenAddress: config.dhcp.listenAddress,
-        pool: config.dhcp.pool,
-        relays: config.dhcp.relays,
+        settings: o.settings,
+        port: o.port,
+        clientPort: o.clientPort,
+        broadcastAddress: o.broadcastAddress,
+        listenAddress: o.listenAddress,
+        pool: o.pool,
+        relays: o.relays,
         cluster,
         leases: store,
         log,
@@ -59,7 +55,7 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
       await s.start();
       server = s;
       removeMetrics = ctx.metrics.add(() => dhcpMetrics(s));
-      log.info({ address: config.server.address, port: s.port, pool: config.dhcp.pool }, 'DHCP server listening');
+      log.info({ address: o.settings.address, port: s.port, pool: o.pool }, 'DHCP server listening');
     },
     async stop(): Promise<void> {
       removeMetrics();

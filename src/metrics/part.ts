@@ -1,11 +1,18 @@
 /** HTTP endpoint for Prometheus scrapes: GET /metrics, nothing else. */
 import { createServer, type Server } from 'node:http';
-import type { DaemonContext, Part } from '../daemon.js';
+import type { Part, PartContext } from '../part.js';
 import { renderMetrics } from './prometheus.js';
 import { renderFamilies } from './registry.js';
 
-export function metricsPart(ctx: DaemonContext): Part {
-  const { enabled, address, port } = ctx.config.metrics;
+/** The endpoint's settings (the `metrics` section of piman.yaml). */
+export interface MetricsPartOptions {
+  readonly enabled: boolean;
+  readonly address: string;
+  readonly port: number;
+}
+
+export function metricsPart(o: MetricsPartOptions, ctx: PartContext): Part {
+  const { enabled, address, port } = o;
   let server: Server | null = null;
   return {
     name: 'metrics',

@@ -1,15 +1,17 @@
-import type { DaemonContext, Part } from '../daemon.js';
-import { HealthMonitor } from './monitor.js';
+import type { Part, PartContext } from '../part.js';
+import { HealthMonitor, type MonitorOptions } from './monitor.js';
 
-export function monitorPart(ctx: DaemonContext): Part {
-  const m = ctx.config.monitor;
+/** The health poller's settings (src/parts.ts maps the `monitor` section onto them). */
+export type MonitorPartOptions = Pick<MonitorOptions, 'port' | 'alerts' | 'intervalMs' | 'thresholds'>;
+
+export function monitorPart(o: MonitorPartOptions, ctx: PartContext): Part {
   const monitor = new HealthMonitor({
     cluster: ctx.cluster,
     log: ctx.log.child({ part: 'monitor' }),
-    port: m.port,
-    alerts: m.enabled,
-    intervalMs: m.intervalSeconds * 1000,
-    thresholds: m.thresholds,
+    port: o.port,
+    alerts: o.alerts,
+    intervalMs: o.intervalMs,
+    thresholds: o.thresholds,
   });
   return {
     name: 'monitor',

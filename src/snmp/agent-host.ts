@@ -13,7 +13,7 @@ import dgram, { type RemoteInfo, type Socket, type SocketOptions } from 'node:dg
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import snmp, { type Mib } from 'net-snmp';
-import type { UsmUserConfig } from '../config/schema.js';
+import type { UsmUserSpec } from './usm.js';
 import { PimanError, describeError } from '../errors.js';
 import type { Access, Principal } from './access.js';
 import { Encoder, varbindsBound } from './encoder.js';
@@ -39,7 +39,7 @@ export interface AgentHostOptions {
   /** 0 picks a free port; see AgentHost.port. */
   readonly port: number;
   readonly communities: readonly CommunityConfig[];
-  readonly users?: readonly UsmUserConfig[];
+  readonly users?: readonly UsmUserSpec[];
   /** snmpEngineID and this start's snmpEngineBoots (engine-state.ts); default: a new ID, boots 1. */
   readonly engine?: EngineIdentity;
   /** Refuse SNMPv1 and SNMPv2c (counted as snmpInBadVersions). */

@@ -9,13 +9,10 @@
  * the RFC's vectors). Pure apart from the random salt of encryption.
  */
 import snmp from 'net-snmp';
-import type { UsmUserConfig } from '../config/schema.js';
 import { tlv, uintTlv, oidTlv } from './ber.js';
 import type { Access } from './access.js';
 import { decodeScopedPdu, PDU, type RequestPdu, type V3Message } from './wire.js';
-
-const AUTH = { md5: snmp.AuthProtocols.md5, sha: snmp.AuthProtocols.sha, sha256: snmp.AuthProtocols.sha256, sha512: snmp.AuthProtocols.sha512 } as const;
-const PRIV = { des: snmp.PrivProtocols.des, aes: snmp.PrivProtocols.aes, aes256b: snmp.PrivProtocols.aes256b, aes256r: snmp.PrivProtocols.aes256r } as const;
+import { AUTH_PROTOCOLS as AUTH, PRIV_PROTOCOLS as PRIV, type UsmUserSpec } from './usm.js';
 
 const FLAG_AUTH = 0x01;
 const FLAG_PRIV = 0x02;
@@ -74,7 +71,7 @@ export class UsmAgent {
 
   constructor(
     private readonly engine: LocalEngine,
-    users: readonly UsmUserConfig[],
+    users: readonly UsmUserSpec[],
     /** Our msgMaxSize, announced in responses. */
     private readonly maxSize: number,
   ) {

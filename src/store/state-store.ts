@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PimanError } from '../errors.js';
-import { BOOT_STATES, type Counters, type PortState } from '../cluster/types.js';
+import { BOOT_STATES } from '../cluster/types.js';
+import type { ClusterSnapshot, LearnedMac, LegacySnapshot, StateStore, StoredSnapshot } from '../cluster/persistence.js';
 import { CoalescingWriter, nodeFs, removeStaleTemps, type AtomicFs } from './atomic-file.js';
 
 const portStateSchema = z.object({
@@ -55,33 +56,7 @@ const snapshotSchema = z.discriminatedUnion('version', [
   z.object({ version: z.literal(2), ports: z.record(portKeySchema, portStateSchema), counters: countersSchema, learned: z.array(learnedSchema) }),
 ]);
 
-export type LearnedMac = z.infer<typeof learnedSchema>;
-
-export interface ClusterSnapshot {
-  version: 2;
-  /** Keyed by `switchName:port`. */
-  ports: Record<string, PortState>;
-  counters: Counters;
-  learned: LearnedMac[];
-}
-
-/** The form written before version 2: keyed by `switchIndex.port` (position in piman.yaml). */
-export interface LegacySnapshot {
-  version: 1;
-  ports: Record<string, PortState>;
-  counters: Counters;
-  learned: { switchIndex: number; port: number; mac: string }[];
-}
-
-export type StoredSnapshot = ClusterSnapshot | LegacySnapshot;
-
-/** Where the cluster state lives; an interface so tests can use memory. */
-export interface StateStore {
-  load(): Promise<StoredSnapshot | null>;
-  /** Resolves once the snapshot (as of the moment of writing) is on disk. */
-  save(snapshot: () => ClusterSnapshot): Promise<void>;
-  close(): Promise<void>;
-}
+export type { ClusterSnapshot, LearnedMac, LegacySnapshot, StateStore, StoredSnapshot };
 
 export function parseSnapshot(text: string, where: string): StoredSnapshot {
   let raw: unknown;

@@ -12,7 +12,6 @@
  * (per-VLAN views) and without its `@vlan` part for the PoE table.
  */
 import { PimanError } from '../errors.js';
-import type { SwitchConfig } from '../config/schema.js';
 import { decodeFdb } from './fdb.js';
 import {
   DOT1D_BASE_PORT_IFINDEX,
@@ -36,17 +35,31 @@ import {
   type Session,
   type Varbind,
 } from './snmp-client.js';
-import snmp, { type SessionOptions, type UsmUser } from 'net-snmp';
+import snmp, { type SessionOptions } from 'net-snmp';
 import { guardedDgram } from '../snmp/guarded-dgram.js';
+import { toUsmUser, type UsmUserSpec } from '../snmp/usm.js';
 import type { DetectionStatus, PoeSwitch, PortPower } from './types.js';
 import { RequestQueue, type SwitchStats } from './request-queue.js';
 import { SetBatcher, type PowerChange } from './set-batcher.js';
 
-export type SnmpSwitchOptions = Pick<
-  SwitchConfig,
-  'name' | 'address' | 'port' | 'version' | 'community' | 'user' | 'powerGroup' | 'timeoutMs' | 'retries'
-> &
-  Partial<Pick<SwitchConfig, 'maxInFlight' | 'maxVarbinds'>>;
+/** One switch's SNMP client settings (src/parts.ts maps a `switches` entry of piman.yaml onto them). */
+export interface SnmpSwitchOptions {
+  readonly name: string;
+  readonly address: string;
+  /** The switch's SNMP port. */
+  readonly port: number;
+  readonly version: '2c' | '3';
+  /** `community` or `community@vlan` (per-VLAN bridge views). */
+  readonly community: string;
+  /** SNMPv3 only. */
+  readonly user?: UsmUserSpec | undefined;
+  /** POWER-ETHERNET-MIB pethPsePortGroupIndex of the ports. */
+  readonly powerGroup: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly maxInFlight?: number;
+  readonly maxVarbinds?: number;
+}
 
 export const DEFAULT_MAX_IN_FLIGHT = 4;
 export const DEFAULT_MAX_VARBINDS = 8;
@@ -244,22 +257,7 @@ export class SnmpPoeSwitch implements PoeSwitch {
     };
     if (o.version !== '3') return snmp.createSession(o.address, community, options);
     if (!o.user) throw new PimanError('E_CONFIG', `switch ${o.name}: SNMPv3 needs a user`);
-    return snmp.createV3Session(o.address, v3User(o.user), options);
+    return snmp.createV3Session(o.address, toUsmUser(o.user), options);
   }
 }
 
-function v3User(u: NonNullable<SwitchConfig['user']>): UsmUser {
-  return {
-    name: u.name,
-    level: snmp.SecurityLevel.authPriv,
-    authProtocol: snmp.AuthProtocols[u.authProtocol],
-    authKey: u.authKey,
-    privProtocol: snmp.PrivProtocols[u.privProtocol],
-    privKey: u.privKey,
-  };
-}
-
-/** The daemon's makeSwitch: one SNMP client per configured switch. */
-export function snmpSwitchFromConfig(sw: SwitchConfig): SnmpPoeSwitch {
-  return new SnmpPoeSwitch(sw);
-}

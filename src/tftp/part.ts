@@ -1,12 +1,12 @@
 /**
- * The TFTP part of the daemon: maps config to TftpServer options and
+ * The TFTP part of the daemon: runs the TftpServer and
  * reports requested files to the boot-state machine and served ones to the
  * counters. Unknown peers are served too; only known ones (hosts.csv IPs)
  * produce cluster events.
  */
 import { availableParallelism } from 'node:os';
-import type { DaemonContext, Part } from '../daemon.js';
-import { TftpServer } from './server.js';
+import type { Part, PartContext } from '../part.js';
+import { TftpServer, type TftpServerOptions } from './server.js';
 import { checkBootFolder } from './root-check.js';
 import type { MetricFamily } from '../metrics/registry.js';
 
@@ -21,8 +21,16 @@ export interface TftpPart extends Part {
   readonly server: TftpServer | null;
 }
 
-export function tftpPart(ctx: DaemonContext): TftpPart {
-  const c = ctx.config.tftp;
+/** The TFTP settings (src/parts.ts maps the `tftp` section and server.address onto them). */
+export type TftpPartOptions = Pick<
+  TftpServerOptions,
+  'address' | 'port' | 'root' | 'serverAddress' | 'maxTransfers' | 'maxTransfersPerClient' | 'maxBlksize' | 'maxWindowsize' | 'timeoutMs' | 'retries'
+> & {
+  readonly enabled: boolean;
+  readonly workers: number | 'auto';
+};
+
+export function tftpPart(c: TftpPartOptions, ctx: PartContext): TftpPart {
   const log = ctx.log.child({ part: 'tftp' });
   if (!c.enabled) {
     return { name: 'tftp', server: null, start: async () => log.info('TFTP disabled (tftp.enabled: false)'), stop: async () => undefined };
@@ -34,12 +42,12 @@ export function tftpPart(ctx: DaemonContext): TftpPart {
     address: c.address,
     port: c.port,
     root: c.root,
-    serverAddress: ctx.config.server.address,
+    serverAddress: c.serverAddress,
     maxTransfers: c.maxTransfers,
     maxTransfersPerClient: c.maxTransfersPerClient,
     maxBlksize: c.maxBlksize,
     maxWindowsize: c.maxWindowsize,
-    timeoutMs: c.timeoutSeconds * 1000,
+    timeoutMs: c.timeoutMs,
     retries: c.retries,
     workers,
     log,

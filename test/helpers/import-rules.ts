@@ -54,6 +54,12 @@ export const RULES: readonly Rule[] = [
     to: under('config'),
   },
   {
+    name: 'composition-on-top',
+    why: 'parts know src/part.ts (what a part is and may use), not the daemon or the list of parts that compose them',
+    from: (f) => f.startsWith('src/') && f !== 'src/parts.ts' && !under('cli', 'lab')(f),
+    to: (f) => f === 'src/daemon.ts' || f === 'src/parts.ts',
+  },
+  {
     name: 'lab-out-of-production',
     why: 'the virtual lab is a test and demo harness: production code never imports it, only the CLI `lab` commands',
     from: (f) => f.startsWith('src/') && !mayUseLab(f),

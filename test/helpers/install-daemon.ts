@@ -10,7 +10,8 @@ import { loadHosts } from '../../src/config/hosts.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { FileStateStore } from '../../src/store/state-store.js';
 import { switchInfos } from '../../src/daemon.js';
-import { InstallServers, installSettings } from '../../src/control/part.js';
+import { InstallServers } from '../../src/control/part.js';
+import { installSettings } from '../../src/parts.js';
 import { createLogger } from '../../src/log.js';
 
 const { config } = await loadConfig(process.argv[2]);

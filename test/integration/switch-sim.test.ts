@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { SimSwitch, type SimSwitchOptions } from '../../src/lab/sim-switch.js';
 import { SnmpPoeSwitch, type SnmpSwitchOptions } from '../../src/switch/snmp-switch.js';
 import { PowerController } from '../../src/switch/power.js';
-import { runMapper } from '../../src/switch/mapper-run.js';
+import { runMapper } from '../../src/cli/mapper-run.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PimanError } from '../../src/errors.js';

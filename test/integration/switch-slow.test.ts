@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../../src/daemon.js';
-import { metricsPart } from '../../src/metrics/part.js';
+import { metricsFromConfig } from '../../src/parts.js';
 import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { freeTcpPort } from '../helpers/ports.js';
@@ -87,7 +87,7 @@ test("/metrics shows the switch's queue: requests, retries, timeouts, in flight"
     },
     join(dir, 'piman.yaml'),
   );
-  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: (s) => new SnmpPoeSwitch(s) }, [metricsPart]);
+  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: (s) => new SnmpPoeSwitch(s) }, [metricsFromConfig]);
   await daemon.start();
   t.after(async () => {
     await daemon.stop();

@@ -16,7 +16,8 @@ import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
-import { tftpPart, type TftpPart } from '../../src/tftp/part.js';
+import type { TftpPart } from '../../src/tftp/part.js';
+import { tftpFromConfig } from '../../src/parts.js';
 import { tftpGet } from '../../src/tftp/client.js';
 import type { DaemonContext } from '../../src/daemon.js';
 
@@ -69,7 +70,7 @@ before(async () => {
     log: silentLogger(),
     metrics: new MetricRegistry(),
   };
-  part = tftpPart(ctx);
+  part = tftpFromConfig(ctx);
   await part.start();
   port = part.server!.address().port;
 });

@@ -1,8 +1,8 @@
-/** agentPart: honours agent.enabled, starts on the configured address/port, stops cleanly. */
+/** The agent part from config: honours agent.enabled, starts on the configured address/port, stops cleanly. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import snmp, { type Varbind } from 'net-snmp';
-import { agentPart } from '../../src/agent/part.js';
+import { agentFromConfig as agentPart } from '../../src/parts.js';
 import { validateConfig } from '../../src/config/load.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';

@@ -92,7 +92,7 @@ test('greeting: a hello for an up Pi with no netboot since sends nothing, moves 
 
 test('control and rootfs listen on server.address unless configured; the peer checks follow the config', async () => {
   const { parseConfigText } = await import('../../src/config/load.js');
-  const { installSettings } = await import('../../src/control/part.js');
+  const { installSettings } = await import('../../src/parts.js');
   const base = 'server: { address: 10.0.0.1, interface: eth1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 24 }]\n';
   const s = installSettings(parseConfigText(base, '/x/piman.yaml'));
   assert.equal(s.control.address, '10.0.0.1');

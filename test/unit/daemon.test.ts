@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metricsPart } from '../../src/metrics/part.js';
 import { Daemon, type Part } from '../../src/daemon.js';
-import { tftpPart } from '../../src/tftp/part.js';
-import { installPart } from '../../src/control/part.js';
+import { installFromConfig, metricsFromConfig, tftpFromConfig } from '../../src/parts.js';
 import { PimanError } from '../../src/errors.js';
 import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
@@ -22,7 +20,7 @@ test('a daemon whose start fails stops what it started and writes no state file'
     join(dir, 'piman.yaml'),
   );
   const failing = () => ({ name: 'broken', start: async () => { throw new Error('cannot bind'); }, stop: async () => undefined });
-  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [metricsPart, failing]);
+  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [metricsFromConfig, failing]);
   await assert.rejects(daemon.start(), /cannot bind/);
   await assert.rejects(fetch(`http://127.0.0.1:${mport}/metrics`, { signal: AbortSignal.timeout(2000) }), 'the metrics part was stopped again');
   await assert.rejects(stat(join(dir, 'state')), /ENOENT/);
@@ -44,7 +42,7 @@ test('every start-up problem is reported at once, before anything listens', asyn
   );
   let started = 0;
   const counting = (): Part => ({ name: 'counting', start: async () => void started++, stop: async () => undefined });
-  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [counting, metricsPart, tftpPart, installPart]);
+  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [counting, metricsFromConfig, tftpFromConfig, installFromConfig]);
   const err = await daemon.start().then(
     () => assert.fail('the daemon started'),
     (e: unknown) => e,
@@ -64,6 +62,6 @@ test('a single start-up problem is reported as itself', async (t) => {
     { server: { address: '127.0.0.1' }, switches: [{ name: 'sw1', address: '127.0.0.1', ports: 2 }], tftp: { root: join(dir, 'no-boot') } },
     join(dir, 'piman.yaml'),
   );
-  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [tftpPart]);
+  const daemon = await Daemon.create({ config, log: silentLogger(), makeSwitch: () => new FakePoeSwitch() }, [tftpFromConfig]);
   await assert.rejects(daemon.start(), (e: unknown) => e instanceof PimanError && e.code === 'E_CONFIG' && /no-boot: TFTP boot folder does not exist/.test(e.message));
 });

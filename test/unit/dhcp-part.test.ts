@@ -9,7 +9,7 @@ import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
-import { dhcpPart, serverSettings } from '../../src/dhcp/part.js';
+import { dhcpFromConfig as dhcpPart, serverSettings } from '../../src/parts.js';
 import { checkInterfaceAddress } from '../../src/dhcp/interface.js';
 import type { DaemonContext } from '../../src/daemon.js';
 import { PimanError } from '../../src/errors.js';

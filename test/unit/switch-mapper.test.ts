@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapPorts, pickMac } from '../../src/switch/mapper.js';
-import { parsePortList } from '../../src/switch/mapper-run.js';
-import { resolveSwitch } from '../../src/switch/target.js';
+import { parsePortList } from '../../src/cli/mapper-run.js';
+import { resolveSwitch } from '../../src/cli/target.js';
 import { PimanError } from '../../src/errors.js';
 import { parseConfigText } from '../../src/config/load.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SnmpPoeSwitch } from '../../switch/snmp-switch.js';
-import { resolveSwitch } from '../../switch/target.js';
+import { resolveSwitch } from '../target.js';
 import { findPort } from '../../switch/findport.js';
 import { normalizeMac, isPiMac } from '../../cluster/mac.js';
 import { PimanError } from '../../errors.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { SnmpPoeSwitch } from '../../switch/snmp-switch.js';
-import { resolveSwitch } from '../../switch/target.js';
-import { parsePortList, runMapper } from '../../switch/mapper-run.js';
+import { resolveSwitch } from '../target.js';
+import { parsePortList, runMapper } from '../mapper-run.js';
 import { PimanError } from '../../errors.js';
 import { isIpv4 } from '../../cluster/ipv4.js';
 import { intOption, optionalConfig, print, secondsOption } from './switch-common.js';

@@ -21,7 +21,8 @@ import { openAgentSession, setReinstall } from '../../../src/lab/lab-snmp.js';
 import { silentLogger } from '../../../src/log.js';
 import { decodeDhcp, type DhcpPacket } from '../../../src/dhcp/packet.js';
 import { LEASE_FILE } from '../../../src/dhcp/leases.js';
-import { dhcpPart, type DhcpPart } from '../../../src/dhcp/part.js';
+import type { DhcpPart } from '../../../src/dhcp/part.js';
+import { dhcpFromConfig } from '../../../src/parts.js';
 import { pi4Discover, pi4Request } from '../../vectors/dhcp-pi.js';
 import { LineClient, withTimeout } from '../../helpers/line-client.js';
 import type { ScenarioCount } from '../tally.js';
@@ -76,7 +77,7 @@ export async function stateFolderFull(t: TestContext, c: ScenarioCount): Promise
     log,
     switchLog: log,
     // The lab's own parts, with a handle on the DHCP part to read its leases.
-    parts: labParts().map((f) => (f === dhcpPart ? (ctx) => (dhcpPartNow = dhcpPart(ctx)) : f)),
+    parts: labParts().map((f) => (f === dhcpFromConfig ? (ctx) => (dhcpPartNow = dhcpFromConfig(ctx)) : f)),
     configure: (raw) => {
       (raw as Record<string, unknown>)['state'] = mnt;
       raw['dhcp']!['pool'] = POOL;

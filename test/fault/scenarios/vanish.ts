@@ -13,7 +13,8 @@ import type { TestContext } from 'node:test';
 import { Lab, labParts } from '../../../src/lab/lab.js';
 import { until } from '../../../src/lab/run-lab.js';
 import { silentLogger } from '../../../src/log.js';
-import { tftpPart, type TftpPart } from '../../../src/tftp/part.js';
+import type { TftpPart } from '../../../src/tftp/part.js';
+import { tftpFromConfig } from '../../../src/parts.js';
 import type { PiPhase } from '../../../src/lab/virtual-pi.js';
 import { eventually } from '../../helpers/eventually.js';
 import { LineClient, withTimeout } from '../../helpers/line-client.js';
@@ -36,7 +37,7 @@ export async function vanishingPi(t: TestContext, c: ScenarioCount): Promise<voi
     model: 4,
     log,
     switchLog: log,
-    parts: labParts().map((f) => (f === tftpPart ? (ctx) => (tftp = tftpPart(ctx)) : f)),
+    parts: labParts().map((f) => (f === tftpFromConfig ? (ctx) => (tftp = tftpFromConfig(ctx)) : f)),
     configure: (raw) => {
       raw['boot'] = { timeoutSeconds: BOOT_TIMEOUT_S };
       raw['tftp'] = { ...raw['tftp'], timeoutSeconds: 0.3, retries: 2 };

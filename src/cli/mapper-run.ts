@@ -11,10 +11,10 @@ import { formatHostsHeaded, loadHosts } from '../config/hosts.js';
 import { PimanError, describeError } from '../errors.js';
 import { MemoryStateStore } from '../store/state-store.js';
 import { removeStaleTemps, writeFileAtomic } from '../store/atomic-file.js';
-import { mergeLearned, type MergeResult } from './hosts-merge.js';
-import { mapPorts, type MapperResult } from './mapper.js';
-import { PowerController } from './power.js';
-import type { PoeSwitch } from './types.js';
+import { mergeLearned, type MergeResult } from '../switch/hosts-merge.js';
+import { mapPorts, type MapperResult } from '../switch/mapper.js';
+import { PowerController } from '../switch/power.js';
+import type { PoeSwitch } from '../switch/types.js';
 
 export interface MapperRunOptions {
   readonly sw: PoeSwitch;

@@ -7,7 +7,7 @@ import type { PimanConfig } from '../config/schema.js';
 import type { SwitchInfo } from '../cluster/types.js';
 import { PimanError } from '../errors.js';
 import { isIpv4 } from '../cluster/ipv4.js';
-import type { SnmpSwitchOptions } from './snmp-switch.js';
+import type { SnmpSwitchOptions } from '../switch/snmp-switch.js';
 
 export interface TargetOverrides {
   readonly community?: string;

@@ -1,0 +1,33 @@
+/**
+ * What a part of the daemon is and what it may use. Parts get their own
+ * small options (src/parts.ts maps piman.yaml onto them) and these running
+ * services; none of them sees the configuration file.
+ */
+import type { Cluster } from './cluster/cluster.js';
+import type { Logger } from './log.js';
+import type { MetricRegistry } from './metrics/registry.js';
+import type { PowerController } from './switch/power.js';
+import type { PoeSwitch } from './switch/types.js';
+
+/** A running piece of the daemon (a server, a poller). */
+export interface Part {
+  readonly name: string;
+  /**
+   * What start() would refuse on, checked before any part starts, so every
+   * such problem (a missing boot folder, rootfs or interface) is reported at
+   * once and nothing listens meanwhile. start() may check again.
+   */
+  check?(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The daemon's running services, shared by every part. */
+export interface PartContext {
+  readonly cluster: Cluster;
+  readonly power: PowerController;
+  readonly switches: ReadonlyMap<number, PoeSwitch>;
+  readonly log: Logger;
+  /** Where parts add their own metrics to the Prometheus endpoint. */
+  readonly metrics: MetricRegistry;
+}
