@@ -16,13 +16,12 @@ export type PimanErrorCode =
   | 'E_SWITCH_NO_PORT'
   | 'E_SWITCH'
   | 'E_PORT_BUSY'
+  | 'E_LISTEN'
   | 'E_DECODE'
   | 'E_ROOTFS'
   | 'E_STARTUP'
-  | 'E_NOT_IMPLEMENTED'
   | 'E_NETNS'
-  | 'E_TFTP'
-  | 'E_SNMP';
+  | 'E_TFTP';
 
 export class PimanError extends Error {
   readonly code: PimanErrorCode;
@@ -51,6 +50,25 @@ export class DecodeError extends PimanError {
     super('E_DECODE', `${what}: ${detail}`);
     this.name = 'DecodeError';
   }
+}
+
+/**
+ * A server that cannot listen: every part (DHCP, TFTP, control, rootfs,
+ * agent, metrics) and `piman config check --ports` say it the same way,
+ * naming the config key.
+ */
+export function listenError(key: string, proto: 'UDP' | 'TCP', address: string, port: number, e: unknown): PimanError {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  const where = `${key}: ${proto} ${address}:${port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is in use by another program (is piman already running?)'
+      : code === 'EACCES'
+        ? 'needs root or CAP_NET_BIND_SERVICE (deploy/piman.service grants it)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'cannot be bound: the address is not one of this machine'
+          : `cannot be bound: ${code ?? describeError(e)}`;
+  return new PimanError('E_LISTEN', `${where} ${why}`, { cause: e });
 }
 
 export function isPimanError(e: unknown): e is PimanError {

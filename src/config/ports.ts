@@ -6,6 +6,7 @@
 import dgram from 'node:dgram';
 import { createServer } from 'node:net';
 import type { PimanConfig } from './schema.js';
+import { listenError } from '../errors.js';
 
 interface Listen {
   readonly key: string;
@@ -46,10 +47,7 @@ export async function portProblems(c: PimanConfig): Promise<string[]> {
   for (const l of listens(c)) {
     const e = await tryBind(l);
     if (!e) continue;
-    const where = `${l.key}: ${l.proto} ${l.address}:${l.port}`;
-    if (e.code === 'EADDRINUSE') out.push(`${where} is in use by another program (is piman already running?)`);
-    else if (e.code === 'EACCES') out.push(`${where} needs root or CAP_NET_BIND_SERVICE (deploy/piman.service grants it)`);
-    else out.push(`${where} cannot be bound: ${e.code ?? e.message}`);
+    out.push(listenError(l.key, l.proto, l.address, l.port, e).message);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Logger } from '../log.js';
-import { describeError, PimanError } from '../errors.js';
+import { describeError, listenError } from '../errors.js';
 import { decodeDhcp, encodeDhcp, type DhcpPacket } from './packet.js';
 import { getVendorClass, isPxeRequest, messageTypeName } from './options.js';
 import {
@@ -99,11 +99,11 @@ export class DhcpServer {
 
   async start(): Promise<void> {
     const listenAddress = this.o.listenAddress ?? '0.0.0.0';
-    const listen = await bindSocket(listenAddress, this.o.port);
+    const listen = await bindSocket(listenAddress, this.o.port, 'dhcp.port');
     this.listenSock = listen;
     this.boundPort = (listen.address() as AddressInfo).port;
     try {
-      this.replySock = listenAddress === this.o.settings.address ? listen : await bindSocket(this.o.settings.address, this.boundPort);
+      this.replySock = listenAddress === this.o.settings.address ? listen : await bindSocket(this.o.settings.address, this.boundPort, 'server.address');
     } catch (e) {
       listen.close();
       this.listenSock = null;
@@ -268,19 +268,13 @@ function notify(cluster: Cluster, port: { switchIndex: number; port: number }, p
   r.persisted.catch((e) => log.warn({ err: describeError(e) }, 'cluster state not saved'));
 }
 
-function bindSocket(address: string, port: number): Promise<dgram.Socket> {
+/** `key`: the config key to name when the bind fails. */
+function bindSocket(address: string, port: number, key: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     const onError = (err: Error): void => {
       s.close();
-      reject(
-        new PimanError(
-          'E_CONFIG',
-          `DHCP cannot bind ${address}:${port}: ${err.message}` +
-            ` (is server.address an address of this machine, is the port free, is piman allowed to bind ports below 1024?)`,
-          { cause: err },
-        ),
-      );
+      reject(listenError(key, 'UDP', address, port, err));
     };
     s.once('error', onError);
     s.bind({ address, port, exclusive: true }, () => {

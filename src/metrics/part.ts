@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Part, PartContext } from '../part.js';
 import { renderMetrics } from './prometheus.js';
 import { renderFamilies } from './registry.js';
+import { listenError } from '../errors.js';
 
 /** The endpoint's settings (the `metrics` section of piman.yaml). */
 export interface MetricsPartOptions {
@@ -27,7 +28,7 @@ export function metricsPart(o: MetricsPartOptions, ctx: PartContext): Part {
         res.end(renderMetrics(ctx.cluster.ports(), ctx.cluster.getCounters()) + renderFamilies(ctx.metrics.collect()));
       });
       await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
+        s.once('error', (e) => reject(listenError('metrics.port', 'TCP', address, port, e)));
         s.listen(port, address, () => resolve());
       });
       server = s;

@@ -14,7 +14,7 @@ import dns from 'node:dns';
 import { isIP } from 'node:net';
 import snmp, { type Mib } from 'net-snmp';
 import type { UsmUserSpec } from './usm.js';
-import { PimanError, describeError } from '../errors.js';
+import { describeError, listenError } from '../errors.js';
 import type { Access, Principal } from './access.js';
 import { Encoder, varbindsBound } from './encoder.js';
 import type { EngineIdentity } from './engine-state.js';
@@ -220,7 +220,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
     });
   } catch (e) {
     socket.close();
-    throw new PimanError('E_SNMP', `cannot listen for SNMP on ${opts.address}:${opts.port}: ${describeError(e)}; pick another agent.address/agent.port or stop what uses it`, { cause: e });
+    throw listenError('agent.port', 'UDP', opts.address, opts.port, e);
   }
   socket.on('error', (e) => report({ kind: 'other', message: describeError(e) }));
   listening = true;

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { decodeTftp, encodeTftp, TFTP_ERRORS, type TftpRequest } from './packet.js';
+import { listenError } from '../errors.js';
 import { negotiate } from './negotiate.js';
 import { FileSource } from './files.js';
 import { toNetascii } from './netascii.js';
@@ -201,7 +202,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     return new Promise((resolve, reject) => {
       sock.once('error', (e) => {
         this.socket = null;
-        reject(new Error(`cannot listen for TFTP on ${this.opts.address}:${this.opts.port}: ${e.message} (check tftp.port / tftp.address; port 69 needs root or CAP_NET_BIND_SERVICE)`));
+        reject(listenError('tftp.port', 'UDP', this.opts.address, this.opts.port, e));
       });
       sock.bind({ address: this.opts.address, port: this.opts.port }, () => {
         sock.removeAllListeners('error');

@@ -64,7 +64,7 @@ export async function checkInstallation(path: string | undefined, opts: { ports?
   if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
     await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
   }
-  if (opts.ports) for (const message of await portProblems(config)) report.problems.push({ code: 'E_CONFIG', message });
+  if (opts.ports) for (const message of await portProblems(config)) report.problems.push({ code: 'E_LISTEN', message });
   report.ok = report.problems.length === 0;
   return report;
 }
