@@ -6,7 +6,7 @@
 import type { PimanConfig } from './config/schema.js';
 import { loadHosts } from './config/hosts.js';
 import { Cluster } from './cluster/cluster.js';
-import type { HostBinding, SwitchInfo } from './cluster/types.js';
+import { splitPortName, type HostBinding, type SwitchInfo } from './cluster/types.js';
 import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
 import type { PoeSwitch } from './switch/types.js';
@@ -49,11 +49,11 @@ function codeOf(e: unknown): string {
 function warnRestore(cluster: Cluster, log: Logger): void {
   const { kept, dropped } = cluster.restoreNotes;
   const configured = new Set(cluster.switches.map((s) => s.name));
-  const gone = [...new Set(kept.map((k) => k.slice(0, k.lastIndexOf(':'))).filter((n) => !configured.has(n)))];
+  const gone = [...new Set(kept.map((k) => splitPortName(k).sw).filter((n) => !configured.has(n)))];
   if (gone.length > 0) {
     log.warn({ switches: gone }, 'state of switches no longer configured is kept in the state file and not applied to any other switch');
   }
-  const ports = kept.filter((k) => configured.has(k.slice(0, k.lastIndexOf(':'))));
+  const ports = kept.filter((k) => configured.has(splitPortName(k).sw));
   if (ports.length > 0) log.warn({ ports }, 'state of ports beyond a switch\'s configured port count is kept and not applied');
   if (dropped.length > 0) {
     log.warn({ positions: dropped }, 'old state file: state of switch positions this config does not have cannot be named and is dropped');

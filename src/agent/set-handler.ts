@@ -97,7 +97,8 @@ export function createSetHandler(deps: SetHandlerDeps): PimanSetHandler {
     } catch (e) {
       // Not stored: undo the new marks and start nothing (the manager gets commitFailed).
       for (const k of marked) {
-        cluster.apply(k, { type: 'cancelReinstall' }).persisted.catch((err: unknown) => log.error({ port: portId(k), err: describeError(err) }, 'cannot store the state'));
+        // A write that fails is reported by the cluster (onPersistError), once.
+        cluster.apply(k, { type: 'cancelReinstall' });
       }
       release();
       log.error({ err: describeError(e) }, 'SNMP SET could not be stored');

@@ -5,10 +5,11 @@
  */
 import snmp, { type Session, type Varbind, type VarbindValue } from 'net-snmp';
 import { PimanError, describeError } from '../errors.js';
-import type { BootState, PortKey, SwitchInfo } from '../cluster/types.js';
+import { parsePortId, type BootState, type PortKey, type SwitchInfo } from '../cluster/types.js';
 import type { PimanConfig } from '../config/schema.js';
 import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SWITCH_COL, SYS, SYSTEM, TRUE, bootStateFromNumber, portColumnOid } from '../agent/oids.js';
 import { toUsmUser, type UsmUserSpec } from '../snmp/usm.js';
+import { switchInfos } from '../daemon.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
 import { SWITCH_READ_COLUMNS, decodeSwitchRow, type SwitchLoadRow } from './switch-load.js';
@@ -73,7 +74,7 @@ export function clientOptionsFromConfig(config: PimanConfig, user?: string): Age
     readCommunity: a.readCommunity,
     writeCommunity: a.writeCommunity,
     ...(usm ? { user: usm } : {}),
-    switches: config.switches.map((s, i) => ({ index: i + 1, name: s.name, address: s.address, ports: s.ports })),
+    switches: switchInfos(config),
   };
 }
 
@@ -213,8 +214,7 @@ export class AgentClient {
         if (err) return reject(this.mapError(err));
         const rows: PortRow[] = [];
         for (const [id, row] of cells) {
-          const [s, p] = id.split('.').map(Number) as [number, number];
-          rows.push(decodeRow({ switchIndex: s, port: p }, row));
+          rows.push(decodeRow(parsePortId(id), row));
         }
         rows.sort((a, b) => a.switchIndex - b.switchIndex || a.port - b.port);
         resolve(rows);

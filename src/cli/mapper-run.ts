@@ -14,6 +14,7 @@ import { removeStaleTemps, writeFileAtomic } from '../store/atomic-file.js';
 import { mergeLearned, type MergeResult } from '../switch/hosts-merge.js';
 import { mapPorts, type MapperResult } from '../switch/mapper.js';
 import { PowerController } from '../switch/power.js';
+import { portRange } from './port-spec.js';
 import type { PoeSwitch } from '../switch/types.js';
 
 export interface MapperRunOptions {
@@ -97,10 +98,8 @@ export function parsePortList(args: readonly string[], max = 4096): number[] {
   const out = new Set<number>();
   for (const a of args) {
     for (const part of a.split(',').filter(Boolean)) {
-      const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-      const lo = m ? Number(m[1]) : NaN;
-      const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
-      if (!m || lo < 1 || hi < lo || hi > max) {
+      const [lo, hi] = portRange(part.trim()) ?? [NaN, NaN];
+      if (!(lo >= 1 && hi >= lo && hi <= max)) {
         throw new PimanError('E_USAGE', `'${part}' is not a port or a range of ports like 1-24 (1..${max})`, { exitCode: 2 });
       }
       for (let p = lo; p <= hi; p++) out.add(p);

@@ -41,10 +41,9 @@ function parseOne(part: string, spec: string, switches: readonly SwitchInfo[]): 
     const names = switches.map((s) => s.name).join(', ');
     throw new PimanError('E_UNKNOWN_PORT', `port '${spec}': no switch '${swName ?? ''}' in the configuration (switches: ${names || 'none'})`);
   }
-  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(range);
-  if (!m) throw usage(spec, `'${range}' is not a port number or range`);
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
+  const r = portRange(range);
+  if (!r) throw usage(spec, `'${range}' is not a port number or range`);
+  const [from, to] = r;
   if (from < 1 || to < from) throw usage(spec, from < 1 ? 'ports start at 1' : `range ${from}-${to} runs backwards`);
   if (to > sw.ports || to - from >= MAX_PORTS) {
     throw new PimanError('E_UNKNOWN_PORT', `port '${spec}': switch ${sw.name} has ports 1-${sw.ports}`);
@@ -52,6 +51,14 @@ function parseOne(part: string, spec: string, switches: readonly SwitchInfo[]): 
   const keys: PortKey[] = [];
   for (let p = from; p <= to; p++) keys.push({ switchIndex: sw.index, port: p });
   return keys;
+}
+
+/** `7` or `1-8` -> its first and last port (not yet checked against any switch); null when it is neither. */
+export function portRange(text: string): [number, number] | null {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
+  if (!m) return null;
+  const from = Number(m[1]);
+  return [from, m[2] === undefined ? from : Number(m[2])];
 }
 
 function findSwitch(name: string, switches: readonly SwitchInfo[]): SwitchInfo | undefined {

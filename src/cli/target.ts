@@ -8,6 +8,7 @@ import type { SwitchInfo } from '../cluster/types.js';
 import { PimanError } from '../errors.js';
 import { isIpv4 } from '../cluster/ipv4.js';
 import type { SnmpSwitchOptions } from '../switch/snmp-switch.js';
+import { switchInfos } from '../daemon.js';
 
 export interface TargetOverrides {
   readonly community?: string;
@@ -30,7 +31,7 @@ export const DEFAULT_COMMUNITY = 'private';
 export function resolveSwitch(config: PimanConfig | null, nameOrAddress: string, o: TargetOverrides = {}): SwitchTarget {
   const switches = config?.switches ?? [];
   const i = switches.findIndex((s) => s.name === nameOrAddress || (s.address === nameOrAddress && (o.snmpPort === undefined || s.port === o.snmpPort)));
-  const all: SwitchInfo[] = switches.map((s, k) => ({ index: k + 1, name: s.name, address: s.address, ports: s.ports }));
+  const all: SwitchInfo[] = config ? switchInfos(config) : [];
   const sw = switches[i];
   if (sw) {
     return {

@@ -8,7 +8,9 @@
 import { step, type BootEvent, type BootEffect } from './boot-machine.js';
 import {
   initialPortState,
+  parsePortId,
   portId,
+  splitPortName,
   zeroCounters,
   type Counters,
   type HostBinding,
@@ -135,7 +137,7 @@ export class Cluster {
         return sw ? sw.name : null;
       };
       for (const [id, st] of Object.entries(snap.ports)) {
-        const { switchIndex, port } = keyOf(id);
+        const { switchIndex, port } = parsePortId(id);
         const n = name(switchIndex, port, 'port');
         if (n) entries.push([`${n}:${port}`, st]);
       }
@@ -152,7 +154,7 @@ export class Cluster {
       return info && port >= 1 && port <= info.ports ? portId({ switchIndex: info.index, port }) : null;
     };
     for (const [key, st] of entries) {
-      const { sw, port } = splitNameKey(key);
+      const { sw, port } = splitPortName(key);
       const id = local(sw, port);
       if (id) this.states.set(id, { ...st });
       else {
@@ -171,7 +173,7 @@ export class Cluster {
   snapshot(): ClusterSnapshot {
     const names = new Map(this.switches.map((s) => [s.index, s.name] as const));
     const nameKey = (id: string): { switch: string; port: number } => {
-      const k = keyOf(id);
+      const k = parsePortId(id);
       return { switch: names.get(k.switchIndex) ?? String(k.switchIndex), port: k.port };
     };
     const ports: Record<string, PortState> = {};
@@ -216,14 +218,14 @@ export class Cluster {
   byMac(mac: string): PortView | undefined {
     for (const [id, h] of this.hostsByPort) if (h.mac === mac) return this.port(h);
     for (const [id, m] of this.learned) {
-      if (m === mac && !this.hostsByPort.has(id)) return this.port(keyOf(id));
+      if (m === mac && !this.hostsByPort.has(id)) return this.port(parsePortId(id));
     }
     return undefined;
   }
 
   byIp(ip: string): PortView | undefined {
     for (const h of this.hostsByPort.values()) if (h.ip === ip) return this.port(h);
-    for (const [id, a] of this.learnedIps) if (a === ip) return this.port(keyOf(id));
+    for (const [id, a] of this.learnedIps) if (a === ip) return this.port(parsePortId(id));
     return undefined;
   }
 
@@ -357,14 +359,4 @@ export class Cluster {
       ...st,
     };
   }
-}
-
-function splitNameKey(key: string): { sw: string; port: number } {
-  const at = key.lastIndexOf(':');
-  return { sw: key.slice(0, at), port: Number(key.slice(at + 1)) };
-}
-
-function keyOf(id: string): PortKey {
-  const [s, p] = id.split('.').map(Number) as [number, number];
-  return { switchIndex: s, port: p };
 }

@@ -15,6 +15,18 @@ export function portId(k: PortKey): string {
   return `${k.switchIndex}.${k.port}`;
 }
 
+/** The key of a portId (`2.7`, also the index of a pimanPortTable row). */
+export function parsePortId(id: string): PortKey {
+  const [s, p] = id.split('.').map(Number) as [number, number];
+  return { switchIndex: s, port: p };
+}
+
+/** `sw1:7` (a port keyed by switch name, as the state file keeps it) -> its switch name and port. */
+export function splitPortName(key: string): { readonly sw: string; readonly port: number } {
+  const at = key.lastIndexOf(':');
+  return { sw: key.slice(0, at), port: Number(key.slice(at + 1)) };
+}
+
 /** What piman remembers about one port across restarts. */
 export interface PortState {
   state: BootState;

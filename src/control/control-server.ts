@@ -4,7 +4,7 @@
  * address and MAC (src/control/identity.ts), feeds received lines to the pure
  * conversation and carries out its turns (apply events, then send).
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ApplyResult, Cluster } from '../cluster/cluster.js';
 import type { PortKey } from '../cluster/types.js';
 import type { Logger } from '../log.js';
@@ -14,8 +14,8 @@ import { archiveDone, openConversation, receiveLine, type Conversation, type Por
 import type { InstallHub } from './hub.js';
 import { LogLimiter } from '../log-limit.js';
 import { peerIpv4 } from './peer.js';
-import { listen, closeServer } from './listen.js';
-import { ConnectionLimits, limitMessage, type ConnectionLimitOptions } from './conn-limits.js';
+import { TcpService } from './listen.js';
+import { limitMessage, type ConnectionLimitOptions } from './conn-limits.js';
 import { verifyPeer, type PeerIdentityOptions } from './identity.js';
 
 /** Who may talk to the control channel and fetch the archive (see InstallServersOptions). */
@@ -40,38 +40,24 @@ export interface ControlServerOptions {
 }
 
 export class ControlServer {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly tcp: TcpService;
   private readonly limiter = new LogLimiter(10, 60_000);
-  private readonly limits: ConnectionLimits;
 
   constructor(private readonly opts: ControlServerOptions) {
-    this.limits = new ConnectionLimits(opts.limits);
+    this.tcp = new TcpService('control', 'control.port', opts.log, opts.limits);
   }
 
-  async start(): Promise<void> {
-    const server = createServer((s) => this.onConnection(s));
-    server.on('error', (e) => this.opts.log.error({ err: describeError(e) }, 'control server error'));
-    await listen(server, this.opts.host, this.opts.port, 'control.port');
-    this.server = server;
+  start(): Promise<void> {
+    return this.tcp.start(createServer((s) => this.onConnection(s)), this.opts.host, this.opts.port);
   }
 
-  address(): AddressInfo {
-    const a = this.server?.address();
-    if (!a || typeof a === 'string') throw new Error('control server is not listening');
-    return a;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    if (this.server) await closeServer(this.server);
-    this.server = null;
-  }
+  readonly address = (): AddressInfo => this.tcp.address();
+  readonly stop = (): Promise<void> => this.tcp.stop();
 
   private onConnection(socket: Socket): void {
     const { cluster, log } = this.opts;
     const ip = peerIpv4(socket.remoteAddress);
-    const admitted = this.limits.track(socket, ip, this.sockets);
+    const admitted = this.tcp.admit(socket, ip);
     if (!admitted.ok) {
       this.warn(`limit ${admitted.why}`, ip, limitMessage('control', ip, admitted.why, this.opts.limits));
       socket.destroy();

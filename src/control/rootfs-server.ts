@@ -11,7 +11,7 @@
  * /dev/null or the control socket): the server allows half-open sockets so
  * that this does not cut the stream.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Cluster } from '../cluster/cluster.js';
 import type { PortKey } from '../cluster/types.js';
@@ -20,8 +20,8 @@ import { describeError } from '../errors.js';
 import type { InstallHub } from './hub.js';
 import { LogLimiter } from '../log-limit.js';
 import { peerIpv4 } from './peer.js';
-import { listen, closeServer } from './listen.js';
-import { ConnectionLimits, limitMessage, type ConnectionLimitOptions } from './conn-limits.js';
+import { TcpService } from './listen.js';
+import { limitMessage, type ConnectionLimitOptions } from './conn-limits.js';
 import { verifyPeer } from './identity.js';
 import type { InstallIdentity } from './control-server.js';
 import type { Expectation } from './hub.js';
@@ -54,38 +54,25 @@ export function netbootProblem(e: Expectation, o: Pick<InstallIdentity, 'require
 }
 
 export class RootfsServer {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly tcp: TcpService;
   private readonly limiter = new LogLimiter(10, 60_000);
-  private readonly limits: ConnectionLimits;
 
   constructor(private readonly opts: RootfsServerOptions) {
-    this.limits = new ConnectionLimits(opts.limits);
+    this.tcp = new TcpService('rootfs', 'install.port', opts.log, opts.limits);
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     const server = createServer({ allowHalfOpen: true }, (s) => {
       this.onConnection(s).catch((e: unknown) => {
         this.opts.log.error({ err: describeError(e) }, 'rootfs stream failed unexpectedly');
         s.destroy();
       });
     });
-    server.on('error', (e) => this.opts.log.error({ err: describeError(e) }, 'rootfs server error'));
-    await listen(server, this.opts.host, this.opts.port, 'install.port');
-    this.server = server;
+    return this.tcp.start(server, this.opts.host, this.opts.port);
   }
 
-  address(): AddressInfo {
-    const a = this.server?.address();
-    if (!a || typeof a === 'string') throw new Error('rootfs server is not listening');
-    return a;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    if (this.server) await closeServer(this.server);
-    this.server = null;
-  }
+  readonly address = (): AddressInfo => this.tcp.address();
+  readonly stop = (): Promise<void> => this.tcp.stop();
 
   private refuse(socket: Socket, ip: string, why: string): void {
     const suppressed = this.limiter.allow(`refused ${ip}`);
@@ -97,7 +84,7 @@ export class RootfsServer {
     const { cluster, hub } = this.opts;
     const ip = peerIpv4(socket.remoteAddress);
     socket.on('error', () => undefined); // reported through 'close' below
-    const admitted = this.limits.track(socket, ip, this.sockets);
+    const admitted = this.tcp.admit(socket, ip);
     if (!admitted.ok) {
       const suppressed = this.limiter.allow(`limit ${admitted.why}`);
       if (suppressed !== null) this.opts.log.warn({ peer: ip, ...(suppressed ? { suppressed } : {}) }, limitMessage('rootfs', ip, admitted.why, this.opts.limits));

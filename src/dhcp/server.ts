@@ -265,7 +265,7 @@ export class DhcpServer {
 function notify(cluster: Cluster, port: { switchIndex: number; port: number }, pxe: boolean, log: Logger): void {
   const r = cluster.apply(port, { type: 'dhcp', pxe });
   if (!r.ok) log.debug({ port, reason: r.reason }, 'boot machine refused DHCP event');
-  r.persisted.catch((e) => log.warn({ err: describeError(e) }, 'cluster state not saved'));
+  // A write that fails is reported by the cluster (onPersistError), once.
 }
 
 /** `key`: the config key to name when the bind fails. */

@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { PETH_ADMIN_ENABLE, detectionToNumber, powerToTruth, truthToPower } from '../switch/oids.js';
 import { SimSwitchModel, type SimSwitchModelOptions } from './sim-switch-model.js';
 import { RateGate, type SwitchLoad } from './rate-gate.js';
+import { freeUdpPort } from './free-port.js';
 
 export interface SimSwitchOptions extends SimSwitchModelOptions {
   readonly address?: string;
@@ -104,6 +105,7 @@ export class SimSwitch {
     };
     const agent = snmp.createAgent(
       {
+        // net-snmp treats port 0 as "default 161": find a free port first.
         port: this.opts.port || (await freeUdpPort(this.address)),
         address: this.address,
         transport: 'udp4',
@@ -255,16 +257,4 @@ export class SimSwitch {
     }
     return req.done();
   }
-}
-
-/** net-snmp treats port 0 as "default 161": find a free port first. */
-async function freeUdpPort(address: string): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.bind(0, address, () => resolve());
-  });
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }

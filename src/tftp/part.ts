@@ -56,8 +56,8 @@ export function tftpPart(c: TftpPartOptions, ctx: PartContext): TftpPart {
     onRequested: (e) => {
       const port = cluster.byIp(e.address);
       if (!port) return;
-      const r = cluster.apply({ switchIndex: port.switchIndex, port: port.port }, { type: 'tftp', file: e.file });
-      r.persisted.catch((err: unknown) => log.error({ err: (err as Error).message }, 'cannot persist state after TFTP'));
+      // A state write that fails is reported by the cluster (onPersistError), once.
+      cluster.apply({ switchIndex: port.switchIndex, port: port.port }, { type: 'tftp', file: e.file });
     },
     onServed: () => cluster.count('tftpFiles'),
   });

@@ -9,7 +9,8 @@ import { PORT_TABLE } from '../../src/agent/mib-providers.js';
 import { PORT_COL, portColumnOid, TRUE } from '../../src/agent/oids.js';
 import { ERR, type SetVarbind } from '../../src/snmp/process.js';
 import { TAG } from '../../src/snmp/wire.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { eventually } from '../helpers/eventually.js';
 import type { Principal } from '../../src/snmp/access.js';
 
 class FailingStore extends MemoryStateStore {
@@ -72,4 +73,28 @@ test('success: the power action starts and the reservation is gone', async () =>
   await r.commit();
   assert.equal(handler.reserved.size, 0);
   assert.deepEqual(cycles, [{ switchIndex: 1, port: 2 }]);
+});
+
+test('a state write that fails is logged once, by the cluster (onPersistError); the handler only says the SET was not stored', async () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', pretty: false, destination: { write: (l: string) => void lines.push(l) } });
+  const store = new FailingStore();
+  const reported: unknown[] = [];
+  const cluster = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
+    hosts: [],
+    store,
+    timeoutMs: 60_000,
+    onPersistError: (e) => reported.push(e),
+  });
+  const power: PowerControl = { isBusy: () => false, cycle: async () => undefined, setPower: async () => undefined };
+  const handler = createSetHandler({ cluster, power, log, canPower: () => true });
+  const r = handler.handle([vb(PORT_COL.pimanPortReinstall, 2, TRUE)], WHO);
+  assert.ok(r.ok);
+  store.fail = true;
+  await assert.rejects(r.commit(), /disk full/);
+  // The mark's write and the undo's write both failed; the cluster reported each.
+  await eventually(() => reported.length === 2, 'both failed writes reported by the cluster');
+  await new Promise((res) => setImmediate(res));
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['SNMP SET could not be stored']);
 });
