@@ -2,6 +2,7 @@
  * piman.yaml schema. Every object is strict: an unknown key is an error, so a
  * typo never silently falls back to a default.
  */
+import { getCiphers } from 'node:crypto';
 import { z } from 'zod';
 import { isIpv4 } from '../cluster/ipv4.js';
 
@@ -17,6 +18,10 @@ const usmUser = z.strictObject({
   privProtocol: z.enum(['aes', 'aes256b', 'aes256r', 'des']).default('aes'),
   privKey: z.string().min(8, { message: 'must be at least 8 characters (SNMPv3 rule)' }),
   access: z.enum(['ro', 'rw']).default('ro'),
+}).refine((u) => u.privProtocol !== 'des' || getCiphers().includes('des-cbc'), {
+  // Node 20's OpenSSL 3 keeps DES in its legacy provider: every request would fail to decrypt.
+  message: "des needs OpenSSL's des-cbc, which this Node does not offer (OpenSSL 3 keeps it in its legacy provider); use aes",
+  path: ['privProtocol'],
 });
 
 const switchSchema = z.strictObject({

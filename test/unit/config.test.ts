@@ -171,3 +171,17 @@ test('a mapping or list used as a key is an error with its line, not a key turne
   }
   assert.deepEqual(warnings, []);
 });
+
+test("an SNMPv3 user with DES privacy is refused at load when this Node's OpenSSL has no des-cbc, not at the first request", async () => {
+  const { getCiphers } = await import('node:crypto');
+  const des = '{ name: admin, authKey: secret-auth, privProtocol: des, privKey: secret-priv }';
+  for (const text of [minimal + `agent: { users: [${des}] }\n`, 'server: { address: 10.0.0.1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 24, version: "3", user: ' + des + ' }]\n']) {
+    if (getCiphers().includes('des-cbc')) {
+      assert.doesNotThrow(() => parseConfigText(text, 'piman.yaml'));
+    } else {
+      const problems = problemsOf(text);
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0]!, /privProtocol.*des-cbc.*aes/);
+    }
+  }
+});
