@@ -22,6 +22,9 @@ import {
   PORT_COL,
   ENGINE,
   SNMP_ENGINE,
+  SNMP_UNKNOWN_CONTEXTS,
+  USM_STAT,
+  USM_STATS,
   SNMP_GROUP,
   SNMP_STATS,
   SWITCH_COL,
@@ -121,6 +124,15 @@ export function registerProviders(src: ProviderSources): void {
   scalar('snmpEngineBoots', `${SNMP_ENGINE}.${ENGINE.snmpEngineBoots}`, T.Integer, () => host.engineBoots);
   scalar('snmpEngineTime', `${SNMP_ENGINE}.${ENGINE.snmpEngineTime}`, T.Integer, () => host.engineTime());
   scalar('snmpEngineMaxMessageSize', `${SNMP_ENGINE}.${ENGINE.snmpEngineMaxMessageSize}`, T.Integer, () => host.maxMessageSize);
+
+  const usm = host.usmStats;
+  scalar('snmpUnknownContexts', SNMP_UNKNOWN_CONTEXTS, T.Counter, () => counter(host.unknownContexts()));
+  scalar('usmStatsUnsupportedSecLevels', `${USM_STATS}.${USM_STAT.usmStatsUnsupportedSecLevels}`, T.Counter, () => counter(usm.unsupportedSecLevels));
+  scalar('usmStatsNotInTimeWindows', `${USM_STATS}.${USM_STAT.usmStatsNotInTimeWindows}`, T.Counter, () => counter(usm.notInTimeWindows));
+  scalar('usmStatsUnknownUserNames', `${USM_STATS}.${USM_STAT.usmStatsUnknownUserNames}`, T.Counter, () => counter(usm.unknownUserNames));
+  scalar('usmStatsUnknownEngineIDs', `${USM_STATS}.${USM_STAT.usmStatsUnknownEngineIDs}`, T.Counter, () => counter(usm.unknownEngineIDs));
+  scalar('usmStatsWrongDigests', `${USM_STATS}.${USM_STAT.usmStatsWrongDigests}`, T.Counter, () => counter(usm.wrongDigests));
+  scalar('usmStatsDecryptionErrors', `${USM_STATS}.${USM_STAT.usmStatsDecryptionErrors}`, T.Counter, () => counter(usm.decryptionErrors));
 
   registerSwitchTable(src);
   registerPortTable(src);

@@ -77,6 +77,18 @@ export const SNMP_STATS = { snmpInPkts: 1, snmpInBadVersions: 3, snmpInBadCommun
 export const SNMP_ENGINE = '1.3.6.1.6.3.10.2.1';
 export const ENGINE = { snmpEngineID: 1, snmpEngineBoots: 2, snmpEngineTime: 3, snmpEngineMaxMessageSize: 4 } as const;
 
+/** SNMP-USER-BASED-SM-MIB usmStats (RFC 3414) and SNMP-TARGET-MIB snmpUnknownContexts (RFC 3413): why v3 requests were refused. */
+export const USM_STATS = '1.3.6.1.6.3.15.1.1';
+export const USM_STAT = {
+  usmStatsUnsupportedSecLevels: 1,
+  usmStatsNotInTimeWindows: 2,
+  usmStatsUnknownUserNames: 3,
+  usmStatsUnknownEngineIDs: 4,
+  usmStatsWrongDigests: 5,
+  usmStatsDecryptionErrors: 6,
+} as const;
+export const SNMP_UNKNOWN_CONTEXTS = '1.3.6.1.6.3.12.1.5';
+
 /** TruthValue (SNMPv2-TC). */
 export const TRUE = 1;
 export const FALSE = 2;

@@ -83,6 +83,8 @@ export interface AgentHost {
   readonly port: number;
   readonly stats: AgentStats;
   readonly usmStats: UsmStats;
+  /** snmpUnknownContexts: v3 requests for a context other than the default one. */
+  unknownContexts(): number;
   readonly engineID: Buffer;
   readonly engineBoots: number;
   /** Largest reply this agent sends (snmpEngineMaxMessageSize). */
@@ -231,6 +233,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
     port: bound.port,
     stats,
     usmStats: usm.stats,
+    unknownContexts: () => usm.unknownContexts,
     engineID: engineIdentity.engineID,
     engineBoots: engineIdentity.engineBoots,
     maxMessageSize,

@@ -76,7 +76,12 @@ test('GETNEXT crosses table ends: last row of a column -> next column, switch ta
   assert.equal(b!.oid, portColumnOid(PORT_COL.pimanPortMacAddress, 1, 1));
   // the snmpEngine group follows PIMAN-MIB; past it is the end of the MIB
   assert.match(c!.oid, /^1\.3\.6\.1\.6\.3\.10\.2\.1\.1\.0$/);
-  const [end] = await getNext(pub, ['1.3.6.1.6.3.10.2.1.4.0']);
+  // then snmpUnknownContexts and the usmStats group; past usmStatsDecryptionErrors is the end of the MIB
+  const [contexts] = await getNext(pub, ['1.3.6.1.6.3.10.2.1.4.0']);
+  assert.equal(contexts!.oid, '1.3.6.1.6.3.12.1.5.0');
+  const [usm] = await getNext(pub, ['1.3.6.1.6.3.12.1.5.0']);
+  assert.equal(usm!.oid, '1.3.6.1.6.3.15.1.1.1.0');
+  const [end] = await getNext(pub, ['1.3.6.1.6.3.15.1.1.6.0']);
   assert.equal(end!.type, snmp.ObjectType.EndOfMibView);
   const [beyond] = await getNext(pub, ['2.1']);
   assert.equal(beyond!.type, snmp.ObjectType.EndOfMibView);
