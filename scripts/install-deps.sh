@@ -6,7 +6,8 @@
 # not even `apt-get update`, when everything is already there. The Debian
 # snmpd package starts a system agent on :161; the tests start their own.
 set -euo pipefail
-exec bash "$(dirname "$0")/apt-need.sh" --disable snmpd "piman's tests" \
+exec bash "$(dirname "$0")/apt-need.sh" --disable snmpd --disable isc-dhcp-relay "piman's tests" \
   snmpget:snmp snmpd:snmpd snmptrapd:snmptrapd smilint:smitools \
   busybox:busybox tftp:tftp-hpa ip:iproute2 curl:curl \
-  python3:python3-minimal tar:tar gzip:gzip systemd-analyze:systemd systemd-notify:systemd zsh:zsh
+  python3:python3-minimal tar:tar gzip:gzip systemd-analyze:systemd systemd-notify:systemd zsh:zsh \
+  dhcrelay:isc-dhcp-relay

@@ -319,6 +319,20 @@ export class Cluster {
     this.bindingsVersion++;
   }
 
+  /**
+   * Adds one hosts.csv binding (a row piman itself just wrote: a MAC bound
+   * from DHCP option 82). Refused (false) when the port already has a MAC,
+   * or the MAC or address is bound elsewhere: a binding never moves a Pi.
+   */
+  addHost(h: HostBinding): boolean {
+    const id = portId(h);
+    if (!this.states.has(id) || this.port(h)?.mac || this.byMac(h.mac) || (h.ip !== null && this.byIp(h.ip))) return false;
+    this.hostsByPort.set(id, h);
+    this.unknownMacs.forget(h.mac);
+    this.bindingsVersion++;
+    return true;
+  }
+
   /** Records a MAC the mapper saw on a port (hosts.csv bindings take precedence). */
   learnMac(key: PortKey, mac: string): Promise<void> {
     const id = portId(key);

@@ -4,7 +4,7 @@
  */
 import { getCiphers } from 'node:crypto';
 import { z } from 'zod';
-import { isIpv4 } from '../cluster/ipv4.js';
+import { isIpv4, parseIpv4 } from '../cluster/ipv4.js';
 
 const ipv4 = z.string().refine(isIpv4, { message: 'must be an IPv4 address like 10.0.0.1' });
 const port = z.number({ message: 'must be a port number' }).int().min(0).max(65535);
@@ -42,6 +42,59 @@ const switchSchema = z.strictObject({
   maxVarbinds: z.number().int().min(1).max(64).default(8),
 });
 
+const poolRange = z.strictObject({ start: ipv4, end: ipv4 });
+
+const num = (ip: string): number => parseIpv4(ip)!;
+const within = (ip: string, network: string, netmask: string): boolean => ((num(ip) & num(netmask)) >>> 0) === ((num(network) & num(netmask)) >>> 0);
+
+/** A network behind a DHCP relay: relayed requests whose giaddr lies in it are answered with its settings (RFC 2131 4.3.1). */
+const subnetSchema = z
+  .strictObject({
+    network: ipv4,
+    netmask: ipv4,
+    /** Option 3 for this subnet; usually the relay's own address. */
+    router: ipv4,
+    /** Option 6; server.dns when absent. */
+    dns: z.array(ipv4).optional(),
+    /** Addresses for machines not in hosts.csv on this subnet. */
+    pool: poolRange.optional(),
+  })
+  .superRefine((n, ctx) => {
+    const m = num(n.netmask);
+    // A netmask is ones then zeros: its complement plus one is a power of two.
+    const host = ~m >>> 0;
+    if ((host & (host + 1)) !== 0) ctx.addIssue({ code: 'custom', message: 'must be a netmask like 255.255.255.0', path: ['netmask'] });
+    else if ((num(n.network) & host) !== 0) ctx.addIssue({ code: 'custom', message: `has host bits set for netmask ${n.netmask}`, path: ['network'] });
+    if (!within(n.router, n.network, n.netmask)) ctx.addIssue({ code: 'custom', message: `must be inside ${n.network}/${n.netmask}`, path: ['router'] });
+    if (n.pool) {
+      for (const k of ['start', 'end'] as const) {
+        if (!within(n.pool[k], n.network, n.netmask)) ctx.addIssue({ code: 'custom', message: `must be inside ${n.network}/${n.netmask}`, path: ['pool', k] });
+      }
+      if (num(n.pool.start) > num(n.pool.end)) ctx.addIssue({ code: 'custom', message: 'start must not be above end', path: ['pool'] });
+    }
+  });
+
+/** An explicit circuit-id -> switch port entry (dhcp.option82.circuits). */
+const circuitSchema = z.strictObject({
+  /** The circuit-id exactly as the relay sends it (text), e.g. dhcrelay's interface name. */
+  circuitId: z.string().min(1).max(255),
+  /** When set, the remote-id must match too (text, or a MAC for a 6-byte remote-id). */
+  remoteId: z.string().min(1).max(255).optional(),
+  switch: z.string().min(1),
+  port: z.number().int().min(1).max(4096),
+});
+
+/** Which switch a binary circuit-id (VLAN, module, port) comes from, by its remote-id (dhcp.option82.remoteIds). */
+const remoteIdSchema = z.strictObject({
+  /** The remote-id: a MAC (the switch's base MAC, Cisco/D-Link default form) or its text. */
+  remoteId: z.string().min(1).max(255),
+  switch: z.string().min(1),
+  /** The number the switch puts in the circuit-id for its port 1 (Catalyst 3750: 3; most others: 1). */
+  portBase: z.number().int().min(0).max(255).default(1),
+  /** Only circuit-ids with this module byte (the member of a stack). */
+  module: z.number().int().min(0).max(255).optional(),
+});
+
 const trapReceiver = z.strictObject({
   address: ipv4,
   port: port.default(162),
@@ -73,9 +126,38 @@ export const configSchema = z.strictObject({
       listenAddress: ipv4.default('0.0.0.0'),
       leaseSeconds: z.number().int().min(60).default(3600),
       /** Optional dynamic range for machines that are not in hosts.csv. */
-      pool: z.strictObject({ start: ipv4, end: ipv4 }).optional(),
+      pool: poolRange.optional(),
       /** DHCP relays (their giaddr) whose relayed requests are answered; any other relayed request is dropped. */
       relays: z.array(ipv4).default([]),
+      /** Networks behind relays; a relayed request is answered with the one holding its giaddr. */
+      subnets: z.array(subnetSchema).max(1024).default([]),
+      /** Relay agent information (RFC 3046): binding a new MAC to the switch port its circuit-id names. */
+      option82: z
+        .strictObject({
+          /** Off by default: a relay (or anyone who can forge its packets) decides which port a MAC is bound to. */
+          bindPorts: z.boolean().default(false),
+          /** Bindings written at most per minute; more wait for the next DHCP retry. */
+          maxBindingsPerMinute: z.number().int().min(1).max(1000).default(30),
+          circuits: z.array(circuitSchema).max(65536).default([]),
+          remoteIds: z.array(remoteIdSchema).max(1024).default([]),
+        })
+        .prefault({}),
+    })
+    .superRefine((d, ctx) => {
+      d.subnets.forEach((a, i) => {
+        d.subnets.slice(0, i).forEach((b, j) => {
+          if (within(a.network, b.network, b.netmask) || within(b.network, a.network, a.netmask)) {
+            ctx.addIssue({ code: 'custom', message: `overlaps subnets.${j} (${b.network}/${b.netmask})`, path: ['subnets', i, 'network'] });
+          }
+        });
+      });
+      if (d.subnets.length > 0) {
+        d.relays.forEach((r, i) => {
+          if (!d.subnets.some((n) => within(r, n.network, n.netmask))) {
+            ctx.addIssue({ code: 'custom', message: `${r} is in none of dhcp.subnets (its requests would get no subnet settings)`, path: ['relays', i] });
+          }
+        });
+      }
     })
     .prefault({}),
   tftp: z
@@ -194,8 +276,31 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+}).superRefine((c, ctx) => {
+  // Checks across sections: a subnet is not piman's own, option 82 names configured switch ports.
+  c.dhcp.subnets.forEach((n, i) => {
+    if (within(c.server.address, n.network, n.netmask) || within(n.network, c.server.address, c.server.netmask)) {
+      ctx.addIssue({ code: 'custom', message: `overlaps piman's own subnet (server.address ${c.server.address}/${c.server.netmask})`, path: ['dhcp', 'subnets', i, 'network'] });
+    }
+  });
+  const ports = new Map(c.switches.map((s) => [s.name, s.ports]));
+  const known = [...ports.keys()].join(', ');
+  const o = c.dhcp.option82;
+  o.circuits.forEach((e, i) => {
+    const n = ports.get(e.switch);
+    if (n === undefined) ctx.addIssue({ code: 'custom', message: `unknown switch '${e.switch}' (known: ${known})`, path: ['dhcp', 'option82', 'circuits', i, 'switch'] });
+    else if (e.port > n) ctx.addIssue({ code: 'custom', message: `${e.switch} has ports 1..${n}`, path: ['dhcp', 'option82', 'circuits', i, 'port'] });
+  });
+  o.remoteIds.forEach((e, i) => {
+    if (!ports.has(e.switch)) ctx.addIssue({ code: 'custom', message: `unknown switch '${e.switch}' (known: ${known})`, path: ['dhcp', 'option82', 'remoteIds', i, 'switch'] });
+  });
+  if (o.bindPorts && c.dhcp.relays.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'needs dhcp.relays: only requests from a listed relay may bind a port', path: ['dhcp', 'option82', 'bindPorts'] });
+  }
 });
 
 export type PimanConfig = z.infer<typeof configSchema>;
 export type SwitchConfig = PimanConfig['switches'][number];
 export type UsmUserConfig = z.infer<typeof usmUser>;
+export type SubnetConfig = PimanConfig['dhcp']['subnets'][number];
+export type Option82Config = PimanConfig['dhcp']['option82'];

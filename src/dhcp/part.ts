@@ -8,6 +8,9 @@ import type { ServerSettings } from './policy.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { checkInterfaceAddress } from './interface.js';
 import type { MetricFamily } from '../metrics/registry.js';
+import { HostsFileBinder } from './port-binder.js';
+import type { CircuitRules } from './circuit-port.js';
+import type { Cluster } from '../cluster/cluster.js';
 
 export interface DhcpPart extends Part {
   /** MACs that asked and got nothing, most recent first (the cluster's registry, which the agent serves). */
@@ -27,6 +30,25 @@ export function serverSettings(config: PimanConfig): ServerSettings {
     ...(config.server.domain ? { domain: config.server.domain } : {}),
     leaseSeconds: config.dhcp.leaseSeconds,
   };
+}
+
+/** dhcp.option82 -> the binder (undefined while bindPorts is off, the default). */
+export function portBinder(config: PimanConfig, cluster: Cluster): HostsFileBinder | undefined {
+  const o = config.dhcp.option82;
+  if (!o.bindPorts) return undefined;
+  const rules: CircuitRules = {
+    circuits: o.circuits,
+    remoteIds: o.remoteIds,
+    switches: new Map(cluster.switches.map((s) => [s.name, s.ports])),
+  };
+  return new HostsFileBinder({
+    cluster,
+    hostsFile: config.hosts,
+    switches: cluster.switches,
+    rules,
+    serverAddress: config.server.address,
+    maxPerMinute: o.maxBindingsPerMinute,
+  });
 }
 
 export function dhcpPart(ctx: DaemonContext): DhcpPart {
@@ -52,6 +74,8 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
         listenAddress: config.dhcp.listenAddress,
         pool: config.dhcp.pool,
         relays: config.dhcp.relays,
+        subnets: config.dhcp.subnets,
+        binder: portBinder(config, cluster),
         cluster,
         leases: store,
         log,
@@ -85,6 +109,15 @@ export function dhcpMetrics(server: DhcpServer): MetricFamily[] {
         { labels: { reason: 'malformed' }, value: st.malformed },
         { labels: { reason: 'unknown' }, value: st.unknown },
         { labels: { reason: 'relay' }, value: st.relayDropped },
+      ],
+    },
+    {
+      name: 'piman_dhcp_option82_bindings_total',
+      type: 'counter',
+      help: 'Unknown MACs bound to the switch port their relay agent information (option 82) names (dhcp.option82.bindPorts), and attempts refused.',
+      samples: [
+        { labels: { result: 'bound' }, value: st.portsBound },
+        { labels: { result: 'refused' }, value: st.bindRefused },
       ],
     },
   ];
