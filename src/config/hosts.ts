@@ -27,9 +27,16 @@ const HEADER = ['switch', 'port', 'mac', 'ip', 'hostname'];
 export interface HostsNetwork {
   readonly address: string;
   readonly netmask: string;
-  /** With DHCP relays, Pis may sit on other subnets: the subnet check is skipped. */
+  /** With DHCP relays, Pis may sit on other subnets: without dhcp.subnets the subnet check is skipped. */
   readonly relays: boolean;
+  /** dhcp.subnets: with relays, a Pi's address must be on piman's subnet or one of these. */
+  readonly subnets?: ReadonlyArray<{ readonly network: string; readonly netmask: string }>;
 }
+
+const onNet = (ip: number, network: string, netmask: string): boolean => {
+  const m = parseIpv4(netmask)!;
+  return (ip & m) >>> 0 === (parseIpv4(network)! & m) >>> 0;
+};
 
 /** RFC 1123 host name (DHCP option 12): dot-separated labels of letters, digits and inner hyphens. */
 export function isHostname(name: string): boolean {
@@ -42,10 +49,19 @@ function networkProblem(h: HostBinding, net: HostsNetwork): string | null {
   }
   if (h.ip === null) return null;
   if (h.ip === net.address) return `IP ${h.ip} is server.address, piman's own address`;
-  const mask = parseIpv4(net.netmask)!;
   const ip = parseIpv4(h.ip)!;
-  if (net.relays) return null;
-  if ((ip & mask) >>> 0 !== (parseIpv4(net.address)! & mask) >>> 0) return `IP ${h.ip} is outside piman's subnet ${net.address}/${net.netmask} (no dhcp.relays configured)`;
+  const subnets = net.subnets ?? [];
+  let mask = parseIpv4(net.netmask)!;
+  if (!onNet(ip, net.address, net.netmask)) {
+    if (net.relays && subnets.length === 0) return null;
+    const on = subnets.find((n) => onNet(ip, n.network, n.netmask));
+    if (!on) {
+      return net.relays
+        ? `IP ${h.ip} is on neither piman's subnet ${net.address}/${net.netmask} nor one of dhcp.subnets`
+        : `IP ${h.ip} is outside piman's subnet ${net.address}/${net.netmask} (no dhcp.relays configured)`;
+    }
+    mask = parseIpv4(on.netmask)!;
+  }
   const host = (ip & ~mask) >>> 0;
   if (host === 0 || host === ~mask >>> 0) return `IP ${h.ip} is the subnet's network or broadcast address`;
   return null;

@@ -12,6 +12,7 @@ import { buildReply, classify, decide, replyDestination, type Bindings, type Cli
 import { subnetSegment, type Subnet, type PoolRange } from '../../src/dhcp/segment.js';
 import { MAX_AGENT_INFO_BYTES, encodeRelayAgentInfo, parseRelayAgentInfo } from '../../src/dhcp/relay-agent.js';
 import { portFromAgentInfo, type CircuitRules } from '../../src/dhcp/circuit-port.js';
+import { boundAddress } from '../../src/dhcp/port-binder.js';
 import { PI4_MAC, ciscoAgentInfo, dhcrelayAgentInfo, pi4Discover, pi4Request, relayed } from '../vectors/dhcp-pi.js';
 
 const S: ServerSettings = { address: '10.0.0.1', netmask: '255.255.255.0', router: '10.0.0.254', dns: ['10.0.0.53'], leaseSeconds: 3600 };
@@ -230,4 +231,22 @@ test('property: any option 82 names no port or a configured one, never throws', 
     }),
     { numRuns: 2000 },
   );
+});
+
+// ---- the address of a port bound from option 82 -------------------------
+
+test('boundAddress: host number = port counted over the switches, never the router, piman, the pool, a taken one or beyond the subnet', () => {
+  const sws = [
+    { index: 1, name: 'sw1', address: '10.0.0.2', ports: 24 },
+    { index: 2, name: 'sw2', address: '10.0.0.3', ports: 48 },
+  ];
+  const seg = { network: '10.0.1.0', netmask: '255.255.255.0', router: '10.0.1.1', dns: [], relayed: true, pool: { start: '10.0.1.200', end: '10.0.1.250' } };
+  const free = (): boolean => false;
+  assert.equal(boundAddress({ switchIndex: 1, port: 7 }, sws, seg, '10.0.0.1', free), '10.0.1.7');
+  assert.equal(boundAddress({ switchIndex: 2, port: 5 }, sws, seg, '10.0.0.1', free), '10.0.1.29');
+  assert.equal(boundAddress({ switchIndex: 1, port: 1 }, sws, seg, '10.0.0.1', free), undefined, 'the router');
+  assert.equal(boundAddress({ switchIndex: 1, port: 9 }, sws, { ...seg, router: '10.0.1.254' }, '10.0.1.9', free), undefined, "piman's address");
+  assert.equal(boundAddress({ switchIndex: 2, port: 48 }, sws, { ...seg, pool: { start: '10.0.1.72', end: '10.0.1.80' } }, '10.0.0.1', free), undefined, 'in the pool');
+  assert.equal(boundAddress({ switchIndex: 1, port: 7 }, sws, seg, '10.0.0.1', (ip) => ip === '10.0.1.7'), undefined, 'taken');
+  assert.equal(boundAddress({ switchIndex: 2, port: 40 }, sws, { ...seg, netmask: '255.255.255.192' }, '10.0.0.1', free), undefined, 'beyond a /26');
 });

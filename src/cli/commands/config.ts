@@ -49,7 +49,7 @@ export async function checkInstallation(path: string | undefined, opts: { ports?
   report.switches = config.switches.length;
   let hosts: HostBinding[] = [];
   try {
-    const network = { address: config.server.address, netmask: config.server.netmask, relays: config.dhcp.relays.length > 0 };
+    const network = { address: config.server.address, netmask: config.server.netmask, relays: config.dhcp.relays.length > 0, subnets: config.dhcp.subnets };
     hosts = await loadHosts(config.hosts, switchInfos(config), { required: true, network });
     report.hosts = hosts.length;
   } catch (e) {
