@@ -9,7 +9,8 @@
  * piman's `dhcp.option82.circuits` maps that name to sw1:7). `piman server`
  * runs whole (agent included). A Pi behind the relay (busybox udhcpc with
  * the boot ROM's vendor class) gets its hosts.csv address on the relay's
- * subnet and the PXE options naming piman; with option 82 binding on, an
+ * subnet and the PXE options naming piman, and fetches cmdline.txt over
+ * TFTP through the router; with option 82 binding on, an
  * unknown MAC is bound to sw1:7, hosts.csv has the row and `snmpwalk` of
  * pimanPortTable shows it. PIMAN_KEEP_NETNS=1 keeps namespaces and files.
  */
@@ -148,6 +149,16 @@ test('a Pi behind dhcrelay gets its hosts.csv address on the relay subnet and th
   assert.equal(env.get('hostname'), 'rack-pi2');
   assert.equal(env.get('vendor'), 'PXEClient');
   assert.equal(env.get('opt43'), PI_OPTION_43.toString('hex'));
+  // The boot files come from piman through the router, with MASTER in cmdline.txt replaced by piman's address.
+  await must('ip', ['-n', NS_C, 'addr', 'add', '10.78.1.21/24', 'dev', DEV_C]);
+  await must('ip', ['-n', NS_C, 'route', 'add', 'default', 'via', '10.78.1.1']);
+  await must('ip', ['netns', 'exec', NS_R, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  const got = join(dir, 'cmdline.got');
+  await nsRun(NS_C, ['tftp', '-m', 'binary', '10.78.0.1', '-c', 'get', 'cmdline.txt', got], 30_000);
+  const cmdline = await readFile(got, 'utf8');
+  assert.match(cmdline, /10\.78\.0\.1/);
+  assert.doesNotMatch(cmdline, /MASTER/);
+  await must('ip', ['-n', NS_C, 'addr', 'flush', 'dev', DEV_C]);
 });
 
 test('with option 82 binding on, an unknown MAC behind dhcrelay is bound to the port its circuit-id names; snmpwalk shows it', { timeout: 120_000 }, async (t) => {
