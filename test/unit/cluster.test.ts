@@ -168,3 +168,18 @@ test('the last netboot (PXE DHCP) is recorded per port, also while an install ke
   c.apply(k, { type: 'up' });
   assert.equal(c.lastNetboot(k), null);
 });
+
+test('addHost (a binding from DHCP option 82) takes only a port without a MAC, for an unbound MAC and a free address', async () => {
+  const c = await open();
+  const first = hosts[0]!;
+  const freePort = { switchIndex: first.switchIndex, port: 4 };
+  assert.equal(c.addHost({ ...freePort, mac: first.mac, ip: null, hostname: null }), false, 'MAC bound elsewhere');
+  assert.equal(c.addHost({ switchIndex: first.switchIndex, port: first.port, mac: '02:00:00:00:00:99', ip: null, hostname: null }), false, 'port has a MAC');
+  if (first.ip) assert.equal(c.addHost({ ...freePort, mac: '02:00:00:00:00:98', ip: first.ip, hostname: null }), false, 'address taken');
+  assert.equal(c.addHost({ ...freePort, port: 999, mac: '02:00:00:00:00:97', ip: null, hostname: null }), false, 'no such port');
+  c.unknownMacs.record('02:00:00:00:00:96', 1000, null);
+  assert.equal(c.addHost({ ...freePort, mac: '02:00:00:00:00:96', ip: '10.9.9.9', hostname: null }), true);
+  assert.equal(c.port(freePort)?.mac, '02:00:00:00:00:96');
+  assert.equal(c.byIp('10.9.9.9')?.port, 4);
+  assert.equal(c.unknownMacs.list().length, 0, 'no longer unknown');
+});
