@@ -2,7 +2,9 @@
 # Installs the Debian tools the tests and the lab use (net-snmp tools and
 # agent, smilint, busybox, tftp-hpa, iproute2, curl; python3 for the raw-socket
 # test, tar and gzip for rootfs fixtures; systemd-analyze and systemd-notify
-# for the deploy/piman.service test; zsh for the completion test). Idempotent: does nothing,
+# for the deploy/piman.service test; zsh for the completion test;
+# isc-dhcp-relay's dhcrelay for the relay test, its system service
+# disabled). Idempotent: does nothing,
 # not even `apt-get update`, when everything is already there. The Debian
 # snmpd package starts a system agent on :161; the tests start their own.
 set -euo pipefail
