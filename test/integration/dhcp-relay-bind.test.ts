@@ -20,7 +20,7 @@ import { HostsFileBinder } from '../../src/dhcp/port-binder.js';
 import { loadHosts } from '../../src/config/hosts.js';
 import { DhcpTestClient } from '../helpers/dhcp-client.js';
 import { eventually } from '../helpers/eventually.js';
-import { dhcrelayAgentInfo, pi4Discover, relayed } from '../vectors/dhcp-pi.js';
+import { dhcrelayAgentInfo, pi4Discover, pi4Request, relayed } from '../vectors/dhcp-pi.js';
 
 const SWITCHES = [
   { index: 1, name: 'sw1', address: '127.0.0.9', ports: 8 },
@@ -167,4 +167,43 @@ test('a hosts.csv that cannot be written refuses the binding and binds nothing i
   await client.send(relayed(pi4Discover(macBytes('dc:a6:32:00:00:77')), [127, 0, 5, 1], text('sw2:7')), server.port);
   await eventually(() => server.stats.bindRefused === 1, 'the binding is refused');
   assert.equal(cluster.port({ switchIndex: 2, port: 7 })?.mac, null);
+});
+
+test('a relay subnet with a pool: an unknown MAC gets DORA from that pool, and its lease is kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'piman-relay-pool-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const cluster = await Cluster.open({ switches: SWITCHES, hosts: [], store: new MemoryStateStore(), timeoutMs: 600_000 });
+  const leases = await LeaseStore.open(dir);
+  cleanup.push(() => leases.close());
+  const client = await DhcpTestClient.open();
+  cleanup.push(() => client.close());
+  const server = new DhcpServer({
+    settings: { address: '127.0.0.1', netmask: '255.255.255.0', router: '127.0.0.1', dns: [], leaseSeconds: 600 },
+    port: 0,
+    listenAddress: '127.0.0.1',
+    clientPort: client.port,
+    broadcastAddress: '127.0.0.1',
+    pool: { start: '127.0.0.100', end: '127.0.0.110' },
+    relays: [RELAY],
+    subnets: [{ network: '127.0.5.0', netmask: '255.255.255.0', router: RELAY, pool: { start: '127.0.5.200', end: '127.0.5.201' } }],
+    cluster,
+    leases,
+    log: pino({ level: 'silent' }),
+  });
+  await server.start();
+  cleanup.push(() => server.stop());
+  const relay = await DhcpTestClient.open(RELAY, server.port);
+  cleanup.push(() => relay.close());
+  const mac = 'dc:a6:32:00:02:01';
+  await client.send(relayed(pi4Discover(macBytes(mac)), [127, 0, 5, 1]), server.port);
+  const offer = await relay.waitFor(mac, MessageType.OFFER, 5000);
+  assert.equal(offer.yiaddr, '127.0.5.200', "the relay subnet's pool, not piman's");
+  await client.send(relayed(pi4Request([127, 0, 5, 200], [127, 0, 0, 1], macBytes(mac)), [127, 0, 5, 1]), server.port);
+  const ack = await relay.waitFor(mac, MessageType.ACK, 5000);
+  assert.equal(ack.yiaddr, '127.0.5.200');
+  assert.equal(getIp(ack, Opt.router), RELAY);
+  assert.equal(leases.get(mac)?.ip, '127.0.5.200');
+  // The same client asks again later: its lease on that subnet is found (not a new address).
+  await client.send(relayed(pi4Discover(macBytes(mac)), [127, 0, 5, 1]), server.port);
+  assert.equal((await relay.waitFor(mac, MessageType.OFFER, 5000)).yiaddr, '127.0.5.200');
 });
