@@ -1,5 +1,9 @@
 /** Plugs the DHCP server into the daemon: config -> plain options. */
 import { networkInterfaces } from 'node:os';
+import { access, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeTarget } from '../store/atomic-file.js';
+import { PimanError, describeError } from '../errors.js';
 import type { DaemonContext, Part } from '../daemon.js';
 import type { PimanConfig } from '../config/schema.js';
 import { DhcpServer } from './server.js';
@@ -32,6 +36,28 @@ export function serverSettings(config: PimanConfig): ServerSettings {
   };
 }
 
+/**
+ * With option 82 binding on, piman writes hosts.csv (a temp file beside it,
+ * then a rename): its folder must be writable, which it is not under
+ * deploy/piman.service's ProtectSystem=strict unless hosts.csv lives in the
+ * state folder or a ReadWritePaths= names its folder.
+ */
+async function checkHostsWritable(config: PimanConfig): Promise<void> {
+  if (!config.dhcp.option82.bindPorts) return;
+  let folder = dirname(config.hosts);
+  try {
+    folder = dirname(await writeTarget(config.hosts));
+    await access(folder, constants.W_OK);
+  } catch (e) {
+    throw new PimanError(
+      'E_CONFIG',
+      `dhcp.option82.bindPorts writes hosts.csv, but its folder ${folder} is not writable (${describeError(e)}); ` +
+        `put hosts.csv in the state folder or allow the folder (systemd: ReadWritePaths=)`,
+      { cause: e },
+    );
+  }
+}
+
 /** dhcp.option82 -> the binder (undefined while bindPorts is off, the default). */
 export function portBinder(config: PimanConfig, cluster: Cluster): HostsFileBinder | undefined {
   const o = config.dhcp.option82;
@@ -60,11 +86,14 @@ export function dhcpPart(ctx: DaemonContext): DhcpPart {
   return {
     name: 'dhcp',
     async check(): Promise<void> {
-      if (config.dhcp.enabled) checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
+      if (!config.dhcp.enabled) return;
+      checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
+      await checkHostsWritable(config);
     },
     async start(): Promise<void> {
       if (!config.dhcp.enabled) return;
       checkInterfaceAddress(networkInterfaces(), config.server.interface, config.server.address);
+      await checkHostsWritable(config);
       store = await LeaseStore.open(config.state);
       const s = new DhcpServer({
         settings: serverSettings(config),
