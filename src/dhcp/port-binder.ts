@@ -99,7 +99,7 @@ export class HostsFileBinder implements PortBinder {
     const run = this.chain.then(() => this.write(row, where));
     this.chain = run.catch(() => undefined);
     return run
-      .then((r): BindOutcome => (r === null ? { ok: true, binding: row, via: named.via } : { ok: false, reason: r }))
+      .then((r): BindOutcome => (typeof r === 'string' ? { ok: false, reason: r } : { ok: true, binding: r, via: named.via }))
       .catch((e: unknown): BindOutcome => ({ ok: false, reason: `hosts.csv not written: ${describeError(e)}` }))
       .finally(() => {
         this.queued--;
@@ -117,8 +117,8 @@ export class HostsFileBinder implements PortBinder {
     return null;
   }
 
-  /** Reads hosts.csv as it is on disk, adds the row, writes it atomically, then binds in the cluster. Null when bound. */
-  private async write(row: HostBinding, where: string): Promise<string | null> {
+  /** Reads hosts.csv as it is on disk, adds the row, writes it atomically, then binds in the cluster. The binding, or why not. */
+  private async write(row: HostBinding, where: string): Promise<HostBinding | string> {
     const { cluster, hostsFile, switches } = this.o;
     const again = this.check(row, row.mac, where);
     if (again) return again;
@@ -127,10 +127,13 @@ export class HostsFileBinder implements PortBinder {
       this.cleaned = true;
     }
     const existing = await loadHosts(hostsFile, switches);
+    const same = existing.find((h) => h.switchIndex === row.switchIndex && h.port === row.port && h.mac === row.mac);
+    // The file already says so (a reload raced an earlier binding, or an edit not reloaded yet): apply that row as written.
+    if (same) return cluster.addHost(same) ? same : `${where}: the hosts.csv row of ${row.mac} clashes with the running bindings (systemctl reload piman)`;
     const clash = existing.find((h) => (h.switchIndex === row.switchIndex && h.port === row.port) || h.mac === row.mac || (row.ip !== null && h.ip === row.ip));
     if (clash) return `hosts.csv on disk already has ${clash.mac} on port ${clash.port} (edited since the last reload? systemctl reload piman)`;
     const hosts = [...existing, row].sort((a, b) => a.switchIndex - b.switchIndex || a.port - b.port);
     await writeFileAtomic(hostsFile, formatHostsHeaded(hosts, switches));
-    return cluster.addHost(row) ? null : `${where} was bound meanwhile`;
+    return cluster.addHost(row) ? row : `${where} was bound meanwhile`;
   }
 }

@@ -207,3 +207,17 @@ test('a relay subnet with a pool: an unknown MAC gets DORA from that pool, and i
   await client.send(relayed(pi4Discover(macBytes(mac)), [127, 0, 5, 1]), server.port);
   assert.equal((await relay.waitFor(mac, MessageType.OFFER, 5000)).yiaddr, '127.0.5.200');
 });
+
+test('hosts.csv on disk already names this MAC on this port (a reload raced a binding, or an edit not reloaded yet): that row is applied, not refused', async () => {
+  const { server, client, relay, cluster, hostsFile } = await setup();
+  const mac = 'dc:a6:32:00:00:88';
+  await writeFile(hostsFile, `switch,port,mac,ip,hostname\nsw1,1,${KNOWN},127.0.0.21,pi1\nsw2,4,${mac},127.0.5.44,edited\n`);
+  await client.send(relayed(pi4Discover(macBytes(mac)), [127, 0, 5, 1], text('sw2:4')), server.port);
+  const offer = await relay.waitFor(mac, MessageType.OFFER, 5000);
+  assert.equal(offer.yiaddr, '127.0.5.44', 'the address hosts.csv gives');
+  assert.equal(cluster.port({ switchIndex: 2, port: 4 })?.hostname, 'edited');
+  // Another MAC on a port the file names for someone else is still refused.
+  await writeFile(hostsFile, `switch,port,mac,ip,hostname\nsw1,1,${KNOWN},127.0.0.21,pi1\nsw2,4,${mac},127.0.5.44,edited\nsw2,5,dc:a6:32:00:00:8a,,\n`);
+  await client.send(relayed(pi4Discover(macBytes('dc:a6:32:00:00:89')), [127, 0, 5, 1], text('sw2:5')), server.port);
+  await eventually(() => server.stats.bindRefused === 1, 'the binding is refused');
+});
