@@ -250,3 +250,23 @@ test('boundAddress: host number = port counted over the switches, never the rout
   assert.equal(boundAddress({ switchIndex: 1, port: 7 }, sws, seg, '10.0.0.1', (ip) => ip === '10.0.1.7'), undefined, 'taken');
   assert.equal(boundAddress({ switchIndex: 2, port: 40 }, sws, { ...seg, netmask: '255.255.255.192' }, '10.0.0.1', free), undefined, 'beyond a /26');
 });
+
+test('property: a relayed request with any option 82 bytes (up to 600, split as RFC 3396 allows) is answered with those bytes echoed, never a throw', () => {
+  const b = bindingsOf({ [PI4]: '10.0.1.7' });
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 600 }), (info) => {
+      const parts: number[] = [];
+      for (let i = 0; i < info.length; i += 255) {
+        const piece = [...info.subarray(i, i + 255)];
+        parts.push(82, piece.length, ...piece);
+      }
+      const raw = relayed(pi4Discover(), RELAY1);
+      const req = Buffer.concat([raw.subarray(0, raw.length - 1), Buffer.from(parts), Buffer.from([255])]);
+      const { reply } = answer(req, b);
+      assert.ok(reply);
+      const back = decodeDhcp(encodeDhcp(reply));
+      assert.deepEqual(back.options.get(82), Buffer.from(info));
+    }),
+    { numRuns: 500 },
+  );
+});
