@@ -89,8 +89,11 @@ export function registerImageTable(host: AgentHost, images: ImageCatalog, cluste
   const sync = (): void => {
     cache = null;
     const now = imageRows(images, cluster);
-    const entry = (host.mib as unknown as TableTree).getProviderNodeForTable(IMAGE_TABLE);
-    for (let i = 1; i <= present; i++) for (const column of Object.values(entry.children)) delete column.children[String(i)];
+    if (present > 0) {
+      // The table's node exists once a row was added.
+      const entry = (host.mib as unknown as TableTree).getProviderNodeForTable(IMAGE_TABLE);
+      for (let i = 1; i <= present; i++) for (const column of Object.values(entry.children)) delete column.children[String(i)];
+    }
     for (const r of now) {
       const row: VarbindValue[] = COLUMNS.map((c) => imageValue(c.number, r).value);
       host.mib.addTableRow(IMAGE_TABLE, row);

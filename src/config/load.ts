@@ -24,7 +24,9 @@ export function validateConfig(raw: unknown, file: string): PimanConfig {
         const at = i.path.length ? `${i.path.join('.')}.` : '';
         return `${file}: ${i.keys.map((k) => at + k).join(', ')}: unknown key${i.keys.length > 1 ? 's' : ''} (check the spelling; see examples/piman.yaml)`;
       }
-      return `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`;
+      // A record key (an image name) that fails its check: zod's own message only says "Invalid key".
+      const inner = i.code === 'invalid_key' ? i.issues[0]?.message : undefined;
+      return `${file}: ${i.path.join('.') || '(top)'}: ${inner ?? i.message}`;
     });
     throw new ConfigError(problems);
   }
