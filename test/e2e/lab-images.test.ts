@@ -17,6 +17,9 @@ import { buildRootfs } from '../../src/lab/lab-files.js';
 import { silentLogger } from '../../src/log.js';
 import { runTool, v2c } from '../helpers/snmp-tools.js';
 
+const bin = new URL('../../bin/piman.js', import.meta.url).pathname;
+const piman = (args: string[]) => runTool(process.execPath, [bin, ...args], 90_000);
+
 const log = silentLogger();
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -103,4 +106,26 @@ test('two images: port 1 installs a, one SET PDU switches it to b and reinstalls
   assert.match(walk.stdout, new RegExp(`pimanImageSha256\\.2 "?${sha(b)}"?`));
   assert.match(walk.stdout, /pimanImagePorts\.1 1/);
   assert.match(walk.stdout, /pimanImagePorts\.2 1/);
+
+  // The CLI over the same agent: piman images, status with the image columns, reinstall --image.
+  const cfg = lab.configPath;
+  const imgs = await piman(['-c', cfg, 'images', '--json']);
+  assert.equal(imgs.code, 0, imgs.stderr);
+  const list = JSON.parse(imgs.stdout) as { name: string; sha256: string; ports: number; sizeKiB: number; problem: string | null }[];
+  assert.deepEqual(list.map((i) => [i.name, i.sha256, i.ports, i.problem]), [['a', sha(a), 1, null], ['b', sha(b), 1, null]]);
+  assert.equal(list[1]!.sizeKiB, Math.ceil(b.length / 1024));
+  const table = await piman(['-c', cfg, 'images']);
+  assert.match(table.stdout.split('\n')[0]!, /^NAME\s+SIZE\s+SHA-256\s+MODIFIED\s+PORTS\s+PROBLEM$/);
+  const refused = await piman(['-c', cfg, 'reinstall', '2', '--image', 'nosuch']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /refused image 'nosuch' for port .*2.*nothing was changed/);
+  assert.equal(c.port({ switchIndex: 1, port: 2 })!.reinstall, false);
+  const re = await piman(['-c', cfg, 'reinstall', '2', '--image', 'b', '--wait']);
+  assert.equal(re.code, 0, re.stderr);
+  const st = await piman(['-c', cfg, 'status', '--json', '2']);
+  const row = (JSON.parse(st.stdout) as { image: string; installedImage: string; installedDigest: string }[])[0]!;
+  assert.deepEqual([row.image, row.installedImage, row.installedDigest], ['b', 'b', sha(b)]);
+  assert.equal(lab.pis[1]!.disk!.release, 'image b');
+  const text = await piman(['-c', cfg, 'status', '2']);
+  assert.match(text.stdout, new RegExp(`\\sb\\s+b@${sha(b).slice(0, 8)}`));
 });
