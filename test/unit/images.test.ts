@@ -167,3 +167,32 @@ test('pimanImageTable values: size in KiB rounded up, DateAndTime in UTC', () =>
   assert.deepEqual(dateAndTime(r.mtimeMs), Buffer.from([0x07, 0xea, 12, 7, 12, 30, 5, 2, 0x2b, 0, 0]));
   assert.deepEqual(imageValue(IMAGE_COL.pimanImagePorts, r), { kind: 'gauge', value: 3 });
 });
+
+test('reload (SIGHUP): install.images and defaultImage change live, without restartNeeded; the image table follows', async () => {
+  const { Daemon } = await import('../../src/daemon.js');
+  const dir = await mkdtemp(join(tmpdir(), 'piman-reload-'));
+  try {
+    const gz = gzipSync(Buffer.from('y'.repeat(100)));
+    await writeFile(join(dir, 'a.tgz'), gz);
+    await writeFile(join(dir, 'b.tgz'), gz);
+    await writeFile(join(dir, 'hosts.csv'), 'switch,port,mac,ip,hostname\n');
+    const text = (images: string, def: string) => `${head}state: ./state\ninstall:\n  images: { ${images} }\n  defaultImage: ${def}\n`;
+    const config = parseConfigText(text('a: a.tgz', 'a'), join(dir, 'piman.yaml'));
+    const log = silentLogger();
+    const warned: unknown[] = [];
+    log.warn = ((o: unknown) => void warned.push(o)) as typeof log.warn;
+    const daemon = await Daemon.create({ config, log, store: new MemoryStateStore() }, []);
+    const cat = daemon.ctx.images!;
+    let changes = 0;
+    cat.on(() => changes++);
+    await daemon.reload(async () => parseConfigText(text('a: a.tgz, b: b.tgz', 'b'), join(dir, 'piman.yaml')));
+    assert.deepEqual(cat.names(), ['a', 'b']);
+    assert.equal(cat.defaultImage, 'b');
+    assert.equal(cat.info('b')!.problem, null);
+    assert.equal(changes, 1);
+    assert.deepEqual(warned, [], 'no restartNeeded warning for images');
+    await daemon.stop({ save: false });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
