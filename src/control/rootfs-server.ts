@@ -210,6 +210,8 @@ export class RootfsServer {
       const r = cluster.apply(key, { type: 'archiveSent', image: { name: image, digest } });
       log.info({ image, sha256: digest, bytes: sent, seconds: Number(secs.toFixed(1)), mibPerSecond: Number((sent / 1048576 / secs).toFixed(1)), applied: r.ok }, 'rootfs archive sent');
       if (r.ok) hub.archiveSent(key);
+      // The image table follows a file replaced since start or reload (stat only, unless it changed).
+      images.refresh().catch((e: unknown) => log.warn({ err: describeError(e) }, 'image check failed'));
       return;
     }
     socket.destroy();

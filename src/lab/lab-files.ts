@@ -3,7 +3,7 @@
  * cmdline.txt with the MASTER placeholder), a small rootfs.tgz, hosts.csv
  * and piman.yaml. Content is deterministic except the rootfs release id.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -80,9 +80,11 @@ export function buildRootfs(release: string, payloadBytes = 96 * 1024): Buffer {
   return gzipSync(buildTar(entries), { level: 6 });
 }
 
+/** Writes the archive beside `path` and renames it over, as the README says to replace images. */
 export async function writeRootfs(path: string, release: string): Promise<string> {
   const gz = buildRootfs(release);
-  await writeFile(path, gz);
+  await writeFile(`${path}.tmp`, gz);
+  await rename(`${path}.tmp`, path);
   return createHash('sha256').update(gz).digest('hex');
 }
 

@@ -179,8 +179,10 @@ export class Lab {
   }
 
   /** Replaces rootfs.tgz (what the next install streams); returns its sha256. */
-  writeRootfs(release: string): Promise<string> {
-    return writeRootfs(this.config.install.rootfs, release);
+  async writeRootfs(release: string): Promise<string> {
+    const sha = await writeRootfs(this.config.install.rootfs, release);
+    await this.daemon.ctx.images?.refresh();
+    return sha;
   }
 
   async stop(): Promise<void> {
