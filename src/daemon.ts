@@ -14,6 +14,7 @@ import { changedSettings, needsRestart } from './config/diff.js';
 import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
 import { switchFamilies } from './switch/switch-metrics.js';
+import { ImageCatalog } from './images/catalog.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
@@ -36,6 +37,8 @@ export interface DaemonContext {
   readonly log: Logger;
   /** Where parts add their own metrics to the Prometheus endpoint. */
   readonly metrics: MetricRegistry;
+  /** install.images: which image each port installs, and whether it can (absent: one image, install.rootfs). */
+  readonly images?: ImageCatalog;
 }
 
 export interface DaemonOptions {
@@ -89,7 +92,7 @@ export class Daemon {
   static async create(opts: DaemonOptions, partFactories: ReadonlyArray<(ctx: DaemonContext) => Part>): Promise<Daemon> {
     const { config, log } = opts;
     const infos = switchInfos(config);
-    const hosts = opts.hosts ?? (await loadHosts(config.hosts, infos));
+    const hosts = opts.hosts ?? (await loadHosts(config.hosts, infos, { images: Object.keys(config.install.images) }));
     const store = opts.store ?? new FileStateStore(config.state);
     const cluster = await Cluster.open({
       switches: infos,
@@ -109,7 +112,8 @@ export class Daemon {
     });
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
-    const d = new Daemon({ config, cluster, power, switches, log, metrics }, store);
+    const images = new ImageCatalog(config.install.images, config.install.defaultImage, log.child({ part: 'images' }));
+    const d = new Daemon({ config, cluster, power, switches, log, metrics, images }, store);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }
@@ -194,7 +198,7 @@ export class Daemon {
     try {
       next = await loadConfig();
       // Switches change only with a restart, so hosts.csv is read against the running ones.
-      hosts = await loadHosts(next.hosts, cluster.switches, { required: true });
+      hosts = await loadHosts(next.hosts, cluster.switches, { required: true, images: Object.keys(next.install.images) });
     } catch (e) {
       const code = e instanceof PimanError ? e.code : 'E_CONFIG';
       log.error({ code, err: describeError(e) }, 'reload refused; the running configuration and hosts.csv bindings stay');
@@ -205,7 +209,10 @@ export class Daemon {
     const level = levelFor(next.log.level);
     if (log.level !== level) log.level = level;
     cluster.replaceHosts(hosts);
-    this.running = { ...this.running, hosts: next.hosts, log: next.log };
+    const { images, defaultImage, rootfs } = next.install;
+    this.running = { ...this.running, hosts: next.hosts, log: next.log, install: { ...this.running.install, images, defaultImage, rootfs } };
+    // Installs already streaming keep the file they opened; the next ones use the new list.
+    await this.ctx.images?.replace(images, defaultImage);
     log.info({ hosts: hosts.length, applied: changed.filter((k) => !restart.includes(k)) }, 'reloaded hosts.csv and the settings that change live');
     if (restart.length > 0) log.warn({ restartNeeded: restart }, 'changed settings take effect only after a restart (systemctl restart piman)');
   }

@@ -19,6 +19,8 @@ import { PimanError } from '../errors.js';
 import { communityWarnings } from './community-check.js';
 import { SwitchReachability } from './switch-reachability.js';
 import { TrapSender, type TrapReceiver } from './traps.js';
+import type { ImageCatalog } from '../images/catalog.js';
+import { registerImageTable } from './image-table.js';
 
 export interface PimanAgentOptions {
   readonly address: string;
@@ -44,6 +46,8 @@ export interface PimanAgentOptions {
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;
   readonly now?: () => number;
+  /** install.images: pimanImageTable, pimanPortImage. */
+  readonly images?: ImageCatalog | undefined;
 }
 
 export class PimanAgent {
@@ -89,7 +93,22 @@ export class PimanAgent {
     let stopUnknown = (): void => undefined;
     try {
       const reach = new SwitchReachability(opts.switches, log);
-      const sets = createSetHandler({ cluster, power: opts.power, log, canPower: (i) => opts.switches.has(i) });
+      const images = opts.images;
+      const sets = createSetHandler({
+        cluster,
+        power: opts.power,
+        log,
+        canPower: (i) => opts.switches.has(i),
+        ...(images
+          ? {
+              imageProblem: (name: string) => {
+                if (!images.has(name)) return 'unknown';
+                const p = images.info(name)?.problem ?? null;
+                return p === null ? null : `image '${name}' cannot be installed: ${p}`;
+              },
+            }
+          : {}),
+      });
       registerProviders({
         cluster,
         host,
@@ -98,8 +117,17 @@ export class PimanAgent {
         now,
         switchReachable: (i) => reach.isReachable(i),
         switchStats: (i) => opts.switches.get(i)?.stats?.(),
+        images,
       });
       stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
+      if (images) {
+        const stopImages = registerImageTable(host, images, cluster);
+        const stopMacs = stopUnknown;
+        stopUnknown = () => {
+          stopMacs();
+          stopImages();
+        };
+      }
       host.invalidateIndex();
       host.setSetHandler(sets.handle);
       const traps =

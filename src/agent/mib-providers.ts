@@ -8,7 +8,7 @@
 import os from 'node:os';
 import snmp, { type MibHandler, type MibProviderDefinition, type MibRequest, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
 import type { Cluster } from '../cluster/cluster.js';
-import type { PortKey, SwitchInfo } from '../cluster/types.js';
+import type { PortKey, PortView, SwitchInfo } from '../cluster/types.js';
 import type { AgentHost } from '../snmp/agent-host.js';
 import type { SwitchStats } from '../switch/types.js';
 import { parseOid } from '../snmp/oid.js';
@@ -33,6 +33,7 @@ import {
   type PortColumn,
 } from './oids.js';
 import { portValue, switchValue, type MibValue, type SwitchColumn } from './values.js';
+import type { ImageCatalog } from '../images/catalog.js';
 
 export const PORT_TABLE = 'pimanPortTable';
 export const SWITCH_TABLE = 'pimanSwitchTable';
@@ -53,6 +54,8 @@ export interface ProviderSources {
   readonly switchReachable: (switchIndex: number) => boolean;
   /** The switch's request queue (pimanSwitchRequestsInFlight..Timeouts); undefined reads zero. */
   readonly switchStats: (switchIndex: number) => SwitchStats | undefined;
+  /** install.images (pimanPortImage reads its choice); absent: the stored choice. */
+  readonly images?: ImageCatalog | undefined;
 }
 
 const T = snmp.ObjectType;
@@ -217,14 +220,19 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortInstallProgress, 'pimanPortInstallProgress', v(PORT_COL.pimanPortInstallProgress)),
     col(PORT_COL.pimanPortLastChange, 'pimanPortLastChange', v(PORT_COL.pimanPortLastChange)),
     col(PORT_COL.pimanPortLastError, 'pimanPortLastError', v(PORT_COL.pimanPortLastError)),
+    col(PORT_COL.pimanPortImage, 'pimanPortImage', v(PORT_COL.pimanPortImage), RW),
+    col(PORT_COL.pimanPortInstalledImage, 'pimanPortInstalledImage', v(PORT_COL.pimanPortInstalledImage)),
+    col(PORT_COL.pimanPortInstalledDigest, 'pimanPortInstalledDigest', v(PORT_COL.pimanPortInstalledDigest)),
   ];
+  const images = src.images;
+  const imageOf = images ? (p: PortView): string => images.imageFor(p) : undefined;
   const handler: MibHandler = (req) => {
     // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)
     const node = req.instanceNode;
     const addr = node?.address;
     if (node && addr && addr.length === entryLen + 3) {
       const p = cluster.port({ switchIndex: Number(addr[entryLen + 1]), port: Number(addr[entryLen + 2]) });
-      if (p) node.value = portValue(Number(addr[entryLen]) as PortColumn, p, src.startedAt).value;
+      if (p) node.value = portValue(Number(addr[entryLen]) as PortColumn, p, src.startedAt, imageOf).value;
     }
     req.done();
   };
@@ -238,7 +246,7 @@ function registerPortTable(src: ProviderSources): void {
     handler,
   });
   for (const p of cluster.ports()) {
-    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => portValue(c.number as PortColumn, p, src.startedAt).value)];
+    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => portValue(c.number as PortColumn, p, src.startedAt, imageOf).value)];
     host.mib.addTableRow(PORT_TABLE, row);
   }
 }

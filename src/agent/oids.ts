@@ -8,6 +8,7 @@ export const PIMAN_GENERAL = `${PIMAN_OBJECTS}.1`;
 export const PIMAN_SWITCH_ENTRY = `${PIMAN_OBJECTS}.2.1`;
 export const PIMAN_PORT_ENTRY = `${PIMAN_OBJECTS}.3.1`;
 export const PIMAN_UNKNOWN_MAC_ENTRY = `${PIMAN_OBJECTS}.4.1`;
+export const PIMAN_IMAGE_ENTRY = `${PIMAN_OBJECTS}.5.1`;
 
 export const GENERAL = {
   pimanVersion: 1,
@@ -44,8 +45,22 @@ export const PORT_COL = {
   pimanPortInstallProgress: 9,
   pimanPortLastChange: 10,
   pimanPortLastError: 11,
+  pimanPortImage: 20,
+  pimanPortInstalledImage: 21,
+  pimanPortInstalledDigest: 22,
 } as const;
 export type PortColumn = (typeof PORT_COL)[keyof typeof PORT_COL];
+
+export const IMAGE_COL = {
+  pimanImageIndex: 1,
+  pimanImageName: 2,
+  pimanImageSize: 3,
+  pimanImageSha256: 4,
+  pimanImageLastModified: 5,
+  pimanImagePorts: 6,
+  pimanImageProblem: 7,
+} as const;
+export type ImageColumn = (typeof IMAGE_COL)[keyof typeof IMAGE_COL];
 
 export const UNKNOWN_MAC_COL = {
   pimanUnknownMacIndex: 1,

@@ -39,6 +39,7 @@ export function agentPart(ctx: DaemonContext): AgentPart {
         power: ctx.power,
         switches: ctx.switches,
         log: ctx.log.child({ part: 'agent' }),
+        images: ctx.images,
       });
     },
     async stop() {

@@ -16,7 +16,8 @@ export type BootEvent =
   /** piman told the Pi `format` or `boot`. */
   | { type: 'decision'; action: 'format' | 'boot' }
   | { type: 'installProgress'; percent: number }
-  | { type: 'archiveSent' }
+  /** The whole archive went out; `image` names it and its SHA-256 as really sent. */
+  | { type: 'archiveSent'; image?: { name: string; digest: string } }
   /** The Pi confirmed the install (IS_FORMATTED after the whole archive, or IS_INSTALLED). */
   | { type: 'installReported' }
   | { type: 'installAborted'; reason: string }
@@ -24,6 +25,8 @@ export type BootEvent =
   | { type: 'up' }
   | { type: 'markReinstall' }
   | { type: 'cancelReinstall' }
+  /** pimanPortImage: the image the next install uses ('' = hosts.csv's or the default). */
+  | { type: 'chooseImage'; name: string }
   | { type: 'fail'; reason: string }
   | { type: 'tick' };
 
@@ -120,7 +123,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       break;
     case 'decision':
       if (event.action === 'format') {
-        move('installing', { installProgress: 0, archiveSent: false, lastError: '' });
+        move('installing', { installProgress: 0, archiveSent: false, lastError: '', sentImage: '', sentDigest: '' });
       } else {
         move('booting', { lastError: '' });
       }
@@ -131,7 +134,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       break;
     case 'archiveSent':
       if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
-      s = { ...s, installProgress: 100, archiveSent: true, lastProgress: now };
+      s = { ...s, installProgress: 100, archiveSent: true, lastProgress: now, sentImage: event.image?.name ?? '', sentDigest: event.image?.digest ?? '' };
       effects.push({ type: 'persist' });
       break;
     case 'installReported':
@@ -139,7 +142,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
         return { state: prev, effects: [], rejected: 'no complete install to confirm' };
       }
       effects.push({ type: 'installDone' });
-      move('booting', { reinstall: false, archiveSent: false });
+      move('booting', { reinstall: false, archiveSent: false, installedImage: s.sentImage, installedDigest: s.sentDigest });
       break;
     case 'installAborted':
       if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
@@ -159,6 +162,13 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       if (s.state === 'installing') return { state: prev, effects: [], rejected: 'install already running' };
       if (s.reinstall) {
         s = { ...s, reinstall: false };
+        effects.push({ type: 'persist' });
+      }
+      break;
+    case 'chooseImage':
+      // A running install keeps the archive it opened; the choice is for the next one.
+      if (s.image !== event.name) {
+        s = { ...s, image: event.name };
         effects.push({ type: 'persist' });
       }
       break;

@@ -368,6 +368,7 @@ export class Cluster {
       mac: h?.mac ?? this.learned.get(id) ?? null,
       ip: h?.ip ?? this.learnedIps.get(id) ?? null,
       hostname: h?.hostname ?? null,
+      hostImage: h?.image ?? null,
       ...st,
     };
   }

@@ -37,6 +37,14 @@ export interface PortState {
   power: PowerState;
   /** Last boot file the Pi fetched over TFTP (for status). */
   lastFile: string;
+  /** Image the next install uses, chosen over SNMP/CLI (pimanPortImage); '' = hosts.csv's or install.defaultImage. */
+  image: string;
+  /** Image (name, SHA-256 hex) whose whole archive went out in the current install. */
+  sentImage: string;
+  sentDigest: string;
+  /** Image (name, SHA-256 hex) of the last install the Pi completed (pimanPortInstalledImage). */
+  installedImage: string;
+  installedDigest: string;
 }
 
 export function initialPortState(now: number): PortState {
@@ -50,6 +58,11 @@ export function initialPortState(now: number): PortState {
     lastError: '',
     power: 'unknown',
     lastFile: '',
+    image: '',
+    sentImage: '',
+    sentDigest: '',
+    installedImage: '',
+    installedDigest: '',
   };
 }
 
@@ -68,6 +81,8 @@ export interface HostBinding {
   readonly mac: string;
   readonly ip: string | null;
   readonly hostname: string | null;
+  /** hosts.csv `image` column: the image this Pi installs unless pimanPortImage chose another. */
+  readonly image?: string | null;
 }
 
 export interface Counters {
@@ -88,4 +103,6 @@ export interface PortView extends PortKey, Readonly<PortState> {
   readonly mac: string | null;
   readonly ip: string | null;
   readonly hostname: string | null;
+  /** hosts.csv's `image` for this Pi, or null. */
+  readonly hostImage?: string | null;
 }

@@ -9,6 +9,9 @@ import { isIpv4, parseIpv4 } from '../cluster/ipv4.js';
 const ipv4 = z.string().refine(isIpv4, { message: 'must be an IPv4 address like 10.0.0.1' });
 const port = z.number({ message: 'must be a port number' }).int().min(0).max(65535);
 const WORKERS = { message: "must be 'auto' or a whole number from 0 to 64" };
+/** Image names travel in SNMP DisplayStrings and CLI arguments: short, no spaces. */
+export const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+const imageName = z.string().regex(IMAGE_NAME, { message: 'image names are 1-32 letters, digits, _ . - (starting with a letter or digit)' });
 const seconds = z.number({ message: 'must be a number of seconds' }).positive();
 
 const usmUser = z.strictObject({
@@ -196,7 +199,12 @@ export const configSchema = z.strictObject({
       /** Listening address of the rootfs stream (default: server.address). */
       address: ipv4.optional(),
       port: port.default(4444),
-      rootfs: z.string().min(1).default('./rootfs.tgz'),
+      /** The one image of a rack without `images` (it is then named `default`). */
+      rootfs: z.string().min(1).optional(),
+      /** Named root filesystems (name -> gzipped tar); each Pi installs one (hosts.csv `image`, pimanPortImage). */
+      images: z.record(imageName, z.string().min(1)).optional(),
+      /** The image of a Pi that neither hosts.csv nor pimanPortImage assigns one. */
+      defaultImage: imageName.optional(),
       /** A rootfs stream that moves no byte this long is aborted. */
       timeoutSeconds: seconds.default(60),
       maxConnections: z.number().int().min(1).default(1024),
@@ -299,7 +307,20 @@ export const configSchema = z.strictObject({
   }
 });
 
-export type PimanConfig = z.infer<typeof configSchema>;
+type RawConfig = z.infer<typeof configSchema>;
+/**
+ * The validated config (src/config/load.ts): `install.images` always lists
+ * every image (`{ default: rootfs }` for a config with `install.rootfs`
+ * alone), `install.defaultImage` names one of them and `install.rootfs` is
+ * that default image's path.
+ */
+export type PimanConfig = Omit<RawConfig, 'install'> & {
+  install: Omit<RawConfig['install'], 'rootfs' | 'images' | 'defaultImage'> & {
+    rootfs: string;
+    images: Record<string, string>;
+    defaultImage: string;
+  };
+};
 export type SwitchConfig = PimanConfig['switches'][number];
 export type UsmUserConfig = z.infer<typeof usmUser>;
 export type SubnetConfig = PimanConfig['dhcp']['subnets'][number];

@@ -25,7 +25,7 @@ import { SimSwitchThread } from './sim-switch-thread.js';
 import { DhcpDemux } from './dhcp-demux.js';
 import { LoopbackNetwork } from './loopback-net.js';
 import { VirtualPi, type PiTiming } from './virtual-pi.js';
-import { labIdentity, type PiModel } from './pi-profile.js';
+import { labIdentity, modelList, modelOfPort, type LabModels } from './pi-profile.js';
 import { hostsCsv, labIp, writeBootFolder, writeRootfs, type LabHost } from './lab-files.js';
 import { freePorts } from './free-port.js';
 
@@ -36,7 +36,8 @@ export const WATCHABLE_TIMING: Partial<PiTiming> = { bootDelayMs: 700, bootJitte
 
 export interface LabOptions {
   readonly pis: number;
-  readonly model: PiModel;
+  /** One model, or several taken in turn port by port. */
+  readonly model: LabModels;
   readonly log: Logger;
   /**
    * The simulated switch logs every SET (in its own thread, to stdout) when
@@ -104,7 +105,7 @@ export class Lab {
     const cleanup: Array<() => Promise<void>> = [];
     try {
       const hosts: LabHost[] = [];
-      for (let n = 1; n <= o.pis; n++) hosts.push({ port: n, identity: labIdentity(o.model, n), ip: labIp(n), hostname: `pi${String(n).padStart(3, '0')}` });
+      for (let n = 1; n <= o.pis; n++) hosts.push({ port: n, identity: labIdentity(modelOfPort(o.model, n), n), ip: labIp(n), hostname: `pi${String(n).padStart(3, '0')}` });
       // Pi 1 boots from its own serial folder, as sites do to give one Pi another kernel.
       await writeBootFolder(join(dir, 'boot'), [hosts[0]!.identity.serial]);
       await writeRootfs(join(dir, 'rootfs.tgz'), 'piman-lab rootfs 1');
@@ -178,8 +179,10 @@ export class Lab {
   }
 
   /** Replaces rootfs.tgz (what the next install streams); returns its sha256. */
-  writeRootfs(release: string): Promise<string> {
-    return writeRootfs(this.config.install.rootfs, release);
+  async writeRootfs(release: string): Promise<string> {
+    const sha = await writeRootfs(this.config.install.rootfs, release);
+    await this.daemon.ctx.images?.refresh();
+    return sha;
   }
 
   async stop(): Promise<void> {
@@ -210,7 +213,7 @@ export function labConfig(o: Pick<LabOptions, 'pis' | 'model'>, p: LabPorts): Re
     state: './state',
     switches: [{ name: LAB_SWITCH, address: '127.0.0.1', port: p.switch, community: 'private', ports: o.pis, timeoutMs: 3000, retries: 2, maxInFlight: 4, maxVarbinds: 8 }],
     // Pi 3 boot ROMs share one xid: give them a wider gap between power-ons.
-    power: { offSeconds: 0.3, staggerSeconds: o.model === 3 ? 0.15 : 0.03 },
+    power: { offSeconds: 0.3, staggerSeconds: modelList(o.model).includes(3) ? 0.15 : 0.03 },
     boot: { timeoutSeconds: 90 },
     monitor: { enabled: false, port: p.health, intervalSeconds: 5 },
     log: { level: 'info' },

@@ -9,12 +9,12 @@ import { describeError, PimanError } from '../errors.js';
 import { Lab, WATCHABLE_TIMING } from './lab.js';
 import { LiveView, type ViewRow } from './live-view.js';
 import { openAgentSession, setReinstall, snmpCommandLines, walkInventory, type InventoryRow } from './lab-snmp.js';
-import type { PiModel } from './pi-profile.js';
+import { modelList, type LabModels } from './pi-profile.js';
 import type { PiTiming } from './virtual-pi.js';
 
 export interface RunLabOptions {
   readonly pis: number;
-  readonly model: PiModel;
+  readonly model: LabModels;
   readonly demo: boolean;
   readonly verbose: boolean;
   readonly keep: boolean;
@@ -106,7 +106,9 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     : () => true;
   try {
     const a = lab.config.agent;
-    say(`piman lab: ${o.pis} virtual Raspberry Pi ${o.model}${o.pis > 1 ? 's' : ''} on a simulated PoE switch, piman on loopback`);
+    const models = modelList(o.model);
+    const kind = models.length === 1 ? `Raspberry Pi ${models[0]}${o.pis > 1 ? 's' : ''}` : `Raspberry Pis (models ${models.join(', ')} in turn)`;
+    say(`piman lab: ${o.pis} virtual ${kind} on a simulated PoE switch, piman on loopback`);
     say(`  folder      ${lab.dir}${o.keep ? ' (kept)' : ' (removed at exit; --keep keeps it)'}`);
     say(`  config      ${lab.configPath}`);
     say(`  SNMP agent  ${a.address}:${a.port}  (read community '${a.readCommunity}', write '${a.writeCommunity}')`);

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { decodeDhcp, encodeDhcp } from '../dhcp/packet.js';
 import { PimanError, describeError } from '../errors.js';
 import { buildDiscover, buildRequest, judgeReply, xidFor, type JudgeOptions, type Lease, type ReplyVerdict } from './pi-dhcp.js';
-import { PI3_FILES, PI3_FIRST, PI4_BLKSIZE, PI4_FILES, masterFromCmdline, prefixFolder, type BootFile, type PrefixMode } from './boot-plan.js';
+import { PI3_FILES, PI3_FIRST, PI4_BLKSIZE, eepromPlan, masterFromCmdline, prefixFolder, type BootFile, type PrefixMode } from './boot-plan.js';
 import { tftpFetch, TFTP_ABORTED } from './tftp-fetch.js';
 import type { TftpRequest, TftpResult } from './tftp-client.js';
 import { runHelloClient, type HelloOutcome } from './hello-client.js';
@@ -326,11 +326,12 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
         if (p.kind === 'error') return need(file, p);
         return need(file, await fetch({ file, ...opts }));
       };
-      const probe = await fetch({ file: `${prefixed}/start4.elf`, ...opts, probe: true });
-      if (probe.kind === 'probed') prefix = `${prefixed}/`;
-      else need(`${prefixed}/start4.elf`, probe);
-      plan = PI4_FILES;
+      plan = eepromPlan(id.model);
       const [head, ...rest] = plan;
+      // The first file under the serial folder decides the prefix (Pi 4: start4.elf, Pi 5: config.txt).
+      const probe = await fetch({ file: `${prefixed}/${head!.name}`, ...opts, probe: true });
+      if (probe.kind === 'probed') prefix = `${prefixed}/`;
+      else need(`${prefixed}/${head!.name}`, probe);
       got.set(head!.name, await probeAndGet(prefix + head!.name));
       // The firmware opens the rest within milliseconds of each other.
       const results = await Promise.all(rest.map(async (f) => [f.name, await probeAndGet(prefix + f.name)] as const));

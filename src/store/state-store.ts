@@ -1,6 +1,6 @@
 /**
- * Persistence of the cluster state (reinstall marks, boot states, learned
- * MACs, counters) in `<state>/cluster.json`. A file that does not parse stops
+ * Persistence of the cluster state (reinstall marks with the chosen image,
+ * boot states, installed images, learned MACs, counters) in `<state>/cluster.json`. A file that does not parse stops
  * start-up with a clear error and is left untouched for the operator.
  *
  * Version 2 keys ports by switch name (`sw1:5`), so inserting or reordering
@@ -25,6 +25,12 @@ const portStateSchema = z.object({
   lastError: z.string(),
   power: z.enum(['on', 'off', 'unknown']),
   lastFile: z.string(),
+  // Added with named images: older state files have none (no choice, nothing recorded).
+  image: z.string().max(64).default(''),
+  sentImage: z.string().max(64).default(''),
+  sentDigest: z.string().max(64).default(''),
+  installedImage: z.string().max(64).default(''),
+  installedDigest: z.string().max(64).default(''),
 });
 
 const countersSchema = z.object({

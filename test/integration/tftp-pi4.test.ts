@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { configSchema } from '../../src/config/schema.js';
+import { validateConfig } from '../../src/config/load.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
@@ -50,11 +50,11 @@ before(async () => {
     expected.set(f, f === 'cmdline.txt' ? Buffer.from('console=serial0 root=/dev/nfs nfsroot=10.9.8.7:/srv/pi ip=dhcp\n') : content);
   }
   put('config.txt', Buffer.from('not for this pi'));
-  const config = configSchema.parse({
+  const config = validateConfig({
     server: { address: '10.9.8.7' },
     switches: [{ name: 'sw1', address: '127.0.0.1', ports: 8 }],
     tftp: { address: '127.0.0.1', port: 0, root, timeoutSeconds: 2 },
-  });
+  }, 'piman.yaml');
   cluster = await Cluster.open({
     switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 8 }],
     hosts: [{ switchIndex: 1, port: 4, mac: 'dc:a6:32:01:36:c2', ip: PI_IP, hostname: 'pi4' }],

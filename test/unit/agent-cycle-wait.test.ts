@@ -16,6 +16,9 @@ const row = (p: Partial<PortRow>): PortRow => ({
   progress: 0,
   lastChange: 0,
   lastError: '',
+  image: '',
+  installedImage: '',
+  installedDigest: '',
   ...p,
 });
 

@@ -73,3 +73,31 @@ test('success: the power action starts and the reservation is gone', async () =>
   assert.equal(handler.reserved.size, 0);
   assert.deepEqual(cycles, [{ switchIndex: 1, port: 2 }]);
 });
+
+test('image and reinstall in one SET: stored together; when the write fails, both are undone and nothing is power-cycled', async () => {
+  const store = new FailingStore();
+  const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }], hosts: [], store, timeoutMs: 60_000 });
+  const cycles: PortKey[] = [];
+  const power: PowerControl = { isBusy: () => false, cycle: async (k) => void cycles.push(...k), setPower: async () => undefined };
+  const handler = createSetHandler({ cluster, power, log: silentLogger(), canPower: () => true, imageProblem: (n) => (n === 'b' ? null : 'unknown') });
+  const set = () => handler.handle([vb(PORT_COL.pimanPortImage, 2, Buffer.from('b'), TAG.OCTET_STRING), vb(PORT_COL.pimanPortReinstall, 2, TRUE)], WHO);
+  store.fail = true;
+  const r = set();
+  assert.ok(r.ok);
+  await assert.rejects(r.commit(), /disk full/);
+  const k = { switchIndex: 1, port: 2 };
+  assert.equal(cluster.port(k)!.image, '');
+  assert.equal(cluster.port(k)!.reinstall, false);
+  assert.deepEqual(cycles, []);
+  store.fail = false;
+  const ok = set();
+  assert.ok(ok.ok);
+  await ok.commit();
+  assert.equal(cluster.port(k)!.image, 'b');
+  assert.equal(cluster.port(k)!.reinstall, true);
+  const saved = store.snapshot as ClusterSnapshot;
+  assert.equal(saved.ports['sw1:2']!.image, 'b');
+  assert.equal(saved.ports['sw1:2']!.reinstall, true);
+  const unknown = handler.handle([vb(PORT_COL.pimanPortImage, 3, Buffer.from('zz'), TAG.OCTET_STRING), vb(PORT_COL.pimanPortReinstall, 3, TRUE)], WHO);
+  assert.deepEqual(unknown, { ok: false, index: 0, status: ERR.inconsistentValue });
+});

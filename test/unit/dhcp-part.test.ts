@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../../src/config/schema.js';
+import { validateConfig } from '../../src/config/load.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
@@ -15,13 +15,13 @@ import type { DaemonContext } from '../../src/daemon.js';
 import { PimanError } from '../../src/errors.js';
 
 async function context(dhcp: Record<string, unknown>, state: string, server: Record<string, unknown> = {}, hosts?: string): Promise<DaemonContext> {
-  const config = configSchema.parse({
+  const config = validateConfig({
     server: { address: '127.0.0.1', netmask: '255.0.0.0', ...server },
     dhcp,
     state,
     ...(hosts ? { hosts } : {}),
     switches: [{ name: 'sw1', address: '127.0.0.9', ports: 4 }],
-  });
+  }, 'piman.yaml');
   const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.9', ports: 4 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 1000 });
   const power = new PowerController({ cluster, switches: new Map(), offMs: 0, staggerMs: 0 });
   return { config, cluster, power, switches: new Map(), log: silentLogger(), metrics: new MetricRegistry() };

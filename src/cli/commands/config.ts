@@ -21,6 +21,8 @@ interface Report {
   switches: number;
   hosts: number;
   problems: Problem[];
+  /** Images of install.images that cannot be installed while others can: piman starts, their Pis wait. */
+  warnings: Problem[];
 }
 
 /** Every line of a PimanError (config and hosts errors carry one problem per line) as a problem with its code. */
@@ -36,7 +38,7 @@ function asProblems(e: unknown): Problem[] {
  * interface) and whether the rootfs is really a gzipped tar.
  */
 export async function checkInstallation(path: string | undefined, opts: { ports?: boolean } = {}): Promise<Report> {
-  const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [] };
+  const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [], warnings: [] };
   let loaded;
   try {
     loaded = await loadConfig(path);
@@ -50,7 +52,7 @@ export async function checkInstallation(path: string | undefined, opts: { ports?
   let hosts: HostBinding[] = [];
   try {
     const network = { address: config.server.address, netmask: config.server.netmask, relays: config.dhcp.relays.length > 0, subnets: config.dhcp.subnets };
-    hosts = await loadHosts(config.hosts, switchInfos(config), { required: true, network });
+    hosts = await loadHosts(config.hosts, switchInfos(config), { required: true, network, images: Object.keys(config.install.images) });
     report.hosts = hosts.length;
   } catch (e) {
     report.problems.push(...asProblems(e));
@@ -61,8 +63,16 @@ export async function checkInstallation(path: string | undefined, opts: { ports?
   } catch (e) {
     report.problems.push(...asProblems(e));
   }
-  if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
-    await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
+  const images = Object.entries(config.install.images);
+  if (images.length === 1) {
+    if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
+      await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
+    }
+  } else if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
+    // Several images: the server starts while one is usable; the others are named here, as warnings.
+    for (const [name, path] of images) {
+      await checkRootfsTar(path).catch((e: unknown) => report.warnings.push(...asProblems(e).map((p) => ({ ...p, message: `image '${name}': ${p.message}` }))));
+    }
   }
   if (opts.ports) for (const message of await portProblems(config)) report.problems.push({ code: 'E_CONFIG', message });
   report.ok = report.problems.length === 0;
@@ -81,6 +91,7 @@ export function registerConfig(program: Command): void {
       const report = await checkInstallation(opts.config ?? configPath(cmd), { ports: opts.ports === true });
       if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
       else if (report.ok) {
+        for (const w of report.warnings) process.stderr.write(`piman: warning: ${w.message} (only the Pis using it wait)\n`);
         process.stdout.write(`ok (${report.switches} switch${report.switches === 1 ? '' : 'es'}, ${report.hosts} hosts)\n`);
       } else {
         // As ExecStartPre the lines go to the journal: `<3>` files them at error priority.

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PimanError } from '../../errors.js';
 import { runLab } from '../../lab/run-lab.js';
 import { registerLabSwitch } from './lab-switch.js';
+import { parseModels } from '../../lab/pi-profile.js';
 
 interface LabOpts {
   pis: string;
@@ -23,14 +24,16 @@ export function registerLab(program: Command): void {
     .command('lab')
     .description('virtual lab: piman, a simulated PoE switch and virtual Pis on loopback (no hardware, no root)')
     .option('--pis <n>', 'number of virtual Pis (1..1000)', '8')
-    .option('--model <3|4>', 'Raspberry Pi model to emulate', '4')
+    .option('--model <3|4|5>', 'Raspberry Pi model to emulate; several (3,4,5) are taken in turn port by port', '4')
     .option('--demo', 'reinstall a few Pis through SNMP, print the inventory and exit')
     .option('--switch-rate <n>', 'requests per second the simulated switch serves, dropping what it cannot hold (0 = unlimited)', '0')
     .option('--keep', 'keep the lab folder (config, state, boot files) after exit')
     .option('-v, --verbose', "show piman's log")
     .action(async (opts: LabOpts) => {
       const pis = parseInt10('--pis', opts.pis, 1, 1000);
-      const model = parseInt10('--model', opts.model, 3, 4) as 3 | 4;
+      const models = parseModels(opts.model);
+      if (!models) throw new PimanError('E_USAGE', `--model must be 3, 4 or 5, or a list of them like 3,4,5, not '${opts.model}'`, { exitCode: 2 });
+      const model = models.length === 1 ? models[0]! : models;
       const switchRate = parseInt10('--switch-rate', opts.switchRate, 0, 100_000);
       // Ctrl-C stops the lab cleanly (Pis, piman, switch, temporary folder) wherever it is.
       const stop = new AbortController();
