@@ -14,6 +14,8 @@ import { changedSettings, needsRestart } from './config/diff.js';
 import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
 import { switchFamilies } from './switch/switch-metrics.js';
+import { HealthBoard } from './monitor/health-board.js';
+import { NoticeSignal } from './monitor/notices.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
@@ -36,6 +38,12 @@ export interface DaemonContext {
   readonly log: Logger;
   /** Where parts add their own metrics to the Prometheus endpoint. */
   readonly metrics: MetricRegistry;
+  /** The Pis' latest health (written by the monitor, read by the agent and /metrics). */
+  readonly health: HealthBoard;
+  /** Notices that are no cluster event (a switch unreachable and back), for the webhooks. */
+  readonly notices: NoticeSignal;
+  /** ms since the epoch when the daemon was created (piman_start_time_seconds). */
+  readonly startedAt: number;
 }
 
 export interface DaemonOptions {
@@ -46,6 +54,11 @@ export interface DaemonOptions {
   readonly store?: StateStore;
   /** Bindings to use instead of reading hosts.csv (`piman config check` after it reported hosts.csv's problems). */
   readonly hosts?: readonly HostBinding[];
+}
+
+/** The state parts share besides the cluster (a fresh set per daemon; tests that build a context use it too). */
+export function sharedState(now = Date.now()): Pick<DaemonContext, 'health' | 'notices' | 'startedAt'> {
+  return { health: new HealthBoard(), notices: new NoticeSignal(), startedAt: now };
 }
 
 export function switchInfos(config: PimanConfig): SwitchInfo[] {
@@ -109,7 +122,8 @@ export class Daemon {
     });
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
-    const d = new Daemon({ config, cluster, power, switches, log, metrics }, store);
+    const ctx = { config, cluster, power, switches, log, metrics, ...sharedState() };
+    const d = new Daemon(ctx, store);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }

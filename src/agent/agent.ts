@@ -19,6 +19,7 @@ import { PimanError } from '../errors.js';
 import { communityWarnings } from './community-check.js';
 import { SwitchReachability } from './switch-reachability.js';
 import { TrapSender, type TrapReceiver } from './traps.js';
+import type { HealthReader } from '../monitor/health-board.js';
 
 export interface PimanAgentOptions {
   readonly address: string;
@@ -44,6 +45,10 @@ export interface PimanAgentOptions {
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;
   readonly now?: () => number;
+  /** The Pis' latest health (pimanPortHealth* columns); none: every port reads unknown. */
+  readonly health?: HealthReader;
+  /** Told when a switch stops answering its reachability probe, or answers again. */
+  readonly onSwitchChange?: (index: number, reachable: boolean, reason: string) => void;
 }
 
 export class PimanAgent {
@@ -88,7 +93,7 @@ export class PimanAgent {
     });
     let stopUnknown = (): void => undefined;
     try {
-      const reach = new SwitchReachability(opts.switches, log);
+      const reach = new SwitchReachability(opts.switches, log, opts.onSwitchChange);
       const sets = createSetHandler({ cluster, power: opts.power, log, canPower: (i) => opts.switches.has(i) });
       registerProviders({
         cluster,
@@ -98,6 +103,7 @@ export class PimanAgent {
         now,
         switchReachable: (i) => reach.isReachable(i),
         switchStats: (i) => opts.switches.get(i)?.stats?.(),
+        ...(opts.health ? { health: opts.health } : {}),
       });
       stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
       host.invalidateIndex();
@@ -127,6 +133,11 @@ export class PimanAgent {
 
   get port(): number {
     return this.host.port;
+  }
+
+  /** pimanSwitchReachable of the switch at `index`. */
+  switchReachable(index: number): boolean {
+    return this.reach.isReachable(index);
   }
 
   /** SNMP group counters (read-only view, for tests and metrics). */
