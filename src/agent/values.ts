@@ -4,7 +4,7 @@
  */
 import { bootStateNumber, type PortView, type SwitchInfo } from '../cluster/types.js';
 import type { SwitchStats } from '../switch/types.js';
-import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, type PortColumn } from './oids.js';
+import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, type StateColumn } from './oids.js';
 
 /** What a column holds; `kind` tells net-snmp which SMI type to send. */
 export type MibValue =
@@ -63,7 +63,7 @@ export function timeStamp(at: number, agentStart: number): number {
   return cs > 0 ? Math.min(cs, 0xffffffff) : 0;
 }
 
-export function portValue(col: PortColumn, p: PortView, agentStart: number): MibValue {
+export function portValue(col: StateColumn, p: PortView, agentStart: number): MibValue {
   switch (col) {
     case PORT_COL.pimanPortIndex:
       return { kind: 'int', value: p.port };

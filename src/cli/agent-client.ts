@@ -12,6 +12,7 @@ import { toUsmUser } from '../snmp/usm.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
 import { SWITCH_READ_COLUMNS, decodeSwitchRow, type SwitchLoadRow } from './switch-load.js';
+import { HEALTH_READ_COLUMNS, decodeHealth, type HealthRow } from './health-row.js';
 import { UNKNOWN_MAC_READ_COLUMNS, decodeUnknownMacRow, type UnknownMacRow } from './unknown-macs.js';
 
 export interface PortRow {
@@ -27,6 +28,8 @@ export interface PortRow {
   /** TimeStamp: sysUpTime (centiseconds) of the last state change. */
   readonly lastChange: number;
   readonly lastError: string;
+  /** pimanHealthGroup; null from an agent older than those columns. */
+  readonly health: HealthRow | null;
 }
 
 export interface AgentClientOptions {
@@ -52,6 +55,7 @@ const READ_COLUMNS = [
   PORT_COL.pimanPortInstallProgress,
   PORT_COL.pimanPortLastChange,
   PORT_COL.pimanPortLastError,
+  ...HEALTH_READ_COLUMNS,
 ] as const;
 
 const MAX_VARBINDS_PER_GET = 36;
@@ -281,5 +285,6 @@ export function decodeRow(k: PortKey, cells: ReadonlyMap<number, VarbindValue | 
     progress: num(PORT_COL.pimanPortInstallProgress),
     lastChange: num(PORT_COL.pimanPortLastChange),
     lastError: str(PORT_COL.pimanPortLastError),
+    health: decodeHealth(cells),
   };
 }

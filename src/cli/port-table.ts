@@ -48,6 +48,7 @@ export function portRowsJson(rows: readonly PortRow[], switches: readonly Switch
     power: r.power,
     progress: r.progress,
     lastError: r.lastError || null,
+    health: r.health,
   }));
   return JSON.stringify(out, null, 2) + '\n';
 }
