@@ -26,11 +26,6 @@ export interface Rendered {
   readonly body: string;
 }
 
-/** True when the Accept header prefers OpenMetrics (Prometheus 2.x sends it first when it may). */
-export function wantsOpenMetrics(accept: string | undefined): boolean {
-  return /application\/openmetrics-text/i.test(accept ?? '');
-}
-
 export class Exposition {
   /** prom-client's default process and runtime collectors, one set per exposition. */
   private readonly runtime = new Registry();

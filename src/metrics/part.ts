@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { DaemonContext, Part } from '../daemon.js';
 import { describeError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { Exposition, wantsOpenMetrics } from './exposition.js';
+import { wantsOpenMetrics } from './exposition-accept.js';
 import { healthFamilies, daemonFamilies } from './health-families.js';
 import { clusterFamilies } from './prometheus.js';
 
@@ -18,6 +18,8 @@ export function metricsPart(ctx: DaemonContext): Part {
     name: 'metrics',
     async start() {
       if (!enabled) return;
+      // prom-client is loaded only by a daemon that serves /metrics, not by every CLI command.
+      const { Exposition } = await import('./exposition.js');
       const exposition = new Exposition(() => {
         const ports = ctx.cluster.ports();
         return [
