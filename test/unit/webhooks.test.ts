@@ -5,6 +5,7 @@ import { redactUrl, webhookBody } from '../../src/monitor/webhook-format.js';
 import { noticeOf, type Notice } from '../../src/monitor/notices.js';
 import type { Timers } from '../../src/agent/notify-queue.js';
 import { initialPortState, type PortView } from '../../src/cluster/types.js';
+import type { PoeSwitch } from '../../src/switch/types.js';
 
 /** A virtual clock: timers fire when the test advances it. */
 class FakeTimers implements Timers {
@@ -169,4 +170,32 @@ test('webhook URLs are shown by their origin only', () => {
   assert.equal(redactUrl('https://user:pass@discord.com/api/webhooks/1/tok?wait=true'), 'https://discord.com/…');
   assert.equal(redactUrl('http://127.0.0.1:8080/hook?token=s3cret'), 'http://127.0.0.1:8080/…');
   assert.equal(redactUrl('not a url'), '(invalid URL)');
+});
+
+test('switch reachability tells once when a switch stops answering and once when it is back; ', async () => {
+  const { SwitchReachability } = await import('../../src/agent/switch-reachability.js');
+  const { silentLogger } = await import('../../src/log.js');
+  let up = true;
+  const sw: PoeSwitch = {
+    name: 'sw1',
+    address: '127.0.0.1',
+    setPower: async () => undefined,
+    getPower: async () => {
+      if (!up) throw new Error('no answer');
+      return 'on';
+    },
+    detection: async () => 'deliveringPower',
+    macTable: async () => new Map(),
+    close: () => undefined,
+  };
+  const changes: string[] = [];
+  const r = new SwitchReachability(new Map([[1, sw]]), silentLogger(), (i, ok, why) => changes.push(`${i} ${ok} ${why}`));
+  await r.probe();
+  up = false;
+  await r.probe();
+  await r.probe();
+  up = true;
+  await r.probe();
+  await r.probe();
+  assert.deepEqual(changes, ['1 false no answer', '1 true ']);
 });
