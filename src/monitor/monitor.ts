@@ -89,8 +89,9 @@ export class HealthMonitor {
   }
 
   private check(p: PortView, sample: HealthSample): void {
-    const changes = this.board.record(p, sample, this.now(), this.opts.thresholds);
+    // Without monitoring a running Pi is never polled again: a sample kept from its boot would go stale, so none is kept.
     if (!this.opts.alerts) return;
+    const changes = this.board.record(p, sample, this.now(), this.opts.thresholds);
     const who = p.hostname ?? p.ip;
     for (const { kind, crossing } of changes) {
       const message = `${who}: ${describeCrossing(crossing, kind === 'alert')}`;

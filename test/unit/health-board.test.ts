@@ -104,3 +104,21 @@ test('the monitor turns board changes into cluster alerts and resolves with thei
   await m.round();
   assert.equal(m.board.health(k).status, 'unknown');
 });
+
+test('without monitor.enabled the boot probe moves a Pi up but keeps no sample (it would go stale): status unknown', async () => {
+  const { Cluster } = await import('../../src/cluster/cluster.js');
+  const { MemoryStateStore } = await import('../../src/store/state-store.js');
+  const { HealthMonitor } = await import('../../src/monitor/monitor.js');
+  const { silentLogger } = await import('../../src/log.js');
+  const c = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 8 }],
+    hosts: [{ switchIndex: 1, port: 7, mac: 'b8:27:eb:00:00:07', ip: '127.0.1.7', hostname: 'pi7' }],
+    store: new MemoryStateStore(),
+    timeoutMs: 180_000,
+  });
+  c.apply(k, { type: 'decision', action: 'boot' });
+  const m = new HealthMonitor({ cluster: c, log: silentLogger(), port: 3000, alerts: false, intervalMs: 10, thresholds: t, probe: async () => fine });
+  await m.round();
+  assert.equal(c.port(k)?.state, 'up');
+  assert.equal(m.board.health(k).status, 'unknown');
+});
