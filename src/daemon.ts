@@ -15,6 +15,8 @@ import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
 import { switchFamilies } from './switch/switch-metrics.js';
 import { ImageCatalog } from './images/catalog.js';
+import { HealthBoard } from './monitor/health-board.js';
+import { NoticeSignal } from './monitor/notices.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
@@ -39,6 +41,12 @@ export interface DaemonContext {
   readonly metrics: MetricRegistry;
   /** install.images: which image each port installs, and whether it can (absent: one image, install.rootfs). */
   readonly images?: ImageCatalog;
+  /** The Pis' latest health (written by the monitor, read by the agent and /metrics). */
+  readonly health: HealthBoard;
+  /** Notices that are no cluster event (a switch unreachable and back), for the webhooks. */
+  readonly notices: NoticeSignal;
+  /** ms since the epoch when the daemon was created (piman_start_time_seconds). */
+  readonly startedAt: number;
 }
 
 export interface DaemonOptions {
@@ -49,6 +57,11 @@ export interface DaemonOptions {
   readonly store?: StateStore;
   /** Bindings to use instead of reading hosts.csv (`piman config check` after it reported hosts.csv's problems). */
   readonly hosts?: readonly HostBinding[];
+}
+
+/** The state parts share besides the cluster (a fresh set per daemon; tests that build a context use it too). */
+export function sharedState(now = Date.now()): Pick<DaemonContext, 'health' | 'notices' | 'startedAt'> {
+  return { health: new HealthBoard(), notices: new NoticeSignal(), startedAt: now };
 }
 
 export function switchInfos(config: PimanConfig): SwitchInfo[] {
@@ -113,7 +126,8 @@ export class Daemon {
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
     const images = new ImageCatalog(config.install.images, config.install.defaultImage, log.child({ part: 'images' }));
-    const d = new Daemon({ config, cluster, power, switches, log, metrics, images }, store);
+    const ctx = { config, cluster, power, switches, log, metrics, images, ...sharedState() };
+    const d = new Daemon(ctx, store);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }

@@ -22,7 +22,8 @@ export type PimanErrorCode =
   | 'E_NOT_IMPLEMENTED'
   | 'E_NETNS'
   | 'E_TFTP'
-  | 'E_SNMP';
+  | 'E_SNMP'
+  | 'E_WEBHOOK';
 
 export class PimanError extends Error {
   readonly code: PimanErrorCode;

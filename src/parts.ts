@@ -4,6 +4,7 @@
  */
 import type { DaemonContext, DaemonOptions, Part } from './daemon.js';
 import { monitorPart } from './monitor/part.js';
+import { webhookPart } from './monitor/webhook-part.js';
 import { metricsPart } from './metrics/part.js';
 import { tftpPart } from './tftp/part.js';
 import { installPart } from './control/part.js';
@@ -12,6 +13,7 @@ import { agentPart } from './agent/part.js';
 import { snmpSwitchFromConfig } from './switch/snmp-switch.js';
 
 export const partFactories: ReadonlyArray<(ctx: DaemonContext) => Part> = [
+  webhookPart,
   monitorPart,
   metricsPart,
   tftpPart,

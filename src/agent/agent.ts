@@ -21,6 +21,7 @@ import { SwitchReachability } from './switch-reachability.js';
 import { TrapSender, type TrapReceiver } from './traps.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import { registerImageTable } from './image-table.js';
+import type { HealthReader } from '../monitor/health-board.js';
 
 export interface PimanAgentOptions {
   readonly address: string;
@@ -48,6 +49,10 @@ export interface PimanAgentOptions {
   readonly now?: () => number;
   /** install.images: pimanImageTable, pimanPortImage. */
   readonly images?: ImageCatalog | undefined;
+  /** The Pis' latest health (pimanPortHealth* columns); none: every port reads unknown. */
+  readonly health?: HealthReader;
+  /** Told when a switch stops answering its reachability probe, or answers again. */
+  readonly onSwitchChange?: (index: number, reachable: boolean, reason: string) => void;
 }
 
 export class PimanAgent {
@@ -92,7 +97,7 @@ export class PimanAgent {
     });
     let stopUnknown = (): void => undefined;
     try {
-      const reach = new SwitchReachability(opts.switches, log);
+      const reach = new SwitchReachability(opts.switches, log, opts.onSwitchChange);
       const images = opts.images;
       const sets = createSetHandler({
         cluster,
@@ -118,6 +123,7 @@ export class PimanAgent {
         switchReachable: (i) => reach.isReachable(i),
         switchStats: (i) => opts.switches.get(i)?.stats?.(),
         images,
+        ...(opts.health ? { health: opts.health } : {}),
       });
       stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
       if (images) {
@@ -155,6 +161,11 @@ export class PimanAgent {
 
   get port(): number {
     return this.host.port;
+  }
+
+  /** pimanSwitchReachable of the switch at `index`. */
+  switchReachable(index: number): boolean {
+    return this.reach.isReachable(index);
   }
 
   /** SNMP group counters (read-only view, for tests and metrics). */

@@ -30,10 +30,13 @@ import {
   SWITCH_COL,
   SYS,
   SYSTEM,
+  isHealthColumn,
   type PortColumn,
 } from './oids.js';
 import { portValue, switchValue, type MibValue, type SwitchColumn } from './values.js';
 import type { ImageCatalog } from '../images/catalog.js';
+import { healthValue } from './health-values.js';
+import type { HealthReader } from '../monitor/health-board.js';
 
 export const PORT_TABLE = 'pimanPortTable';
 export const SWITCH_TABLE = 'pimanSwitchTable';
@@ -56,7 +59,11 @@ export interface ProviderSources {
   readonly switchStats: (switchIndex: number) => SwitchStats | undefined;
   /** install.images (pimanPortImage reads its choice); absent: the stored choice. */
   readonly images?: ImageCatalog | undefined;
+  /** The Pis' latest health (pimanHealthGroup columns); none: every port reads unknown. */
+  readonly health?: HealthReader;
 }
+
+const NO_HEALTH: HealthReader = { health: () => ({ status: 'unknown', sample: null, sampledAt: null, last: null }) };
 
 const T = snmp.ObjectType;
 const RO = snmp.MaxAccess['read-only'];
@@ -207,7 +214,12 @@ function registerPortTable(src: ProviderSources): void {
   // Types come from a sample value so the table and values.ts cannot disagree.
   const sample = cluster.ports()[0];
   if (!sample) return;
-  const v = (c: PortColumn): MibValue => portValue(c, sample, src.startedAt);
+  const health = src.health ?? NO_HEALTH;
+  const images = src.images;
+  const imageOf = images ? (p: PortView): string => images.imageFor(p) : undefined;
+  const cell = (c: PortColumn, p: PortView): MibValue =>
+    isHealthColumn(c) ? healthValue(c, health.health(p), src.startedAt) : portValue(c, p, src.startedAt, imageOf);
+  const v = (c: PortColumn): MibValue => cell(c, sample);
   const columns: MibTableColumn[] = [
     col(PORT_COL.pimanPortIndex, 'pimanPortIndex', v(PORT_COL.pimanPortIndex), NA),
     col(PORT_COL.pimanPortMacAddress, 'pimanPortMacAddress', v(PORT_COL.pimanPortMacAddress)),
@@ -223,16 +235,24 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortImage, 'pimanPortImage', v(PORT_COL.pimanPortImage), RW),
     col(PORT_COL.pimanPortInstalledImage, 'pimanPortInstalledImage', v(PORT_COL.pimanPortInstalledImage)),
     col(PORT_COL.pimanPortInstalledDigest, 'pimanPortInstalledDigest', v(PORT_COL.pimanPortInstalledDigest)),
+    col(PORT_COL.pimanPortHealthStatus, 'pimanPortHealthStatus', v(PORT_COL.pimanPortHealthStatus)),
+    col(PORT_COL.pimanPortCpuPercent, 'pimanPortCpuPercent', v(PORT_COL.pimanPortCpuPercent)),
+    col(PORT_COL.pimanPortMemoryPercent, 'pimanPortMemoryPercent', v(PORT_COL.pimanPortMemoryPercent)),
+    col(PORT_COL.pimanPortDiskPercent, 'pimanPortDiskPercent', v(PORT_COL.pimanPortDiskPercent)),
+    col(PORT_COL.pimanPortTemperature, 'pimanPortTemperature', v(PORT_COL.pimanPortTemperature)),
+    col(PORT_COL.pimanPortProcesses, 'pimanPortProcesses', v(PORT_COL.pimanPortProcesses)),
+    col(PORT_COL.pimanPortHealthTime, 'pimanPortHealthTime', v(PORT_COL.pimanPortHealthTime)),
+    col(PORT_COL.pimanPortHealthMetric, 'pimanPortHealthMetric', v(PORT_COL.pimanPortHealthMetric)),
+    col(PORT_COL.pimanPortHealthValue, 'pimanPortHealthValue', v(PORT_COL.pimanPortHealthValue)),
+    col(PORT_COL.pimanPortHealthThreshold, 'pimanPortHealthThreshold', v(PORT_COL.pimanPortHealthThreshold)),
   ];
-  const images = src.images;
-  const imageOf = images ? (p: PortView): string => images.imageFor(p) : undefined;
   const handler: MibHandler = (req) => {
     // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)
     const node = req.instanceNode;
     const addr = node?.address;
     if (node && addr && addr.length === entryLen + 3) {
       const p = cluster.port({ switchIndex: Number(addr[entryLen + 1]), port: Number(addr[entryLen + 2]) });
-      if (p) node.value = portValue(Number(addr[entryLen]) as PortColumn, p, src.startedAt, imageOf).value;
+      if (p) node.value = cell(Number(addr[entryLen]) as PortColumn, p).value;
     }
     req.done();
   };
@@ -246,7 +266,7 @@ function registerPortTable(src: ProviderSources): void {
     handler,
   });
   for (const p of cluster.ports()) {
-    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => portValue(c.number as PortColumn, p, src.startedAt, imageOf).value)];
+    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => cell(c.number as PortColumn, p).value)];
     host.mib.addTableRow(PORT_TABLE, row);
   }
 }

@@ -48,8 +48,36 @@ export const PORT_COL = {
   pimanPortImage: 20,
   pimanPortInstalledImage: 21,
   pimanPortInstalledDigest: 22,
+  pimanPortHealthStatus: 30,
+  pimanPortCpuPercent: 31,
+  pimanPortMemoryPercent: 32,
+  pimanPortDiskPercent: 33,
+  pimanPortTemperature: 34,
+  pimanPortProcesses: 35,
+  pimanPortHealthTime: 36,
+  pimanPortHealthMetric: 37,
+  pimanPortHealthValue: 38,
+  pimanPortHealthThreshold: 39,
 } as const;
 export type PortColumn = (typeof PORT_COL)[keyof typeof PORT_COL];
+/** The health columns (pimanHealthGroup), served from the HealthBoard rather than the port's state. */
+export type HealthColumn = (typeof PORT_COL)[
+  | 'pimanPortHealthStatus'
+  | 'pimanPortCpuPercent'
+  | 'pimanPortMemoryPercent'
+  | 'pimanPortDiskPercent'
+  | 'pimanPortTemperature'
+  | 'pimanPortProcesses'
+  | 'pimanPortHealthTime'
+  | 'pimanPortHealthMetric'
+  | 'pimanPortHealthValue'
+  | 'pimanPortHealthThreshold'];
+export type StateColumn = Exclude<PortColumn, HealthColumn>;
+export const isHealthColumn = (c: number): c is HealthColumn => c >= PORT_COL.pimanPortHealthStatus && c <= PORT_COL.pimanPortHealthThreshold;
+/** pimanPortHealthStatus values. */
+export const HEALTH_STATUS = { ok: 1, alert: 2, unreachable: 3, unknown: 4 } as const;
+/** pimanPortHealthMetric values. */
+export const HEALTH_METRIC = { none: 1, cpu: 2, memory: 3, disk: 4, processes: 5, temperature: 6 } as const;
 
 export const IMAGE_COL = {
   pimanImageIndex: 1,
@@ -77,6 +105,7 @@ export const NOTIFICATION = {
   pimanPortStateChange: `${PIMAN_NOTIFICATIONS}.1`,
   pimanInstallFailed: `${PIMAN_NOTIFICATIONS}.2`,
   pimanHealthAlert: `${PIMAN_NOTIFICATIONS}.3`,
+  pimanHealthResolved: `${PIMAN_NOTIFICATIONS}.4`,
 } as const;
 
 export const portColumnOid = (col: PortColumn, switchIndex: number, port: number): string =>

@@ -1,6 +1,7 @@
 /** `piman server` part: maps the `agent` config section onto PimanAgent. */
 import type { DaemonContext, Part } from '../daemon.js';
 import { PimanAgent } from './agent.js';
+import { reachabilityFamily, snmpFamilies } from './agent-metrics.js';
 
 /** The agent part. Health alerts reach it through the cluster (`cluster.alert`). */
 export interface AgentPart extends Part {
@@ -11,6 +12,7 @@ export interface AgentPart extends Part {
 export function agentPart(ctx: DaemonContext): AgentPart {
   const cfg = ctx.config.agent;
   let agent: PimanAgent | null = null;
+  let dropMetrics = (): void => undefined;
   return {
     name: 'agent',
     get port() {
@@ -40,9 +42,18 @@ export function agentPart(ctx: DaemonContext): AgentPart {
         switches: ctx.switches,
         log: ctx.log.child({ part: 'agent' }),
         images: ctx.images,
+        health: ctx.health,
+        onSwitchChange: (index, reachable, reason) => {
+          const sw = ctx.cluster.switches.find((s) => s.index === index);
+          if (!sw) return;
+          ctx.notices.emit(reachable ? { kind: 'switchBack', switchName: sw.name, address: sw.address } : { kind: 'switchUnreachable', switchName: sw.name, address: sw.address, reason });
+        },
       });
+      const a = agent;
+      dropMetrics = ctx.metrics.add(() => [...snmpFamilies(a.stats), reachabilityFamily(ctx.cluster.switches, (i) => a.switchReachable(i))]);
     },
     async stop() {
+      dropMetrics();
       await agent?.stop();
       agent = null;
     },

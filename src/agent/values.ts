@@ -4,7 +4,7 @@
  */
 import { bootStateNumber, type PortView, type SwitchInfo } from '../cluster/types.js';
 import type { SwitchStats } from '../switch/types.js';
-import { FALSE, IMAGE_COL, PORT_COL, POWER, SWITCH_COL, TRUE, type ImageColumn, type PortColumn } from './oids.js';
+import { FALSE, IMAGE_COL, PORT_COL, POWER, SWITCH_COL, TRUE, type ImageColumn, type StateColumn } from './oids.js';
 
 /** What a column holds; `kind` tells net-snmp which SMI type to send. */
 export type MibValue =
@@ -64,7 +64,7 @@ export function timeStamp(at: number, agentStart: number): number {
 }
 
 /** `imageOf` names the image the port's next install uses (the catalog's choice); without it, the stored choice. */
-export function portValue(col: PortColumn, p: PortView, agentStart: number, imageOf?: (p: PortView) => string): MibValue {
+export function portValue(col: StateColumn, p: PortView, agentStart: number, imageOf?: (p: PortView) => string): MibValue {
   switch (col) {
     case PORT_COL.pimanPortIndex:
       return { kind: 'int', value: p.port };

@@ -12,6 +12,7 @@ import { toUsmUser } from '../snmp/usm.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
 import { SWITCH_READ_COLUMNS, decodeSwitchRow, type SwitchLoadRow } from './switch-load.js';
+import { HEALTH_READ_COLUMNS, decodeHealth, type HealthRow } from './health-row.js';
 import { UNKNOWN_MAC_READ_COLUMNS, decodeUnknownMacRow, type UnknownMacRow } from './unknown-macs.js';
 import { IMAGE_READ_COLUMNS, decodeImageRow, type ImageTableRow } from './images.js';
 
@@ -33,6 +34,8 @@ export interface PortRow {
   /** pimanPortInstalledImage / Digest: the last complete install. */
   readonly installedImage: string;
   readonly installedDigest: string;
+  /** pimanHealthGroup; null from an agent older than those columns. */
+  readonly health: HealthRow | null;
 }
 
 export interface AgentClientOptions {
@@ -61,6 +64,7 @@ const READ_COLUMNS = [
   PORT_COL.pimanPortImage,
   PORT_COL.pimanPortInstalledImage,
   PORT_COL.pimanPortInstalledDigest,
+  ...HEALTH_READ_COLUMNS,
 ] as const;
 
 const MAX_VARBINDS_PER_GET = 36;
@@ -316,5 +320,6 @@ export function decodeRow(k: PortKey, cells: ReadonlyMap<number, VarbindValue | 
     image: str(PORT_COL.pimanPortImage),
     installedImage: str(PORT_COL.pimanPortInstalledImage),
     installedDigest: str(PORT_COL.pimanPortInstalledDigest),
+    health: decodeHealth(cells),
   };
 }

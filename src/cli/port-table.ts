@@ -59,6 +59,7 @@ export function portRowsJson(rows: readonly PortRow[], switches: readonly Switch
     installedImage: r.installedImage || null,
     installedDigest: r.installedDigest || null,
     lastError: r.lastError || null,
+    health: r.health,
   }));
   return JSON.stringify(out, null, 2) + '\n';
 }

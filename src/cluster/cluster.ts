@@ -11,6 +11,7 @@ import {
   portId,
   zeroCounters,
   type Counters,
+  type HealthCrossing,
   type HostBinding,
   type PortKey,
   type PortState,
@@ -24,11 +25,20 @@ import { UnknownMacs } from './unknown-macs.js';
 export interface HealthAlertEffect {
   readonly type: 'healthAlert';
   readonly message: string;
+  /** The metric, its value and threshold (absent from callers that only have a message). */
+  readonly crossing?: HealthCrossing;
+}
+
+/** A metric that raised a health alert went back under its threshold. */
+export interface HealthResolvedEffect {
+  readonly type: 'healthResolved';
+  readonly message: string;
+  readonly crossing: HealthCrossing;
 }
 
 export interface ClusterEvent {
   readonly port: PortView;
-  readonly effect: BootEffect | HealthAlertEffect;
+  readonly effect: BootEffect | HealthAlertEffect | HealthResolvedEffect;
 }
 
 export type ClusterListener = (e: ClusterEvent) => void;
@@ -298,10 +308,18 @@ export class Cluster {
   }
 
   /** Tells listeners (agent traps, logs) that a Pi crossed a health threshold. */
-  alert(key: PortKey, message: string): void {
+  alert(key: PortKey, message: string, crossing?: HealthCrossing): void {
     const view = this.port(key);
     if (!view) return;
-    for (const l of this.listeners) l({ port: view, effect: { type: 'healthAlert', message } });
+    const effect: HealthAlertEffect = crossing ? { type: 'healthAlert', message, crossing } : { type: 'healthAlert', message };
+    for (const l of this.listeners) l({ port: view, effect });
+  }
+
+  /** Tells listeners that a metric which raised an alert went back under its threshold. */
+  resolved(key: PortKey, message: string, crossing: HealthCrossing): void {
+    const view = this.port(key);
+    if (!view) return;
+    for (const l of this.listeners) l({ port: view, effect: { type: 'healthResolved', message, crossing } });
   }
 
   /**

@@ -106,3 +106,14 @@ export interface PortView extends PortKey, Readonly<PortState> {
   /** hosts.csv's `image` for this Pi, or null. */
   readonly hostImage?: string | null;
 }
+
+/** What the health monitor measures on a Pi, in the order PIMAN-MIB numbers them. */
+export const HEALTH_METRICS = ['cpu', 'memory', 'disk', 'processes', 'temperature'] as const;
+export type HealthMetric = (typeof HEALTH_METRICS)[number];
+
+/** A health value on one side of its threshold (the alert, or its resolve). */
+export interface HealthCrossing {
+  readonly metric: HealthMetric;
+  readonly value: number;
+  readonly threshold: number;
+}

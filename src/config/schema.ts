@@ -5,6 +5,8 @@
 import { getCiphers } from 'node:crypto';
 import { z } from 'zod';
 import { isIpv4, parseIpv4 } from '../cluster/ipv4.js';
+import { NOTICE_KINDS } from '../monitor/notices.js';
+import { WEBHOOK_FORMATS } from '../monitor/webhook-format.js';
 
 const ipv4 = z.string().refine(isIpv4, { message: 'must be an IPv4 address like 10.0.0.1' });
 const port = z.number({ message: 'must be a port number' }).int().min(0).max(65535);
@@ -107,6 +109,29 @@ const trapReceiver = z.strictObject({
   /** An inform not acknowledged within this time is sent again, `retries` times. */
   timeoutSeconds: seconds.default(5),
   retries: z.number().int().min(0).max(10).default(2),
+});
+
+const webhook = z.strictObject({
+  /** http(s) URL; its path and query are secret (Slack, Discord) and never logged. */
+  url: z.string().refine(
+    (u) => {
+      try {
+        const p = new URL(u).protocol;
+        return p === 'http:' || p === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an http:// or https:// URL' },
+  ),
+  format: z.enum(WEBHOOK_FORMATS).default('json'),
+  /** What goes there; default: every event. */
+  events: z.array(z.enum(NOTICE_KINDS)).min(1).default([...NOTICE_KINDS]),
+  timeoutSeconds: seconds.default(5),
+  /** Attempts after the first (after a timeout, a network error, HTTP 5xx or 429), 1 s apart and doubling, at most 5 min. */
+  retries: z.number().int().min(0).max(20).default(5),
+  /** Notices waiting at most; when full, the oldest waiting one is dropped. */
+  maxQueued: z.number().int().min(1).max(10_000).default(100),
 });
 
 export const configSchema = z.strictObject({
@@ -273,6 +298,8 @@ export const configSchema = z.strictObject({
           temp: z.number().default(80),
         })
         .prefault({}),
+      /** Where alerts go (Slack, Discord, any JSON receiver); independent of monitor.enabled for port, install and switch events. */
+      webhooks: z.array(webhook).default([]),
     })
     .prefault({}),
   metrics: z

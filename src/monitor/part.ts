@@ -10,6 +10,7 @@ export function monitorPart(ctx: DaemonContext): Part {
     alerts: m.enabled,
     intervalMs: m.intervalSeconds * 1000,
     thresholds: m.thresholds,
+    board: ctx.health,
   });
   return {
     name: 'monitor',

@@ -70,8 +70,8 @@ test('GETNEXT crosses table ends: last row of a column -> next column, switch ta
   const [a, b, c] = await getNext(pub, [
     portColumnOid(PORT_COL.pimanPortMacAddress, 2, 8),
     `${PIMAN_SWITCH_ENTRY}.${SWITCH_COL.pimanSwitchTimeouts}.2`,
-    // the port table's last column (pimanPortInstalledDigest), last row
-    `${PIMAN_PORT_ENTRY}.${PORT_COL.pimanPortInstalledDigest}.2.8`,
+    // the port table's last column (pimanPortHealthThreshold), last row
+    `${PIMAN_PORT_ENTRY}.${PORT_COL.pimanPortHealthThreshold}.2.8`,
   ]);
   assert.equal(a!.oid, portColumnOid(PORT_COL.pimanPortIpAddress, 1, 1));
   assert.equal(b!.oid, portColumnOid(PORT_COL.pimanPortMacAddress, 1, 1));
@@ -124,7 +124,8 @@ test('a walk of the port table with subtree() sees every port once per column', 
   await new Promise<void>((res, rej) =>
     pub.subtree(PIMAN_PORT_ENTRY, 20, (vbs) => void seen.push(...vbs.map((v) => v.oid)), (e) => (e ? rej(e) : res())),
   );
-  assert.equal(seen.length, 32 * 13, "32 ports x 13 readable columns (10, then pimanPortImage, InstalledImage, InstalledDigest)");
+  // 32 ports, 23 readable columns (10 of state, 3 of images, 10 of health)
+  assert.equal(seen.length, 32 * 23);
   assert.equal(new Set(seen).size, seen.length);
 });
 

@@ -16,6 +16,7 @@ import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
+import { sharedState } from '../../src/daemon.js';
 import { tftpPart, type TftpPart } from '../../src/tftp/part.js';
 import { tftpGet } from '../../src/tftp/client.js';
 import type { DaemonContext } from '../../src/daemon.js';
@@ -67,7 +68,7 @@ before(async () => {
     power: new PowerController({ cluster, switches: new Map(), offMs: 0, staggerMs: 0 }),
     switches: new Map(),
     log: silentLogger(),
-    metrics: new MetricRegistry(),
+    metrics: new MetricRegistry(), ...sharedState(),
   };
   part = tftpPart(ctx);
   await part.start();

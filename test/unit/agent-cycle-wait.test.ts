@@ -19,6 +19,7 @@ const row = (p: Partial<PortRow>): PortRow => ({
   image: '',
   installedImage: '',
   installedDigest: '',
+  health: null,
   ...p,
 });
 

@@ -9,6 +9,7 @@ import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
+import { sharedState } from '../../src/daemon.js';
 import { dhcpPart, serverSettings } from '../../src/dhcp/part.js';
 import { checkInterfaceAddress } from '../../src/dhcp/interface.js';
 import type { DaemonContext } from '../../src/daemon.js';
@@ -24,7 +25,7 @@ async function context(dhcp: Record<string, unknown>, state: string, server: Rec
   }, 'piman.yaml');
   const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.9', ports: 4 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 1000 });
   const power = new PowerController({ cluster, switches: new Map(), offMs: 0, staggerMs: 0 });
-  return { config, cluster, power, switches: new Map(), log: silentLogger(), metrics: new MetricRegistry() };
+  return { config, cluster, power, switches: new Map(), log: silentLogger(), metrics: new MetricRegistry(), ...sharedState() };
 }
 
 test('dhcp part honours enabled: false and starts/stops on loopback otherwise', async (t) => {
