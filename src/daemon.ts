@@ -8,6 +8,7 @@ import { Cluster } from './cluster/cluster.js';
 import type { HostBinding, SwitchInfo } from './cluster/types.js';
 import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
+import { RetryRunner, retryPolicyFrom } from './switch/retry-runner.js';
 import type { PoeSwitch } from './switch/types.js';
 import { levelFor, type Logger } from './log.js';
 import { changedSettings, needsRestart } from './config/diff.js';
@@ -82,6 +83,8 @@ export class Daemon {
   private constructor(
     readonly ctx: DaemonContext,
     private readonly store: StateStore,
+    /** Self-healing boots (ticked with the cluster). */
+    readonly retry: RetryRunner,
   ) {
     this.running = ctx.config;
   }
@@ -107,9 +110,10 @@ export class Daemon {
       offMs: config.power.offSeconds * 1000,
       staggerMs: config.power.staggerSeconds * 1000,
     });
+    const retry = new RetryRunner({ cluster, power, policy: retryPolicyFrom(config.boot.retry), log });
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
-    const d = new Daemon({ config, cluster, power, switches, log, metrics }, store);
+    const d = new Daemon({ config, cluster, power, switches, log, metrics }, store, retry);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }
@@ -146,7 +150,11 @@ export class Daemon {
         throw e;
       }
     }
-    this.timer = setInterval(() => cluster.tick(), 1000);
+    // Retries first: a stuck port is power-cycled before the hard boot timeout fails it.
+    this.timer = setInterval(() => {
+      this.retry.tick();
+      cluster.tick();
+    }, 1000);
     this.timer.unref();
   }
 

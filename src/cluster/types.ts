@@ -37,6 +37,8 @@ export interface PortState {
   power: PowerState;
   /** Last boot file the Pi fetched over TFTP (for status). */
   lastFile: string;
+  /** Power cycles piman made on its own since the port was last up (self-healing, pimanPortBootAttempts). */
+  bootAttempts: number;
 }
 
 export function initialPortState(now: number): PortState {
@@ -50,6 +52,7 @@ export function initialPortState(now: number): PortState {
     lastError: '',
     power: 'unknown',
     lastFile: '',
+    bootAttempts: 0,
   };
 }
 
@@ -76,10 +79,12 @@ export interface Counters {
   tftpFiles: number;
   installsDone: number;
   installsFailed: number;
+  /** Self-healing power cycles made (every port, since the state file began). */
+  bootRetries: number;
 }
 
 export function zeroCounters(): Counters {
-  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 };
+  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0, bootRetries: 0 };
 }
 
 /** Everything a reader (agent, CLI, DHCP policy) sees of one port. */

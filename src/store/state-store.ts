@@ -25,6 +25,8 @@ const portStateSchema = z.object({
   lastError: z.string(),
   power: z.enum(['on', 'off', 'unknown']),
   lastFile: z.string(),
+  // Absent in state files written before self-healing boots.
+  bootAttempts: z.number().int().nonnegative().default(0),
 });
 
 const countersSchema = z.object({
@@ -33,6 +35,7 @@ const countersSchema = z.object({
   tftpFiles: z.number().int().nonnegative(),
   installsDone: z.number().int().nonnegative(),
   installsFailed: z.number().int().nonnegative(),
+  bootRetries: z.number().int().nonnegative().default(0),
 });
 
 const legacyLearnedSchema = z.object({

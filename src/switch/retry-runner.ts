@@ -1,0 +1,72 @@
+/**
+ * Carries out the self-healing decisions of src/cluster/boot-retry.ts: on
+ * each tick, a stuck port is power-cycled again (through the power
+ * controller, whose power-ons are staggered across every caller, so retries
+ * never start together) or, out of attempts, failed. No timer of its own:
+ * the daemon ticks it.
+ */
+import { planRetries, type RetryPolicy } from '../cluster/boot-retry.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { PortKey } from '../cluster/types.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { PowerController } from './power.js';
+
+export interface RetryRunnerOptions {
+  readonly cluster: Cluster;
+  readonly power: Pick<PowerController, 'cycle' | 'isBusy'>;
+  readonly policy: RetryPolicy;
+  readonly log: Pick<Logger, 'info' | 'warn'>;
+  readonly now?: () => number;
+}
+
+export class RetryRunner {
+  private readonly now: () => number;
+
+  constructor(private readonly o: RetryRunnerOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  get policy(): RetryPolicy {
+    return this.o.policy;
+  }
+
+  /** Decides for every port and starts the due power cycles; returns the keys it retried. */
+  tick(): PortKey[] {
+    const { cluster, power, policy, log } = this.o;
+    const ports = cluster.ports().map((p) => ({ key: { switchIndex: p.switchIndex, port: p.port }, st: p }));
+    const retried: PortKey[] = [];
+    for (const { key, decision } of planRetries(ports, this.now(), policy, (k) => power.isBusy(k))) {
+      const name = `${cluster.port(key)?.switchName ?? key.switchIndex}:${key.port}`;
+      if (decision.type === 'giveUp') {
+        cluster.apply(key, { type: 'giveUp', reason: decision.reason });
+        log.warn({ port: name, code: 'E_BOOT_FAILED', reason: decision.reason }, 'boot failed for good');
+        continue;
+      }
+      cluster.apply(key, { type: 'retry', attempt: decision.attempt, reason: decision.reason });
+      log.info({ port: name, attempt: decision.attempt, of: policy.attempts, reason: decision.reason }, 'boot retry: power-cycling the port');
+      retried.push(key);
+      // A switch error fails the port with the switch's message (the power controller applies it).
+      power.cycle([key], { retry: true }).catch((e: unknown) => log.warn({ port: name, err: describeError(e) }, 'boot retry: power cycle failed'));
+    }
+    return retried;
+  }
+}
+
+/** The policy from the `boot.retry` settings (seconds) in milliseconds. */
+export function retryPolicyFrom(r: {
+  attempts: number;
+  timeoutSeconds: { poweringOn: number; netbooting: number; installing: number; booting: number };
+  backoffSeconds: number;
+  backoffFactor: number;
+  maxBackoffSeconds: number;
+}): RetryPolicy {
+  const t = r.timeoutSeconds;
+  return {
+    attempts: r.attempts,
+    timeoutMs: { poweringOn: t.poweringOn * 1000, netbooting: t.netbooting * 1000, installing: t.installing * 1000, booting: t.booting * 1000 },
+    backoffMs: r.backoffSeconds * 1000,
+    backoffFactor: r.backoffFactor,
+    maxBackoffMs: r.maxBackoffSeconds * 1000,
+  };
+}

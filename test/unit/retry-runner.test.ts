@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster, type ClusterEvent } from '../../src/cluster/cluster.js';
+import { MemoryStateStore } from '../../src/store/state-store.js';
+import type { PortKey, SwitchInfo } from '../../src/cluster/types.js';
+import { RetryRunner } from '../../src/switch/retry-runner.js';
+import type { RetryPolicy } from '../../src/cluster/boot-retry.js';
+
+const switches: SwitchInfo[] = [
+  { index: 1, name: 'sw1', address: '10.0.0.2', ports: 3 },
+  { index: 2, name: 'sw2', address: '10.0.0.3', ports: 2 },
+];
+const policy: RetryPolicy = {
+  attempts: 2,
+  timeoutMs: { poweringOn: 10_000, netbooting: 10_000, installing: 10_000, booting: 10_000 },
+  backoffMs: 5_000,
+  backoffFactor: 2,
+  maxBackoffMs: 60_000,
+};
+
+async function rig() {
+  let now = 0;
+  const cluster = await Cluster.open({ switches, hosts: [], store: new MemoryStateStore(), timeoutMs: 180_000, now: () => now });
+  const cycles: string[] = [];
+  const busy = new Set<string>();
+  const logs: string[] = [];
+  const power = {
+    isBusy: (k: PortKey) => busy.has(`${k.switchIndex}.${k.port}`),
+    // What the real controller does to the port: off, then on again (a retry's power-on).
+    cycle: async (keys: readonly PortKey[], o: { retry?: boolean } = {}) => {
+      for (const k of keys) {
+        cycles.push(`${k.switchIndex}.${k.port}${o.retry ? ' retry' : ''}`);
+        cluster.apply(k, { type: 'powerOff' });
+        cluster.apply(k, o.retry ? { type: 'powerOn', retry: true } : { type: 'powerOn' });
+      }
+    },
+  };
+  const log = { info: (_o: object, m: string) => void logs.push(m), warn: (_o: object, m: string) => void logs.push(m) };
+  const runner = new RetryRunner({ cluster, power, policy, log, now: () => now });
+  return { cluster, runner, cycles, busy, logs, setNow: (t: number) => (now = t) };
+}
+
+test('a stuck port is power-cycled as a retry, counted on the port and in the counters, and logged', async () => {
+  const r = await rig();
+  r.cluster.apply({ switchIndex: 2, port: 1 }, { type: 'dhcp', pxe: true });
+  r.setNow(9_999);
+  assert.deepEqual(r.runner.tick(), []);
+  r.setNow(10_000);
+  assert.deepEqual(r.runner.tick(), [{ switchIndex: 2, port: 1 }]);
+  assert.deepEqual(r.cycles, ['2.1 retry']);
+  const p = r.cluster.port({ switchIndex: 2, port: 1 })!;
+  assert.equal(p.state, 'poweringOn');
+  assert.equal(p.bootAttempts, 1);
+  assert.match(p.lastError, /retry 1 of 2: netbooting/);
+  assert.equal(r.cluster.getCounters().bootRetries, 1);
+  assert.ok(r.logs.some((l) => /boot retry/.test(l)));
+});
+
+test('retries run out: the port fails with the reason and a gaveUp event (pimanInstallFailed)', async () => {
+  const r = await rig();
+  const events: ClusterEvent[] = [];
+  r.cluster.on((e) => events.push(e));
+  const k = { switchIndex: 1, port: 2 };
+  r.cluster.apply(k, { type: 'powerOn' });
+  r.setNow(10_000);
+  r.runner.tick(); // retry 1, power-on at 10 s
+  r.setNow(20_000 + 4_999);
+  assert.deepEqual(r.runner.tick(), [], 'the backoff holds the second retry');
+  r.setNow(25_000);
+  r.runner.tick(); // retry 2, power-on at 25 s
+  r.setNow(25_000 + 10_000 + 10_000);
+  r.runner.tick(); // out of attempts
+  const p = r.cluster.port(k)!;
+  assert.equal(p.state, 'failed');
+  assert.match(p.lastError, /gave up after 2 retries/);
+  assert.ok(events.some((e) => e.effect.type === 'gaveUp'));
+  assert.equal(r.cycles.length, 2);
+});
+
+test('a port switched off by an operator, or one whose power operation runs, is not retried', async () => {
+  const r = await rig();
+  r.cluster.apply({ switchIndex: 1, port: 1 }, { type: 'powerOff' });
+  r.cluster.apply({ switchIndex: 1, port: 3 }, { type: 'powerOn' });
+  r.busy.add('1.3');
+  r.setNow(1_000_000);
+  assert.deepEqual(r.runner.tick(), []);
+  assert.deepEqual(r.cycles, []);
+});
+
+test('a port that comes up starts over with a full set of attempts', async () => {
+  const r = await rig();
+  const k = { switchIndex: 1, port: 1 };
+  r.cluster.apply(k, { type: 'powerOn' });
+  r.setNow(10_000);
+  r.runner.tick();
+  r.cluster.apply(k, { type: 'up' });
+  assert.equal(r.cluster.port(k)!.bootAttempts, 0);
+});
