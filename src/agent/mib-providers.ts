@@ -205,6 +205,7 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortInstallProgress, 'pimanPortInstallProgress', v(PORT_COL.pimanPortInstallProgress)),
     col(PORT_COL.pimanPortLastChange, 'pimanPortLastChange', v(PORT_COL.pimanPortLastChange)),
     col(PORT_COL.pimanPortLastError, 'pimanPortLastError', v(PORT_COL.pimanPortLastError)),
+    col(PORT_COL.pimanPortBootAttempts, 'pimanPortBootAttempts', v(PORT_COL.pimanPortBootAttempts)),
   ];
   const handler: MibHandler = (req) => {
     // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)

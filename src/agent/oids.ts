@@ -44,6 +44,7 @@ export const PORT_COL = {
   pimanPortInstallProgress: 9,
   pimanPortLastChange: 10,
   pimanPortLastError: 11,
+  pimanPortBootAttempts: 12,
 } as const;
 export type PortColumn = (typeof PORT_COL)[keyof typeof PORT_COL];
 

@@ -72,7 +72,8 @@ export class TrapSender {
       });
     } else if (e.effect.type === 'healthAlert') {
       this.healthAlert(p, e.effect.message);
-    } else if (e.effect.type === 'installFailed') {
+    } else if (e.effect.type === 'installFailed' || e.effect.type === 'gaveUp') {
+      // A boot that failed for good after its retries is announced like a failed install.
       this.queue.push(portId(p), 'installFailed', {
         oid: NOTIFICATION.pimanInstallFailed,
         varbinds: [

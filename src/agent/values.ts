@@ -87,6 +87,8 @@ export function portValue(col: PortColumn, p: PortView, agentStart: number): Mib
       return { kind: 'ticks', value: timeStamp(p.lastChange, agentStart) };
     case PORT_COL.pimanPortLastError:
       return { kind: 'string', value: displayString(p.lastError) };
+    case PORT_COL.pimanPortBootAttempts:
+      return { kind: 'gauge', value: u32(p.bootAttempts) };
   }
 }
 

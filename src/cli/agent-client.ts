@@ -27,6 +27,8 @@ export interface PortRow {
   /** TimeStamp: sysUpTime (centiseconds) of the last state change. */
   readonly lastChange: number;
   readonly lastError: string;
+  /** pimanPortBootAttempts: self-healing retries since the port was last up. */
+  readonly attempts: number;
 }
 
 export interface AgentClientOptions {
@@ -52,6 +54,7 @@ const READ_COLUMNS = [
   PORT_COL.pimanPortInstallProgress,
   PORT_COL.pimanPortLastChange,
   PORT_COL.pimanPortLastError,
+  PORT_COL.pimanPortBootAttempts,
 ] as const;
 
 const MAX_VARBINDS_PER_GET = 36;
@@ -281,5 +284,6 @@ export function decodeRow(k: PortKey, cells: ReadonlyMap<number, VarbindValue | 
     progress: num(PORT_COL.pimanPortInstallProgress),
     lastChange: num(PORT_COL.pimanPortLastChange),
     lastError: str(PORT_COL.pimanPortLastError),
+    attempts: num(PORT_COL.pimanPortBootAttempts),
   };
 }

@@ -2,7 +2,7 @@
 import type { SwitchInfo } from '../cluster/types.js';
 import type { PortRow } from './agent-client.js';
 
-const HEADERS = ['SWITCH', 'PORT', 'MAC', 'IP', 'HOSTNAME', 'STATE', 'REINSTALL', 'PROGRESS', 'LAST ERROR'] as const;
+const HEADERS = ['SWITCH', 'PORT', 'MAC', 'IP', 'HOSTNAME', 'STATE', 'REINSTALL', 'PROGRESS', 'RETRIES', 'LAST ERROR'] as const;
 
 export function switchName(index: number, switches: readonly SwitchInfo[]): string {
   return switches.find((s) => s.index === index)?.name ?? String(index);
@@ -18,6 +18,7 @@ function cells(r: PortRow, switches: readonly SwitchInfo[]): string[] {
     r.state,
     r.reinstall ? 'pending' : '-',
     r.state === 'installing' || r.progress > 0 ? `${r.progress}%` : '-',
+    r.attempts > 0 ? String(r.attempts) : '-',
     r.lastError || '',
   ];
 }
@@ -47,6 +48,7 @@ export function portRowsJson(rows: readonly PortRow[], switches: readonly Switch
     reinstall: r.reinstall,
     power: r.power,
     progress: r.progress,
+    bootAttempts: r.attempts,
     lastError: r.lastError || null,
   }));
   return JSON.stringify(out, null, 2) + '\n';

@@ -33,6 +33,8 @@ export function renderMetrics(ports: readonly PortView[], counters: Readonly<Cou
   for (const p of ports) out.push(`piman_port_install_progress_percent${labels(p)} ${p.installProgress}`);
   family('piman_port_last_change_seconds', 'gauge', 'Unix time of the last boot state change.');
   for (const p of ports) out.push(`piman_port_last_change_seconds${labels(p)} ${Math.floor(p.lastChange / 1000)}`);
+  family('piman_port_boot_attempts', 'gauge', 'Power cycles piman made on its own (self-healing retries) since the port was last up.');
+  for (const p of ports) out.push(`piman_port_boot_attempts${labels(p)} ${p.bootAttempts}`);
   const counter = (name: string, help: string, v: number): void => {
     family(name, 'counter', help);
     out.push(`${name} ${v}`);
@@ -42,5 +44,6 @@ export function renderMetrics(ports: readonly PortView[], counters: Readonly<Cou
   counter('piman_tftp_files_total', 'Files served completely over TFTP.', counters.tftpFiles);
   counter('piman_installs_done_total', 'Installs confirmed by the Pi.', counters.installsDone);
   counter('piman_installs_failed_total', 'Installs that failed or were interrupted.', counters.installsFailed);
+  counter('piman_boot_retries_total', 'Self-healing power cycles of ports stuck on their way up.', counters.bootRetries);
   return out.join('\n') + '\n';
 }

@@ -9,14 +9,13 @@ import { planRetries, type RetryPolicy } from '../cluster/boot-retry.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { PortKey } from '../cluster/types.js';
 import { describeError } from '../errors.js';
-import type { Logger } from '../log.js';
 import type { PowerController } from './power.js';
 
 export interface RetryRunnerOptions {
   readonly cluster: Cluster;
   readonly power: Pick<PowerController, 'cycle' | 'isBusy'>;
   readonly policy: RetryPolicy;
-  readonly log: Pick<Logger, 'info' | 'warn'>;
+  readonly log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
   readonly now?: () => number;
 }
 

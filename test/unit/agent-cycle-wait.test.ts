@@ -16,6 +16,7 @@ const row = (p: Partial<PortRow>): PortRow => ({
   progress: 0,
   lastChange: 0,
   lastError: '',
+  attempts: 0,
   ...p,
 });
 
