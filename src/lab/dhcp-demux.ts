@@ -1,19 +1,27 @@
 /**
  * The loopback lab's shared DHCP client socket. piman sends every reply to
  * dhcp.broadcastAddress:dhcp.clientPort (127.0.0.1:<this port>); the demux
- * hands each reply to the virtual Pi whose MAC is in chaddr, as the shared
- * Ethernet segment plus each Pi's MAC filter would. Requests leave from the
- * same socket towards piman's DHCP port.
+ * plays the Ethernet segment: a reply with the BROADCAST flag set (the Pis'
+ * boot ROMs set it, so piman answers them by broadcast) reaches every Pi
+ * listening for DHCP, as a broadcast frame does, and each Pi's own judgement
+ * decides whether it takes it (a Pi 3 boot ROM takes any OFFER with its xid);
+ * a reply without the flag reaches only the Pi whose MAC is in chaddr, as an
+ * L2 unicast frame does. Requests leave from the same socket towards piman's
+ * DHCP port.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { macFromBytes } from '../cluster/mac.js';
 import type { DhcpLink } from './virtual-pi.js';
 
 const CHADDR = 28;
+const FLAGS = 10;
+const BROADCAST = 0x8000;
 
 export class DhcpDemux {
   private readonly byMac = new Map<string, Set<(p: Buffer) => void>>();
   dropped = 0;
+  /** Replies delivered to every listening Pi (BROADCAST flag set). */
+  broadcasts = 0;
 
   private constructor(
     private readonly sock: Socket,
@@ -21,9 +29,17 @@ export class DhcpDemux {
   ) {
     sock.on('message', (msg: Buffer) => {
       if (msg.length < CHADDR + 6) return void this.dropped++;
+      if ((msg.readUInt16BE(FLAGS) & BROADCAST) !== 0) {
+        this.broadcasts++;
+        // Copied first: a listener that takes the frame stops listening while we deliver.
+        const all = [...this.byMac.values()].flatMap((set) => [...set]);
+        if (all.length === 0) return void this.dropped++;
+        for (const l of all) l(msg);
+        return;
+      }
       const listeners = this.byMac.get(macFromBytes(msg.subarray(CHADDR, CHADDR + 6)));
       if (!listeners || listeners.size === 0) return void this.dropped++;
-      for (const l of listeners) l(msg);
+      for (const l of [...listeners]) l(msg);
     });
     sock.on('error', () => undefined);
   }

@@ -10,6 +10,9 @@ interface LabOpts {
   verbose?: boolean;
   keep?: boolean;
   switchRate: string;
+  switches: string;
+  storm?: boolean;
+  retry: boolean;
 }
 
 function parseInt10(name: string, text: string, min: number, max: number): number {
@@ -25,6 +28,9 @@ export function registerLab(program: Command): void {
     .option('--pis <n>', 'number of virtual Pis (1..1000)', '8')
     .option('--model <3|4>', 'Raspberry Pi model to emulate', '4')
     .option('--demo', 'reinstall a few Pis through SNMP, print the inventory and exit')
+    .option('--switches <k>', 'simulated PoE switches the Pis are spread over, each with its own SNMP agent (1..16)', '1')
+    .option('--storm', 'every switch powers all its ports on at the same instant (as after a power cut); waits until every port is up or failed')
+    .option('--no-retry', 'turn self-healing boots off (boot.retry.attempts 0), for comparison')
     .option('--switch-rate <n>', 'requests per second the simulated switch serves, dropping what it cannot hold (0 = unlimited)', '0')
     .option('--keep', 'keep the lab folder (config, state, boot files) after exit')
     .option('-v, --verbose', "show piman's log")
@@ -32,6 +38,7 @@ export function registerLab(program: Command): void {
       const pis = parseInt10('--pis', opts.pis, 1, 1000);
       const model = parseInt10('--model', opts.model, 3, 4) as 3 | 4;
       const switchRate = parseInt10('--switch-rate', opts.switchRate, 0, 100_000);
+      const switches = parseInt10('--switches', opts.switches, 1, Math.min(16, pis));
       // Ctrl-C stops the lab cleanly (Pis, piman, switch, temporary folder) wherever it is.
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
@@ -45,6 +52,9 @@ export function registerLab(program: Command): void {
           verbose: Boolean(opts.verbose),
           keep: Boolean(opts.keep),
           switchRate,
+          switches,
+          storm: Boolean(opts.storm),
+          retry: opts.retry,
           out: process.stdout,
           signal: stop.signal,
         });
