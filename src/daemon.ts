@@ -110,7 +110,7 @@ export class Daemon {
       offMs: config.power.offSeconds * 1000,
       staggerMs: config.power.staggerSeconds * 1000,
     });
-    const retry = new RetryRunner({ cluster, power, policy: retryPolicyFrom(config.boot.retry), log });
+    const retry = new RetryRunner({ cluster, power, policy: retryPolicyFrom(config.boot.retry), log, staggerMs: config.boot.retry.staggerSeconds * 1000 });
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
     const d = new Daemon({ config, cluster, power, switches, log, metrics }, store, retry);
@@ -221,6 +221,7 @@ export class Daemon {
   async stop(opts: { save?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.retry.stop();
     for (const p of this.started.reverse()) {
       try {
         await p.stop();

@@ -182,6 +182,8 @@ export const configSchema = z.strictObject({
           backoffSeconds: z.number().min(0).default(10),
           backoffFactor: z.number().min(1).max(10).default(2),
           maxBackoffSeconds: z.number().min(0).default(300),
+          /** Least time between the starts of two retries, so retried Pi 3s reach DHCP one at a time. */
+          staggerSeconds: z.number().min(0).max(60).default(2),
         })
         .prefault({}),
     })

@@ -146,7 +146,8 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     view.stop();
     const failed = lab.daemon.ctx.cluster.ports().filter((p) => p.state !== 'up');
     if (failed.length) throw new PimanError('E_PORT_BUSY', `lab: ${failed.length} port(s) failed to boot: ${failed.slice(0, 5).map((p) => `${p.port} (${p.lastError})`).join(', ')}`);
-    say(`All ${o.pis} Pis are up after ${secs()}.`);
+    const retries = lab.daemon.ctx.cluster.getCounters().bootRetries;
+    say(`All ${o.pis} Pis are up after ${secs()}${retries > 0 ? ` (${retries} boot retries, ${lab.net.conflicts} address clashes)` : ''}.`);
     say(await switchLine(lab));
     say('');
     say('Try it (paste in another terminal):');

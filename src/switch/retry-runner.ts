@@ -16,11 +16,20 @@ export interface RetryRunnerOptions {
   readonly power: Pick<PowerController, 'cycle' | 'isBusy'>;
   readonly policy: RetryPolicy;
   readonly log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+  /**
+   * Least time between the starts of two retries (boot.retry.staggerSeconds), so Pis
+   * retried together reach DHCP one at a time: a Pi 3 boot ROM takes any OFFER it sees.
+   */
+  readonly staggerMs?: number;
   readonly now?: () => number;
 }
 
 export class RetryRunner {
   private readonly now: () => number;
+  /** Retries decided and waiting for their slot, by port id. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Earliest start of the next retry. */
+  private nextSlot = 0;
 
   constructor(private readonly o: RetryRunnerOptions) {
     this.now = o.now ?? Date.now;
@@ -35,7 +44,9 @@ export class RetryRunner {
     const { cluster, power, policy, log } = this.o;
     const ports = cluster.ports().map((p) => ({ key: { switchIndex: p.switchIndex, port: p.port }, st: p }));
     const retried: PortKey[] = [];
-    for (const { key, decision } of planRetries(ports, this.now(), policy, (k) => power.isBusy(k))) {
+    const now = this.now();
+    const waiting = (k: PortKey): boolean => power.isBusy(k) || this.pending.has(`${k.switchIndex}.${k.port}`);
+    for (const { key, decision } of planRetries(ports, now, policy, waiting)) {
       const name = `${cluster.port(key)?.switchName ?? key.switchIndex}:${key.port}`;
       if (decision.type === 'giveUp') {
         cluster.apply(key, { type: 'giveUp', reason: decision.reason });
@@ -45,10 +56,23 @@ export class RetryRunner {
       cluster.apply(key, { type: 'retry', attempt: decision.attempt, reason: decision.reason });
       log.info({ port: name, attempt: decision.attempt, of: policy.attempts, reason: decision.reason }, 'boot retry: power-cycling the port');
       retried.push(key);
-      // A switch error fails the port with the switch's message (the power controller applies it).
-      power.cycle([key], { retry: true }).catch((e: unknown) => log.warn({ port: name, err: describeError(e) }, 'boot retry: power cycle failed'));
+      const id = `${key.switchIndex}.${key.port}`;
+      const start = Math.max(now, this.nextSlot);
+      this.nextSlot = start + (this.o.staggerMs ?? 0);
+      const t = setTimeout(() => {
+        this.pending.delete(id);
+        // A switch error fails the port with the switch's message (the power controller applies it).
+        power.cycle([key], { retry: true }).catch((e: unknown) => log.warn({ port: name, err: describeError(e) }, 'boot retry: power cycle failed'));
+      }, start - now);
+      this.pending.set(id, t);
     }
     return retried;
+  }
+
+  /** Drops retries still waiting for their slot (the daemon stops). */
+  stop(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
   }
 }
 

@@ -18,10 +18,14 @@ const policy: RetryPolicy = {
   maxBackoffMs: 60_000,
 };
 
-async function rig() {
+/** Lets retries whose slot is now (a 0 ms timer) start. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+async function rig(staggerMs = 0) {
   let now = 0;
   const cluster = await Cluster.open({ switches, hosts: [], store: new MemoryStateStore(), timeoutMs: 180_000, now: () => now });
   const cycles: string[] = [];
+  const starts: number[] = [];
   const busy = new Set<string>();
   const logs: string[] = [];
   const power = {
@@ -30,14 +34,15 @@ async function rig() {
     cycle: async (keys: readonly PortKey[], o: { retry?: boolean } = {}) => {
       for (const k of keys) {
         cycles.push(`${k.switchIndex}.${k.port}${o.retry ? ' retry' : ''}`);
+        starts.push(Date.now());
         cluster.apply(k, { type: 'powerOff' });
         cluster.apply(k, o.retry ? { type: 'powerOn', retry: true } : { type: 'powerOn' });
       }
     },
   };
   const log = { info: (_o: object, m: string) => void logs.push(m), warn: (_o: object, m: string) => void logs.push(m) };
-  const runner = new RetryRunner({ cluster, power, policy, log, now: () => now });
-  return { cluster, runner, cycles, busy, logs, setNow: (t: number) => (now = t) };
+  const runner = new RetryRunner({ cluster, power, policy, log, now: () => now, staggerMs });
+  return { cluster, runner, cycles, starts, busy, logs, setNow: (t: number) => (now = t) };
 }
 
 test('a stuck port is power-cycled as a retry, counted on the port and in the counters, and logged', async () => {
@@ -47,6 +52,7 @@ test('a stuck port is power-cycled as a retry, counted on the port and in the co
   assert.deepEqual(r.runner.tick(), []);
   r.setNow(10_000);
   assert.deepEqual(r.runner.tick(), [{ switchIndex: 2, port: 1 }]);
+  await settle();
   assert.deepEqual(r.cycles, ['2.1 retry']);
   const p = r.cluster.port({ switchIndex: 2, port: 1 })!;
   assert.equal(p.state, 'poweringOn');
@@ -64,10 +70,12 @@ test('retries run out: the port fails with the reason and a gaveUp event (pimanI
   r.cluster.apply(k, { type: 'powerOn' });
   r.setNow(10_000);
   r.runner.tick(); // retry 1, power-on at 10 s
+  await settle();
   r.setNow(20_000 + 4_999);
   assert.deepEqual(r.runner.tick(), [], 'the backoff holds the second retry');
   r.setNow(25_000);
   r.runner.tick(); // retry 2, power-on at 25 s
+  await settle();
   r.setNow(25_000 + 10_000 + 10_000);
   r.runner.tick(); // out of attempts
   const p = r.cluster.port(k)!;
@@ -93,6 +101,30 @@ test('a port that comes up starts over with a full set of attempts', async () =>
   r.cluster.apply(k, { type: 'powerOn' });
   r.setNow(10_000);
   r.runner.tick();
+  await settle();
   r.cluster.apply(k, { type: 'up' });
   assert.equal(r.cluster.port(k)!.bootAttempts, 0);
+});
+
+test('retries decided together start staggered, and a port waiting for its slot is not retried twice', async () => {
+  const r = await rig(60);
+  for (const port of [1, 2, 3]) r.cluster.apply({ switchIndex: 1, port }, { type: 'powerOn' });
+  r.setNow(10_000);
+  assert.equal(r.runner.tick().length, 3);
+  assert.equal(r.runner.tick().length, 0, 'pending retries are not decided again');
+  await new Promise((res) => setTimeout(res, 300));
+  assert.deepEqual(r.cycles, ['1.1 retry', '1.2 retry', '1.3 retry']);
+  assert.ok(r.starts[1]! - r.starts[0]! >= 55 && r.starts[2]! - r.starts[1]! >= 55, `starts ${r.starts.join(', ')}`);
+  r.runner.stop();
+});
+
+test('stop() drops retries still waiting for their slot', async () => {
+  const r = await rig(10_000);
+  for (const port of [1, 2]) r.cluster.apply({ switchIndex: 1, port }, { type: 'powerOn' });
+  r.setNow(10_000);
+  r.runner.tick();
+  await settle();
+  r.runner.stop();
+  await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(r.cycles, ['1.1 retry']);
 });
