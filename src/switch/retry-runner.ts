@@ -30,9 +30,12 @@ export class RetryRunner {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   /** Earliest start of the next retry. */
   private nextSlot = 0;
+  /** Time spent in a state before this start is not counted: piman did not watch the Pi then. */
+  private readonly startedAt: number;
 
   constructor(private readonly o: RetryRunnerOptions) {
     this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
   }
 
   get policy(): RetryPolicy {
@@ -42,7 +45,12 @@ export class RetryRunner {
   /** Decides for every port and starts the due power cycles; returns the keys it retried. */
   tick(): PortKey[] {
     const { cluster, power, policy, log } = this.o;
-    const ports = cluster.ports().map((p) => ({ key: { switchIndex: p.switchIndex, port: p.port }, st: p }));
+    const since = (t: number): number => Math.max(t, this.startedAt);
+    const ports = cluster.ports().map((p) => ({
+      key: { switchIndex: p.switchIndex, port: p.port },
+      // A port restored in a boot state may hold a Pi that runs unseen: it gets a full state time, not a power cycle at start.
+      st: { state: p.state, power: p.power, bootAttempts: p.bootAttempts, lastChange: since(p.lastChange), lastProgress: since(p.lastProgress) },
+    }));
     const retried: PortKey[] = [];
     const now = this.now();
     const waiting = (k: PortKey): boolean => power.isBusy(k) || this.pending.has(`${k.switchIndex}.${k.port}`);
