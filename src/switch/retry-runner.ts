@@ -22,12 +22,15 @@ export interface RetryRunnerOptions {
    */
   readonly staggerMs?: number;
   readonly now?: () => number;
+  /** Where a retry waits for its slot (tests pass their own). */
+  readonly setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
 }
 
 export class RetryRunner {
   private readonly now: () => number;
   /** Retries decided and waiting for their slot, by port id. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
   /** Earliest start of the next retry. */
   private nextSlot = 0;
   /** Time spent in a state before this start is not counted: piman did not watch the Pi then. */
@@ -35,6 +38,7 @@ export class RetryRunner {
 
   constructor(private readonly o: RetryRunnerOptions) {
     this.now = o.now ?? Date.now;
+    this.setTimer = o.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.startedAt = this.now();
   }
 
@@ -67,7 +71,7 @@ export class RetryRunner {
       const id = `${key.switchIndex}.${key.port}`;
       const start = Math.max(now, this.nextSlot);
       this.nextSlot = start + (this.o.staggerMs ?? 0);
-      const t = setTimeout(() => {
+      const t = this.setTimer(() => {
         this.pending.delete(id);
         // A switch error fails the port with the switch's message (the power controller applies it).
         power.cycle([key], { retry: true }).catch((e: unknown) => log.warn({ port: name, err: describeError(e) }, 'boot retry: power cycle failed'));

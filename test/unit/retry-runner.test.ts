@@ -107,15 +107,32 @@ test('a port that comes up starts over with a full set of attempts', async () =>
 });
 
 test('retries decided together start staggered, and a port waiting for its slot is not retried twice', async () => {
-  const r = await rig(60);
-  for (const port of [1, 2, 3]) r.cluster.apply({ switchIndex: 1, port }, { type: 'powerOn' });
-  r.setNow(10_000);
-  assert.equal(r.runner.tick().length, 3);
-  assert.equal(r.runner.tick().length, 0, 'pending retries are not decided again');
-  await new Promise((res) => setTimeout(res, 300));
-  assert.deepEqual(r.cycles, ['1.1 retry', '1.2 retry', '1.3 retry']);
-  assert.ok(r.starts[1]! - r.starts[0]! >= 50 && r.starts[2]! - r.starts[1]! >= 50, `starts ${r.starts.join(', ')}`);
-  r.runner.stop();
+  let now = 0;
+  const cluster = await Cluster.open({ switches, hosts: [], store: new MemoryStateStore(), timeoutMs: 180_000, now: () => now });
+  for (const port of [1, 2, 3]) cluster.apply({ switchIndex: 1, port }, { type: 'powerOn' });
+  const delays: number[] = [];
+  const fns: Array<() => void> = [];
+  const cycles: string[] = [];
+  const power = { isBusy: () => false, cycle: async (keys: readonly PortKey[]) => void cycles.push(...keys.map((k) => `${k.switchIndex}.${k.port}`)) };
+  const log = { info: () => undefined, warn: () => undefined };
+  const setTimer = (fn: () => void, ms: number): NodeJS.Timeout => {
+    delays.push(ms);
+    fns.push(fn);
+    return setTimeout(() => undefined, 0);
+  };
+  const runner = new RetryRunner({ cluster, power, policy, log, now: () => now, staggerMs: 60, setTimer });
+  now = 10_000;
+  assert.equal(runner.tick().length, 3);
+  assert.equal(runner.tick().length, 0, 'pending retries are not decided again');
+  assert.deepEqual(delays, [0, 60, 120]);
+  // A retry decided once the slots have passed starts at once.
+  cluster.apply({ switchIndex: 2, port: 1 }, { type: 'powerOn' });
+  now = 20_000;
+  assert.equal(runner.tick().length, 1);
+  assert.equal(delays.at(-1), 0, 'by then the slots have passed');
+  for (const f of fns) f();
+  assert.deepEqual(cycles, ['1.1', '1.2', '1.3', '2.1']);
+  runner.stop();
 });
 
 test('stop() drops retries still waiting for their slot', async () => {
