@@ -23,25 +23,54 @@ export class DhcpDemux {
   /** Replies delivered to every listening Pi (BROADCAST flag set). */
   broadcasts = 0;
 
+  /**
+   * Experiment (`piman lab --pace-xid`): broadcast replies with one xid reach the segment at
+   * least this many ms apart, later ones held in order, as a DHCP server pacing its replies
+   * per xid would send them. 0 = off.
+   */
+  paceMs = 0;
+  private readonly paced = new Map<number, number>();
+  private readonly holds = new Set<NodeJS.Timeout>();
+
   private constructor(
     private readonly sock: Socket,
     private readonly server: { address: string; port: number },
   ) {
     sock.on('message', (msg: Buffer) => {
       if (msg.length < CHADDR + 6) return void this.dropped++;
-      if ((msg.readUInt16BE(FLAGS) & BROADCAST) !== 0) {
-        this.broadcasts++;
-        // Copied first: a listener that takes the frame stops listening while we deliver.
-        const all = [...this.byMac.values()].flatMap((set) => [...set]);
-        if (all.length === 0) return void this.dropped++;
-        for (const l of all) l(msg);
-        return;
+      if ((msg.readUInt16BE(FLAGS) & BROADCAST) !== 0 && this.paceMs > 0) {
+        const xid = msg.readUInt32BE(4);
+        const now = Date.now();
+        // Bounded: slots already passed are forgotten once the table grows.
+        if (this.paced.size > 1024) for (const [x, t] of this.paced) if (t <= now) this.paced.delete(x);
+        const at = Math.max(now, this.paced.get(xid) ?? 0);
+        this.paced.set(xid, at + this.paceMs);
+        if (at > now) {
+          const t = setTimeout(() => {
+            this.holds.delete(t);
+            this.deliver(msg);
+          }, at - now);
+          this.holds.add(t);
+          return;
+        }
       }
-      const listeners = this.byMac.get(macFromBytes(msg.subarray(CHADDR, CHADDR + 6)));
-      if (!listeners || listeners.size === 0) return void this.dropped++;
-      for (const l of [...listeners]) l(msg);
+      this.deliver(msg);
     });
     sock.on('error', () => undefined);
+  }
+
+  private deliver(msg: Buffer): void {
+    if ((msg.readUInt16BE(FLAGS) & BROADCAST) !== 0) {
+      this.broadcasts++;
+      // Copied first: a listener that takes the frame stops listening while we deliver.
+      const all = [...this.byMac.values()].flatMap((set) => [...set]);
+      if (all.length === 0) return void this.dropped++;
+      for (const l of all) l(msg);
+      return;
+    }
+    const listeners = this.byMac.get(macFromBytes(msg.subarray(CHADDR, CHADDR + 6)));
+    if (!listeners || listeners.size === 0) return void this.dropped++;
+    for (const l of [...listeners]) l(msg);
   }
 
   /** Binds address:port (port 0 = any free one; read `port`). */
@@ -87,6 +116,8 @@ export class DhcpDemux {
   }
 
   close(): Promise<void> {
+    for (const t of this.holds) clearTimeout(t);
+    this.holds.clear();
     return new Promise((r) => this.sock.close(() => r()));
   }
 }

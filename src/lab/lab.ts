@@ -48,6 +48,8 @@ export interface LabOptions {
   readonly switches?: number;
   /** Self-healing boots (boot.retry); false sets boot.retry.attempts to 0. Default true. */
   readonly retry?: boolean;
+  /** Experiment: broadcast DHCP replies with one xid at least this many ms apart (DhcpDemux.paceMs). */
+  readonly paceXidMs?: number;
   readonly model: PiModel;
   readonly log: Logger;
   /**
@@ -168,6 +170,7 @@ export class Lab {
         cleanup.push(() => sim.stop());
       }
       const demux = await DhcpDemux.open({ address: '127.0.0.1', port: dhcp });
+      demux.paceMs = o.paceXidMs ?? 0;
       cleanup.push(() => demux.close());
       const net = new LoopbackNetwork(demux);
       const ports: LabPorts = { dhcp, tftp, control, install, agent, health, switch: sims[0]!.port, switchPorts: sims.map((s) => s.port), dhcpClient: demux.port };

@@ -32,6 +32,8 @@ export interface RunLabOptions {
   readonly storm?: boolean;
   /** Self-healing boots (default true); false = boot.retry.attempts 0, for comparison. */
   readonly retry?: boolean;
+  /** Experiment: DHCP replies with one xid reach the Pis at least this many ms apart. */
+  readonly paceXidMs?: number;
 }
 
 export const FIRST_RELEASE = 'piman-lab rootfs 1';
@@ -107,6 +109,7 @@ export async function runLab(o: RunLabOptions): Promise<number> {
     model: o.model,
     switches: o.switches ?? 1,
     retry: o.retry ?? true,
+    paceXidMs: o.paceXidMs ?? 0,
     log,
     switchLog: createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true }),
     keep: o.keep,

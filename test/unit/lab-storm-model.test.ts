@@ -94,3 +94,26 @@ test('real Pi 3 boot ROM: 4 DISCOVERs without an OFFER, then halted for good; a 
     await pi4.powerOff();
   }
 });
+
+test('demux pacing experiment: broadcast replies with one xid reach the segment paceMs apart, in order', async () => {
+  const demux = await DhcpDemux.open({ address: '127.0.0.1', port: 9 });
+  demux.paceMs = 80;
+  const tx = createSocket('udp4');
+  try {
+    const a = labIdentity(3, 1);
+    const at: number[] = [];
+    demux.link(a.mac).onReply(() => at.push(Date.now()));
+    const reply = Buffer.alloc(300);
+    reply[0] = 2;
+    reply.writeUInt32BE(0x26f30339, 4);
+    reply.writeUInt16BE(0x8000, 10);
+    macToBytes(a.mac).copy(reply, 28);
+    for (let i = 0; i < 3; i++) tx.send(reply, demux.port, '127.0.0.1');
+    await eventually(() => at.length === 3, 'three paced replies', 5000);
+    // Timers never fire early (a late one may bunch the last two): check against the first.
+    assert.ok(at[1]! - at[0]! >= 75 && at[2]! - at[0]! >= 155, `arrivals ${at.join(', ')}`);
+  } finally {
+    tx.close();
+    await demux.close();
+  }
+});
