@@ -8,6 +8,7 @@ import { Cluster } from './cluster/cluster.js';
 import type { HostBinding, SwitchInfo } from './cluster/types.js';
 import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
+import { RetryRunner, retryPolicyFrom } from './switch/retry-runner.js';
 import type { PoeSwitch } from './switch/types.js';
 import { levelFor, type Logger } from './log.js';
 import { changedSettings, needsRestart } from './config/diff.js';
@@ -98,6 +99,8 @@ export class Daemon {
   private constructor(
     readonly ctx: DaemonContext,
     private readonly store: StateStore,
+    /** Self-healing boots (ticked with the cluster). */
+    readonly retry: RetryRunner,
   ) {
     this.running = ctx.config;
   }
@@ -123,11 +126,12 @@ export class Daemon {
       offMs: config.power.offSeconds * 1000,
       staggerMs: config.power.staggerSeconds * 1000,
     });
+    const retry = new RetryRunner({ cluster, power, policy: retryPolicyFrom(config.boot.retry), log, staggerMs: config.boot.retry.staggerSeconds * 1000 });
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
     const images = new ImageCatalog(config.install.images, config.install.defaultImage, log.child({ part: 'images' }));
     const ctx = { config, cluster, power, switches, log, metrics, images, ...sharedState() };
-    const d = new Daemon(ctx, store);
+    const d = new Daemon(ctx, store, retry);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }
@@ -164,7 +168,11 @@ export class Daemon {
         throw e;
       }
     }
-    this.timer = setInterval(() => cluster.tick(), 1000);
+    // Retries first: a stuck port is power-cycled before the hard boot timeout fails it.
+    this.timer = setInterval(() => {
+      this.retry.tick();
+      cluster.tick();
+    }, 1000);
     this.timer.unref();
   }
 
@@ -234,6 +242,7 @@ export class Daemon {
   async stop(opts: { save?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.retry.stop();
     for (const p of this.started.reverse()) {
       try {
         await p.stop();

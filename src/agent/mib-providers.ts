@@ -232,6 +232,7 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortInstallProgress, 'pimanPortInstallProgress', v(PORT_COL.pimanPortInstallProgress)),
     col(PORT_COL.pimanPortLastChange, 'pimanPortLastChange', v(PORT_COL.pimanPortLastChange)),
     col(PORT_COL.pimanPortLastError, 'pimanPortLastError', v(PORT_COL.pimanPortLastError)),
+    col(PORT_COL.pimanPortBootAttempts, 'pimanPortBootAttempts', v(PORT_COL.pimanPortBootAttempts)),
     col(PORT_COL.pimanPortImage, 'pimanPortImage', v(PORT_COL.pimanPortImage), RW),
     col(PORT_COL.pimanPortInstalledImage, 'pimanPortInstalledImage', v(PORT_COL.pimanPortInstalledImage)),
     col(PORT_COL.pimanPortInstalledDigest, 'pimanPortInstalledDigest', v(PORT_COL.pimanPortInstalledDigest)),

@@ -45,6 +45,7 @@ export const PORT_COL = {
   pimanPortInstallProgress: 9,
   pimanPortLastChange: 10,
   pimanPortLastError: 11,
+  pimanPortBootAttempts: 12,
   pimanPortImage: 20,
   pimanPortInstalledImage: 21,
   pimanPortInstalledDigest: 22,

@@ -78,7 +78,8 @@ export class TrapSender {
         oid: NOTIFICATION.pimanHealthResolved,
         varbinds: [hostnameVarbind(p), ...crossingVarbinds(p, e.effect.crossing)],
       });
-    } else if (e.effect.type === 'installFailed') {
+    } else if (e.effect.type === 'installFailed' || e.effect.type === 'gaveUp') {
+      // A boot that failed for good after its retries is announced like a failed install.
       this.queue.push(portId(p), 'installFailed', {
         oid: NOTIFICATION.pimanInstallFailed,
         varbinds: [

@@ -88,6 +88,8 @@ export function portValue(col: StateColumn, p: PortView, agentStart: number, ima
       return { kind: 'ticks', value: timeStamp(p.lastChange, agentStart) };
     case PORT_COL.pimanPortLastError:
       return { kind: 'string', value: displayString(p.lastError) };
+    case PORT_COL.pimanPortBootAttempts:
+      return { kind: 'gauge', value: u32(p.bootAttempts) };
     case PORT_COL.pimanPortImage:
       return { kind: 'string', value: displayString(imageOf ? imageOf(p) : p.image, 32) };
     case PORT_COL.pimanPortInstalledImage:

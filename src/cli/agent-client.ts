@@ -36,6 +36,8 @@ export interface PortRow {
   readonly installedDigest: string;
   /** pimanHealthGroup; null from an agent older than those columns. */
   readonly health: HealthRow | null;
+  /** pimanPortBootAttempts: self-healing retries since the port was last up. */
+  readonly attempts: number;
 }
 
 export interface AgentClientOptions {
@@ -65,6 +67,7 @@ const READ_COLUMNS = [
   PORT_COL.pimanPortInstalledImage,
   PORT_COL.pimanPortInstalledDigest,
   ...HEALTH_READ_COLUMNS,
+  PORT_COL.pimanPortBootAttempts,
 ] as const;
 
 const MAX_VARBINDS_PER_GET = 36;
@@ -321,5 +324,6 @@ export function decodeRow(k: PortKey, cells: ReadonlyMap<number, VarbindValue | 
     installedImage: str(PORT_COL.pimanPortInstalledImage),
     installedDigest: str(PORT_COL.pimanPortInstalledDigest),
     health: decodeHealth(cells),
+    attempts: num(PORT_COL.pimanPortBootAttempts),
   };
 }

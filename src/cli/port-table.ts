@@ -2,7 +2,7 @@
 import type { SwitchInfo } from '../cluster/types.js';
 import type { PortRow } from './agent-client.js';
 
-const HEADERS = ['SWITCH', 'PORT', 'MAC', 'IP', 'HOSTNAME', 'STATE', 'REINSTALL', 'PROGRESS', 'IMAGE', 'INSTALLED', 'LAST ERROR'] as const;
+const HEADERS = ['SWITCH', 'PORT', 'MAC', 'IP', 'HOSTNAME', 'STATE', 'REINSTALL', 'PROGRESS', 'RETRIES', 'IMAGE', 'INSTALLED', 'LAST ERROR'] as const;
 
 /** `research@3f9a2c1b`: the installed image with the start of the digest it got. */
 function installed(r: PortRow): string {
@@ -24,6 +24,7 @@ function cells(r: PortRow, switches: readonly SwitchInfo[]): string[] {
     r.state,
     r.reinstall ? 'pending' : '-',
     r.state === 'installing' || r.progress > 0 ? `${r.progress}%` : '-',
+    r.attempts > 0 ? String(r.attempts) : '-',
     r.image || '-',
     installed(r),
     r.lastError || '',
@@ -58,6 +59,7 @@ export function portRowsJson(rows: readonly PortRow[], switches: readonly Switch
     image: r.image || null,
     installedImage: r.installedImage || null,
     installedDigest: r.installedDigest || null,
+    bootAttempts: r.attempts,
     lastError: r.lastError || null,
     health: r.health,
   }));

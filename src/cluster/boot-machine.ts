@@ -6,7 +6,8 @@
 import type { BootState, PortState } from './types.js';
 
 export type BootEvent =
-  | { type: 'powerOn' }
+  /** `retry`: the power-on of a self-healing cycle (keeps the attempt count; any other resets it). */
+  | { type: 'powerOn'; retry?: boolean }
   | { type: 'powerOff' }
   /** DHCP reply sent; `pxe` when the request came from the boot ROM (option 60 PXEClient). */
   | { type: 'dhcp'; pxe: boolean }
@@ -28,12 +29,19 @@ export type BootEvent =
   /** pimanPortImage: the image the next install uses ('' = hosts.csv's or the default). */
   | { type: 'chooseImage'; name: string }
   | { type: 'fail'; reason: string }
+  /** Self-healing decided to power-cycle a stuck port (src/cluster/boot-retry.ts). */
+  | { type: 'retry'; attempt: number; reason: string }
+  /** Self-healing used every attempt: the port fails. */
+  | { type: 'giveUp'; reason: string }
   | { type: 'tick' };
 
 export type BootEffect =
   | { type: 'stateChanged'; from: BootState; to: BootState }
   | { type: 'installDone' }
   | { type: 'installFailed'; reason: string }
+  | { type: 'retried'; attempt: number; reason: string }
+  /** A boot failed for good after its retries (sent as pimanInstallFailed). */
+  | { type: 'gaveUp'; reason: string }
   /** State that must survive a restart changed: write it. */
   | { type: 'persist' };
 
@@ -78,7 +86,9 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
 
   switch (event.type) {
     case 'powerOn':
-      move('poweringOn', { power: 'on', lastError: '' });
+      // A retry's power-on keeps its reason visible until the Pi makes progress.
+      if (event.retry) move('poweringOn', { power: 'on' });
+      else move('poweringOn', { power: 'on', lastError: '', bootAttempts: 0 });
       break;
     case 'powerOff':
       interruptInstall('power turned off during install');
@@ -150,7 +160,15 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       move('failed', { lastError: event.reason, archiveSent: false });
       break;
     case 'up':
-      move('up', { lastError: '' });
+      move('up', { lastError: '', bootAttempts: 0 });
+      break;
+    case 'retry':
+      s = { ...s, bootAttempts: event.attempt, lastError: event.reason };
+      effects.push({ type: 'retried', attempt: event.attempt, reason: event.reason }, { type: 'persist' });
+      break;
+    case 'giveUp':
+      effects.push({ type: 'gaveUp', reason: event.reason });
+      fail(event.reason);
       break;
     case 'markReinstall':
       if (!s.reinstall) {

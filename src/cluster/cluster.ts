@@ -281,6 +281,7 @@ export class Cluster {
     for (const eff of r.effects) {
       if (eff.type === 'installDone') this.counters.installsDone++;
       if (eff.type === 'installFailed') this.counters.installsFailed++;
+      if (eff.type === 'retried') this.counters.bootRetries++;
     }
     if (r.effects.some((e) => e.type === 'persist')) persisted = this.persist();
     const view = this.view(key, r.state);

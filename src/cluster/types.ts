@@ -45,6 +45,8 @@ export interface PortState {
   /** Image (name, SHA-256 hex) of the last install the Pi completed (pimanPortInstalledImage). */
   installedImage: string;
   installedDigest: string;
+  /** Power cycles piman made on its own since the port was last up (self-healing, pimanPortBootAttempts). */
+  bootAttempts: number;
 }
 
 export function initialPortState(now: number): PortState {
@@ -63,6 +65,7 @@ export function initialPortState(now: number): PortState {
     sentDigest: '',
     installedImage: '',
     installedDigest: '',
+    bootAttempts: 0,
   };
 }
 
@@ -91,10 +94,12 @@ export interface Counters {
   tftpFiles: number;
   installsDone: number;
   installsFailed: number;
+  /** Self-healing power cycles made (every port, since the state file began). */
+  bootRetries: number;
 }
 
 export function zeroCounters(): Counters {
-  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 };
+  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0, bootRetries: 0 };
 }
 
 /** Everything a reader (agent, CLI, DHCP policy) sees of one port. */

@@ -280,7 +280,34 @@ export const configSchema = z.strictObject({
       staggerSeconds: z.number().min(0).default(1),
     })
     .prefault({}),
-  boot: z.strictObject({ timeoutSeconds: seconds.default(180) }).prefault({}),
+  boot: z
+    .strictObject({
+      /** No progress this long in one boot attempt -> failed (the hard limit; retries fire before it). */
+      timeoutSeconds: seconds.default(180),
+      /** Self-healing: a port stuck on its way up is power-cycled again (README "Self-healing boots"). */
+      retry: z
+        .strictObject({
+          /** Power cycles piman makes on its own before the port is failed; 0 = off. */
+          attempts: z.number().int().min(0).max(100).default(3),
+          /** Time allowed in each state (installing: without progress) before a retry. */
+          timeoutSeconds: z
+            .strictObject({
+              poweringOn: seconds.default(60),
+              netbooting: seconds.default(90),
+              installing: seconds.default(120),
+              booting: seconds.default(120),
+            })
+            .prefault({}),
+          /** Extra wait before the 2nd retry, times backoffFactor for each further one, at most maxBackoffSeconds. */
+          backoffSeconds: z.number().min(0).default(10),
+          backoffFactor: z.number().min(1).max(10).default(2),
+          maxBackoffSeconds: z.number().min(0).default(300),
+          /** Least time between the starts of two retries, so retried Pi 3s reach DHCP one at a time. */
+          staggerSeconds: z.number().min(0).max(60).default(2),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   monitor: z
     .strictObject({
       /** Poll running Pis and raise alerts; booting Pis are always probed to see them come up. */

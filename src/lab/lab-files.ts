@@ -89,6 +89,8 @@ export async function writeRootfs(path: string, release: string): Promise<string
 }
 
 export interface LabHost {
+  /** 1-based switch position (default 1). */
+  readonly switchIndex?: number;
   readonly port: number;
   readonly identity: PiIdentity;
   readonly ip: string;
@@ -100,8 +102,12 @@ export function labIp(n: number): string {
   return `127.0.${1 + Math.floor((n - 1) / 250)}.${1 + ((n - 1) % 250)}`;
 }
 
-export function hostsCsv(switchName: string, hosts: readonly LabHost[]): string {
+/** hosts.csv of the lab; a host on switch i > 1 is named with `nameOf(i)`. */
+export function hostsCsv(switchName: string, hosts: readonly LabHost[], nameOf?: (i: number) => string): string {
   const lines = ['switch,port,mac,ip,hostname'];
-  for (const h of hosts) lines.push(`${switchName},${h.port},${h.identity.mac},${h.ip},${h.hostname}`);
+  for (const h of hosts) {
+    const sw = h.switchIndex && h.switchIndex > 1 && nameOf ? nameOf(h.switchIndex) : switchName;
+    lines.push(`${sw},${h.port},${h.identity.mac},${h.ip},${h.hostname}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -31,11 +31,17 @@ export function clusterFamilies(ports: readonly PortView[], counters: Readonly<C
       ports.map((p) => ({ labels: portLabels(p), value: p.installProgress })),
     ),
     gauge('piman_port_last_change_seconds', 'Unix time of the last boot state change.', ports.map((p) => ({ labels: portLabels(p), value: Math.floor(p.lastChange / 1000) }))),
+    gauge(
+      'piman_port_boot_attempts',
+      'Power cycles piman made on its own (self-healing retries) since the port was last up.',
+      ports.map((p) => ({ labels: portLabels(p), value: p.bootAttempts })),
+    ),
     counter('piman_dhcp_offers_total', 'DHCP OFFERs sent.', counters.dhcpOffers),
     counter('piman_dhcp_acks_total', 'DHCP ACKs sent.', counters.dhcpAcks),
     counter('piman_tftp_files_total', 'Files served completely over TFTP.', counters.tftpFiles),
     counter('piman_installs_done_total', 'Installs confirmed by the Pi.', counters.installsDone),
     counter('piman_installs_failed_total', 'Installs that failed or were interrupted.', counters.installsFailed),
+    counter('piman_boot_retries_total', 'Self-healing power cycles of ports stuck on their way up.', counters.bootRetries),
   ];
 }
 

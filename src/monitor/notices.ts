@@ -42,6 +42,10 @@ export function noticeOf(e: ClusterEvent): Notice | null {
       return { kind: 'installFailed', port, reason: f.reason };
     case 'persist':
       return null;
+    case 'gaveUp':
+    case 'retried':
+      // A retry is in the log and the MIB; giving up moves the port to `failed`, whose stateChanged is the one portFailed notice.
+      return null;
   }
 }
 

@@ -31,6 +31,8 @@ const portStateSchema = z.object({
   sentDigest: z.string().max(64).default(''),
   installedImage: z.string().max(64).default(''),
   installedDigest: z.string().max(64).default(''),
+  // Absent in state files written before self-healing boots.
+  bootAttempts: z.number().int().nonnegative().default(0),
 });
 
 const countersSchema = z.object({
@@ -39,6 +41,7 @@ const countersSchema = z.object({
   tftpFiles: z.number().int().nonnegative(),
   installsDone: z.number().int().nonnegative(),
   installsFailed: z.number().int().nonnegative(),
+  bootRetries: z.number().int().nonnegative().default(0),
 });
 
 const legacyLearnedSchema = z.object({

@@ -20,6 +20,7 @@ const row = (p: Partial<PortRow>): PortRow => ({
   installedImage: '',
   installedDigest: '',
   health: null,
+  attempts: 0,
   ...p,
 });
 

@@ -88,7 +88,7 @@ test('state of ports no longer in the config is not applied, and is written back
   const store = new MemoryStateStore();
   const st = { ...(await open()).port({ switchIndex: 1, port: 1 })!, reinstall: true };
   const { switchIndex: _s, port: _p, switchName: _n, mac: _m, ip: _i, hostname: _h, ...portState } = st;
-  store.snapshot = { version: 2, ports: { 'sw1:99': portState, 'gone:1': portState }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 }, learned: [{ switch: 'gone', port: 1, mac: 'b8:27:eb:00:00:42' }] };
+  store.snapshot = { version: 2, ports: { 'sw1:99': portState, 'gone:1': portState }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0, bootRetries: 0 }, learned: [{ switch: 'gone', port: 1, mac: 'b8:27:eb:00:00:42' }] };
   const c = await open(store);
   assert.equal(c.ports().length, 6);
   assert.deepEqual(c.ports().filter((p) => p.reinstall), []);
