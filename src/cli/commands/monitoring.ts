@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { loadHosts } from '../../config/hosts.js';
-import { switchInfos } from '../../daemon.js';
 import { describeError } from '../../errors.js';
-import { checkThresholds } from '../../monitor/health.js';
-import { probeHealth } from '../../monitor/probe.js';
 import { loadCommandConfig } from '../options.js';
 import { formatTable } from '../table.js';
 
@@ -28,6 +24,12 @@ export function registerMonitoring(program: Command): void {
     .option('--watch', 'repeat every monitor.intervalSeconds until interrupted')
     .action(async (opts: { json?: boolean; watch?: boolean }, cmd: Command) => {
       const { config } = await loadCommandConfig(cmd);
+      const [{ loadHosts }, { switchInfos }, { checkThresholds }, { probeHealth }] = await Promise.all([
+        import('../../config/hosts.js'),
+        import('../../daemon.js'),
+        import('../../monitor/health.js'),
+        import('../../monitor/probe.js'),
+      ]);
       const infos = switchInfos(config);
       const hosts = (await loadHosts(config.hosts, infos)).filter((h) => h.ip !== null);
       const name = (i: number): string => infos.find((s) => s.index === i)?.name ?? String(i);
