@@ -13,19 +13,22 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_IDLE_MS } from '../src/tftp/part.js';
 import { buildNetwork, destroyNetwork, stopAll } from './all-net.js';
 import { startPiman, writeInstall, type Sizes } from './all-servers.js';
 import { cliScenario, dhcpScenario, idleRssRow, labScenario, rootfsScenario, snmpScenario, stormRssRow, tftpScenario, type Plan, type Row } from './all-scenarios.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
-/** `--only snmp,dhcp`: run only these steps (idle, snmp, dhcp, tftp, rootfs, lab, cli). */
+/** `--only snmp,dhcp`: run only these steps (idle, snmp, dhcp, tftp, rootfs, lab, cli); `--dhcp-rates 500,1000`: offered rates. */
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',')) : null;
 
+const ratesAt = process.argv.indexOf('--dhcp-rates');
+const rates = ratesAt > 0 ? (process.argv[ratesAt + 1] ?? '').split(',').map(Number) : null;
 const plan: Plan = quick
-  ? { quick, snmpSeconds: 1, dhcpRates: [1000, 2000, 4000, 8000], dhcpPeriod: 2, singleRuns: 1, stormClients: 20, labPis: 20, cliRuns: 5 }
-  : { quick, snmpSeconds: 3, dhcpRates: [1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000], dhcpPeriod: 4, singleRuns: 3, stormClients: 100, labPis: 100, cliRuns: 20 };
+  ? { quick, snmpSeconds: 1, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000], dhcpPeriod: 2, singleRuns: 1, stormClients: 20, labPis: 20, cliRuns: 5 }
+  : { quick, snmpSeconds: 3, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000], dhcpPeriod: 4, singleRuns: 3, stormClients: 100, labPis: 100, cliRuns: 20 };
 const sizes: Sizes = quick ? { singleMib: 8, setMib: 4, setFiles: 10, rootfsMib: 64 } : { singleMib: 32, setMib: 20, setFiles: 20, rootfsMib: 256 };
 
 function fmt(v: number | null): string {
@@ -97,8 +100,8 @@ async function main(): Promise<void> {
     await buildNetwork(dir);
     const piman = await startPiman(inst);
     const pid = piman.pid!;
-    // Idle: started, every part listening, nothing asked yet.
-    await new Promise((r) => setTimeout(r, quick ? 2000 : 5000));
+    // Idle: every part listening, nothing asked yet, the TFTP threads ended for idleness.
+    await new Promise((r) => setTimeout(r, WORKER_IDLE_MS + (quick ? 1000 : 5000)));
     await step('idle memory', async () => [await idleRssRow(pid, dir)]);
     await step('SNMP', () => snmpScenario(plan, dir));
     await step('DHCP', () => dhcpScenario(plan, dir));
