@@ -78,8 +78,10 @@ export async function writeInstall(dir: string, s: Sizes): Promise<Install> {
   return { dir, boot, rootfs: join(dir, 'rootfs.tgz'), config, set };
 }
 
-export async function startPiman(inst: Install): Promise<ChildProcess> {
-  const c = startIn(pairs.piman.server, [...PIMAN, '-c', inst.config, 'server'], { ...process.env, PIMAN_LOG_LEVEL: 'warn' });
+/** `nodeOptions`: NODE_OPTIONS for the daemon alone (bench/all.ts --daemon-node-options), e.g. V8 heap flags. */
+export async function startPiman(inst: Install, nodeOptions?: string): Promise<ChildProcess> {
+  const env = { ...process.env, PIMAN_LOG_LEVEL: 'warn', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+  const c = startIn(pairs.piman.server, [...PIMAN, '-c', inst.config, 'server'], env);
   for (const [proto, port] of [['udp', 67], ['udp', 69], ['udp', AGENT_PORT], ['tcp', 3333], ['tcp', 4444]] as const) {
     await waitListen(pairs.piman.server, proto, port, c, 'piman server');
   }

@@ -20,10 +20,13 @@ import { cliScenario, dhcpScenario, idleRssRow, labScenario, rootfsScenario, snm
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
-/** `--only snmp,dhcp`: run only these steps (idle, snmp, dhcp, tftp, rootfs, lab, cli); `--dhcp-rates 500,1000`: offered rates. */
+/** `--only snmp,dhcp`: run only these steps (idle, snmp, dhcp, tftp, rootfs, lab, cli); `--dhcp-rates 500,1000`: offered rates;
+ * `--daemon-node-options '--max-semi-space-size=1'`: NODE_OPTIONS for piman server only. */
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',')) : null;
 
+const nodeOptionsAt = process.argv.indexOf('--daemon-node-options');
+const daemonNodeOptions = nodeOptionsAt > 0 ? process.argv[nodeOptionsAt + 1] : undefined;
 const ratesAt = process.argv.indexOf('--dhcp-rates');
 const rates = ratesAt > 0 ? (process.argv[ratesAt + 1] ?? '').split(',').map(Number) : null;
 const plan: Plan = quick
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   try {
     const inst = await writeInstall(dir, sizes);
     await buildNetwork(dir);
-    const piman = await startPiman(inst);
+    const piman = await startPiman(inst, daemonNodeOptions);
     const pid = piman.pid!;
     // Idle: every part listening, nothing asked yet, the TFTP threads ended for idleness.
     await new Promise((r) => setTimeout(r, WORKER_IDLE_MS + (quick ? 1000 : 5000)));
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
   }
   const secs = (performance.now() - t0) / 1000;
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memGB: Math.round(os.totalmem() / 1e8) / 10, kernel: os.release(), node: process.version, loadAvgStart: load0, loadAvgEnd: os.loadavg()[0]! };
+  if (daemonNodeOptions) console.log(`\npiman server ran with NODE_OPTIONS=${daemonNodeOptions}`);
   console.log(`\npiman bench${quick ? ' --quick' : ''}: ${os.hostname()}, ${machine.cpus} CPUs, Node ${process.version}, load average ${load0.toFixed(1)} -> ${machine.loadAvgEnd.toFixed(1)}, ${secs.toFixed(0)} s`);
   console.log('ratio > 1: piman ahead (piman/peer when higher is better, peer/piman when lower is better)\n');
   console.log(table(rows));
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const out = join(root, 'bench/results', `${date}-${os.hostname()}${quick ? '-quick' : ''}.json`);
   await mkdir(join(root, 'bench/results'), { recursive: true });
-  const json = { date: new Date().toISOString(), host: os.hostname(), quick, seconds: secs, machine, plan, sizes, rows: rows.map((r) => ({ ...r, ratio: ratioOf(r) })) };
+  const json = { date: new Date().toISOString(), host: os.hostname(), quick, daemonNodeOptions: daemonNodeOptions ?? null, seconds: secs, machine, plan, sizes, rows: rows.map((r) => ({ ...r, ratio: ratioOf(r) })) };
   await writeFile(out, JSON.stringify(json, null, 2) + '\n');
   console.log(`\nwritten: ${out}`);
 }
