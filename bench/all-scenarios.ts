@@ -69,11 +69,11 @@ const jsonLine = (out: string): Record<string, number | string> => JSON.parse(ou
 const PIMAN_TABLE = '1.3.6.1.4.1.8072.9999.9999.314.1.3';
 const IF_TABLE = '1.3.6.1.2.1.2.2';
 
-async function snmpGets(ns: string, base: string, seconds: number): Promise<{ sequential: number; inFlight16: number }> {
+async function snmpGets(ns: string, base: string, seconds: number): Promise<{ sequential: number; client16: number; inFlight16: number }> {
   const r = await timed(inNs(ns, [...TSX, join(here, 'all-snmp-client.ts'), String(AGENT_PORT), base, String(seconds)]), 120_000, join(here, '..'));
   if (r.code !== 0) throw new Error(`SNMP client failed: ${r.out}`);
   const o = jsonLine(r.out);
-  return { sequential: Number(o.sequential), inFlight16: Number(o.inFlight16) };
+  return { sequential: Number(o.sequential), client16: Number(o.client16), inFlight16: Number(o.inFlight16) };
 }
 
 /** snmpbulkwalk -Cr25 of a table: varbinds per second (the tables differ in size). */
@@ -96,6 +96,7 @@ export async function snmpScenario(plan: Plan, dir: string): Promise<Row[]> {
     const row = (scenario: string, unit: string, a: number, b: number, note?: string): Row => ({ scenario, unit, piman: a, peer: 'snmpd', peerValue: b, better: 'higher', goal: '>= snmpd', met: a >= b, note });
     return [
       row('SNMP GET/s, sequential (net-snmp client)', 'GET/s', p.sequential, s.sequential),
+      row('SNMP GET/s, 16 in flight (net-snmp client)', 'GET/s', p.client16, s.client16),
       row('SNMP GET/s, 16 in flight (load generator)', 'GET/s', p.inFlight16, s.inFlight16),
       row(`SNMP walk of a 1,000-row table, snmpbulkwalk -Cr25`, 'varbinds/s', pw.perSec, sw.perSec, `pimanPortTable ${pw.varbinds} varbinds, ifTable ${sw.varbinds}`),
     ];

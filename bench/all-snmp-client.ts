@@ -1,8 +1,9 @@
 /**
  * SNMP client of bench/all.ts, run inside a server namespace (the agents
  * listen on its 127.0.0.1): `all-snmp-client.ts PORT OID SECONDS` prints one
- * JSON line: GET/s sequential (net-snmp client), GET/s with 16 in flight (the
- * lean load generator of bench/snmp-load.ts, so the server is the limit),
+ * JSON line: GET/s sequential and with 16 in flight (net-snmp client), and
+ * with 16 in flight from the lean load generator of bench/snmp-load.ts (the
+ * server is the limit there, not the client),
  * and the OID of the first cell that answers under OID (a table or a cell).
  */
 import snmp, { type Session, type Varbind } from 'net-snmp';
@@ -32,6 +33,16 @@ while (performance.now() < end) {
   await get(s, oid);
   n++;
 }
+let m = 0;
+const end16 = performance.now() + seconds * 1000;
+await Promise.all(
+  Array.from({ length: 16 }, async () => {
+    while (performance.now() < end16) {
+      await get(s, oid);
+      m++;
+    }
+  }),
+);
 s.close();
 const gen = await loadGen(port, 'public', oid, 16, seconds);
-process.stdout.write(JSON.stringify({ oid, sequential: n / seconds, inFlight16: gen.perSec, lost: gen.lost }) + '\n');
+process.stdout.write(JSON.stringify({ oid, sequential: n / seconds, client16: m / seconds, inFlight16: gen.perSec, lost: gen.lost }) + '\n');
