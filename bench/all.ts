@@ -20,18 +20,20 @@ import { cliScenario, dhcpScenario, idleRssRow, labScenario, rootfsScenario, snm
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
-/** `--only snmp,dhcp`: run only these steps (idle, snmp, dhcp, tftp, rootfs, lab, cli); `--dhcp-rates 500,1000`: offered rates;
+/** `--only snmp,dhcp`: run only these steps (idle, snmp, dhcp, tftp, rootfs, lab, cli); `--dhcp-rates 500,1000`: offered rates; `--storm-clients N`;
  * `--daemon-node-options '--max-semi-space-size=1'`: NODE_OPTIONS for piman server only. */
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',')) : null;
 
 const nodeOptionsAt = process.argv.indexOf('--daemon-node-options');
 const daemonNodeOptions = nodeOptionsAt > 0 ? process.argv[nodeOptionsAt + 1] : undefined;
+const clientsAt = process.argv.indexOf('--storm-clients');
+const stormClients = clientsAt > 0 ? Number(process.argv[clientsAt + 1]) : null;
 const ratesAt = process.argv.indexOf('--dhcp-rates');
 const rates = ratesAt > 0 ? (process.argv[ratesAt + 1] ?? '').split(',').map(Number) : null;
 const plan: Plan = quick
-  ? { quick, snmpSeconds: 1, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000], dhcpPeriod: 2, singleRuns: 1, stormClients: 20, labPis: 20, cliRuns: 5 }
-  : { quick, snmpSeconds: 3, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000], dhcpPeriod: 4, singleRuns: 3, stormClients: 100, labPis: 100, cliRuns: 20 };
+  ? { quick, snmpSeconds: 1, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000], dhcpPeriod: 2, singleRuns: 1, stormClients: stormClients ?? 20, labPis: 20, cliRuns: 5 }
+  : { quick, snmpSeconds: 3, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000], dhcpPeriod: 4, singleRuns: 3, stormClients: stormClients ?? 100, labPis: 100, cliRuns: 20 };
 const sizes: Sizes = quick ? { singleMib: 8, setMib: 4, setFiles: 10, rootfsMib: 64 } : { singleMib: 32, setMib: 20, setFiles: 20, rootfsMib: 256 };
 
 function fmt(v: number | null): string {
