@@ -18,6 +18,13 @@ const START_TIMEOUT_MS = 20_000;
 const SHUTDOWN_TIMEOUT_MS = 2_000;
 /** A worker that does not answer a check this soon is taken to be still running the transfer. */
 const CHECK_TIMEOUT_MS = 1_000;
+/**
+ * V8's young generation per thread, MB. Its default (48) let each thread grow
+ * to tens of MB during a boot storm: the daemon peaked at 242 MB with two
+ * threads, 171 MB with this cap, in the same time and CPU (README
+ * "Benchmarks"); a transfer's garbage is short-lived and small.
+ */
+const YOUNG_GENERATION_MB = 6;
 
 interface PoolWorker {
   readonly worker: Worker;
@@ -162,7 +169,7 @@ export class TransferPool {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(BOOT);
+    const worker = new Worker(BOOT, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const w: PoolWorker = { worker, transfers: new Map(), checks: new Map(), closed: null };
     this.starting.add(worker);
     return new Promise((resolve, reject) => {

@@ -196,3 +196,11 @@ test('idle threads end after workerIdleMs without a transfer (memory back at idl
   assert.equal(server.transferThreads.length, 2, 'threads kept while a transfer runs');
   assert.equal(server.activeTransfers, 1);
 });
+
+test("a transfer thread's young generation is capped (a storm grew each to tens of MB)", async () => {
+  const { server } = await serve(1);
+  const [thread] = server.transferThreads;
+  assert.ok(thread);
+  const young = thread.resourceLimits?.maxYoungGenerationSizeMb ?? Infinity;
+  assert.ok(young <= 8, `maxYoungGenerationSizeMb ${young}`);
+});
