@@ -1,11 +1,4 @@
 import type { Command } from 'commander';
-import { loadHosts } from '../../config/hosts.js';
-import { loadConfig } from '../../config/load.js';
-import { checkRootfsTar } from '../../config/rootfs-tar.js';
-import { portProblems } from '../../config/ports.js';
-import { Daemon, switchInfos } from '../../daemon.js';
-import { partFactories } from '../../parts.js';
-import { silentLogger } from '../../log.js';
 import { isPimanError, describeError } from '../../errors.js';
 import { configPath } from '../options.js';
 import type { HostBinding } from '../../cluster/types.js';
@@ -39,6 +32,16 @@ function asProblems(e: unknown): Problem[] {
  */
 export async function checkInstallation(path: string | undefined, opts: { ports?: boolean } = {}): Promise<Report> {
   const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [], warnings: [] };
+  // Loaded when the check runs, not for `piman --help`.
+  const [{ loadHosts }, { loadConfig }, { checkRootfsTar }, { portProblems }, { Daemon, switchInfos }, { partFactories }, { silentLogger }] = await Promise.all([
+    import('../../config/hosts.js'),
+    import('../../config/load.js'),
+    import('../../config/rootfs-tar.js'),
+    import('../../config/ports.js'),
+    import('../../daemon.js'),
+    import('../../parts.js'),
+    import('../../log.js'),
+  ]);
   let loaded;
   try {
     loaded = await loadConfig(path);

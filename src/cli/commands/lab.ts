@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { PimanError } from '../../errors.js';
-import { runLab } from '../../lab/run-lab.js';
 import { registerLabSwitch } from './lab-switch.js';
 import { parseModels } from '../../lab/pi-profile.js';
 
@@ -51,6 +50,7 @@ export function registerLab(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        const { runLab } = await import('../../lab/run-lab.js');
         process.exitCode = await runLab({
           pis,
           model,

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { loadHosts } from '../../config/hosts.js';
-import { switchInfos } from '../../daemon.js';
 import { PimanError, describeError } from '../../errors.js';
-import { checkThresholds } from '../../monitor/health.js';
-import { probeHealth } from '../../monitor/probe.js';
 import { loadCommandConfig } from '../options.js';
 import type { PimanConfig } from '../../config/schema.js';
 import { formatTable } from '../table.js';
@@ -24,9 +20,8 @@ export function registerMonitoring(program: Command): void {
       }
       if (opts.nagios) return nagiosCheck(cmd);
       const { config } = await loadCommandConfig(cmd);
-      const name = switchNamer(config);
       for (;;) {
-        const rows = await pollAll(config, name);
+        const rows = await pollAll(config);
         if (opts.json) process.stdout.write(JSON.stringify(rows.map(({ unreachable: _, ...r }) => r)) + '\n');
         else {
           const n = (v: number | null): string => (v === null ? '-' : String(Math.round(v * 10) / 10));
@@ -44,14 +39,18 @@ export function registerMonitoring(program: Command): void {
     });
 }
 
-function switchNamer(config: PimanConfig): (i: number) => string {
-  const infos = switchInfos(config);
-  return (i) => infos.find((s) => s.index === i)?.name ?? String(i);
-}
-
 /** Every Pi of hosts.csv with an address, probed once, at once. */
-async function pollAll(config: PimanConfig, name: (i: number) => string): Promise<Row[]> {
-  const hosts = (await loadHosts(config.hosts, switchInfos(config))).filter((h) => h.ip !== null);
+async function pollAll(config: PimanConfig): Promise<Row[]> {
+  // Loaded when the command runs, not for `piman --help`.
+  const [{ loadHosts }, { switchInfos }, { checkThresholds }, { probeHealth }] = await Promise.all([
+    import('../../config/hosts.js'),
+    import('../../daemon.js'),
+    import('../../monitor/health.js'),
+    import('../../monitor/probe.js'),
+  ]);
+  const infos = switchInfos(config);
+  const name = (i: number): string => infos.find((s) => s.index === i)?.name ?? String(i);
+  const hosts = (await loadHosts(config.hosts, infos)).filter((h) => h.ip !== null);
   return Promise.all(
     hosts.map(async (h): Promise<Row> => {
       const base = { switch: name(h.switchIndex), port: h.port, hostname: h.hostname ?? '', ip: h.ip! };
@@ -69,7 +68,7 @@ async function pollAll(config: PimanConfig, name: (i: number) => string): Promis
 async function nagiosCheck(cmd: Command): Promise<void> {
   try {
     const { config } = await loadCommandConfig(cmd);
-    const r = nagiosReport(await pollAll(config, switchNamer(config)), config.monitor.thresholds);
+    const r = nagiosReport(await pollAll(config), config.monitor.thresholds);
     process.stdout.write(r.line + '\n');
     process.exitCode = r.exitCode;
   } catch (e) {
