@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { addAgentOptions, withAgent, type AgentCommandOptions } from '../agent-command.js';
-import { formatImageTable, imagesJson } from '../images.js';
 
 interface ImagesOptions extends AgentCommandOptions {
   readonly json?: boolean;
@@ -14,6 +13,7 @@ export function registerImages(program: Command): void {
     .allowUnknownOption(false);
   addAgentOptions(cmd).action(async (opts: ImagesOptions, command: Command) => {
     await withAgent(command, opts, async ({ client }) => {
+      const { formatImageTable, imagesJson } = await import('../images.js');
       const rows = await client.images();
       process.stdout.write(opts.json ? imagesJson(rows) : formatImageTable(rows));
     });

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { PimanError } from '../../errors.js';
 import { registerLabSwitch } from './lab-switch.js';
-import { parseModels } from '../../lab/pi-profile.js';
 
 interface LabOpts {
   pis: string;
@@ -38,6 +37,8 @@ export function registerLab(program: Command): void {
     .option('-v, --verbose', "show piman's log")
     .action(async (opts: LabOpts) => {
       const pis = parseInt10('--pis', opts.pis, 1, 1000);
+      // Loaded when the lab runs, not for `piman --help`.
+      const { parseModels } = await import('../../lab/pi-profile.js');
       const models = parseModels(opts.model);
       if (!models) throw new PimanError('E_USAGE', `--model must be 3, 4 or 5, or a list of them like 3,4,5, not '${opts.model}'`, { exitCode: 2 });
       const model = models.length === 1 ? models[0]! : models;
