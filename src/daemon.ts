@@ -6,15 +6,20 @@
 import type { PimanConfig } from './config/schema.js';
 import { loadHosts } from './config/hosts.js';
 import { Cluster } from './cluster/cluster.js';
-import { splitPortName, type HostBinding, type SwitchInfo } from './cluster/types.js';
+import { splitPortName, type HostBinding } from './cluster/types.js';
+import { switchInfos } from './cluster/switch-infos.js';
 import { FileStateStore, type StateStore } from './store/state-store.js';
 import { PowerController } from './switch/power.js';
+import { RetryRunner, retryPolicyFrom } from './switch/retry-runner.js';
 import type { PoeSwitch } from './switch/types.js';
 import { levelFor, type Logger } from './log.js';
 import { changedSettings, needsRestart } from './config/diff.js';
 import { describeError, PimanError } from './errors.js';
 import { MetricRegistry } from './metrics/registry.js';
 import { switchFamilies } from './switch/switch-metrics.js';
+import { ImageCatalog } from './images/catalog.js';
+import { HealthBoard } from './monitor/health-board.js';
+import { NoticeSignal } from './monitor/notices.js';
 import type { Part, PartContext } from './part.js';
 
 export type { Part, PartContext };
@@ -37,9 +42,12 @@ export interface DaemonOptions {
   readonly hosts?: readonly HostBinding[];
 }
 
-export function switchInfos(config: PimanConfig): SwitchInfo[] {
-  return config.switches.map((s, i) => ({ index: i + 1, name: s.name, address: s.address, ports: s.ports }));
+/** The state parts share besides the cluster (a fresh set per daemon; tests that build a context use it too). */
+export function sharedState(now = Date.now()): Pick<PartContext, 'health' | 'notices' | 'startedAt'> {
+  return { health: new HealthBoard(), notices: new NoticeSignal(), startedAt: now };
 }
+
+export { switchInfos };
 
 function codeOf(e: unknown): string {
   return e instanceof PimanError ? e.code : 'E_STARTUP';
@@ -71,6 +79,8 @@ export class Daemon {
   private constructor(
     readonly ctx: DaemonContext,
     private readonly store: StateStore,
+    /** Self-healing boots (ticked with the cluster). */
+    readonly retry: RetryRunner,
   ) {
     this.running = ctx.config;
   }
@@ -78,7 +88,7 @@ export class Daemon {
   static async create(opts: DaemonOptions, partFactories: ReadonlyArray<PartFactory>): Promise<Daemon> {
     const { config, log } = opts;
     const infos = switchInfos(config);
-    const hosts = opts.hosts ?? (await loadHosts(config.hosts, infos));
+    const hosts = opts.hosts ?? (await loadHosts(config.hosts, infos, { images: Object.keys(config.install.images) }));
     const store = opts.store ?? new FileStateStore(config.state);
     const cluster = await Cluster.open({
       switches: infos,
@@ -96,9 +106,12 @@ export class Daemon {
       offMs: config.power.offSeconds * 1000,
       staggerMs: config.power.staggerSeconds * 1000,
     });
+    const retry = new RetryRunner({ cluster, power, policy: retryPolicyFrom(config.boot.retry), log, staggerMs: config.boot.retry.staggerSeconds * 1000 });
     const metrics = new MetricRegistry();
     metrics.add(() => switchFamilies(switches));
-    const d = new Daemon({ config, cluster, power, switches, log, metrics }, store);
+    const images = new ImageCatalog(config.install.images, config.install.defaultImage, log.child({ part: 'images' }));
+    const ctx = { config, cluster, power, switches, log, metrics, images, ...sharedState() };
+    const d = new Daemon(ctx, store, retry);
     d.parts = partFactories.map((f) => f(d.ctx));
     return d;
   }
@@ -135,7 +148,11 @@ export class Daemon {
         throw e;
       }
     }
-    this.timer = setInterval(() => cluster.tick(), 1000);
+    // Retries first: a stuck port is power-cycled before the hard boot timeout fails it.
+    this.timer = setInterval(() => {
+      this.retry.tick();
+      cluster.tick();
+    }, 1000);
     this.timer.unref();
   }
 
@@ -183,7 +200,7 @@ export class Daemon {
     try {
       next = await loadConfig();
       // Switches change only with a restart, so hosts.csv is read against the running ones.
-      hosts = await loadHosts(next.hosts, cluster.switches, { required: true });
+      hosts = await loadHosts(next.hosts, cluster.switches, { required: true, images: Object.keys(next.install.images) });
     } catch (e) {
       const code = e instanceof PimanError ? e.code : 'E_CONFIG';
       log.error({ code, err: describeError(e) }, 'reload refused; the running configuration and hosts.csv bindings stay');
@@ -194,7 +211,10 @@ export class Daemon {
     const level = levelFor(next.log.level);
     if (log.level !== level) log.level = level;
     cluster.replaceHosts(hosts);
-    this.running = { ...this.running, hosts: next.hosts, log: next.log };
+    const { images, defaultImage, rootfs } = next.install;
+    this.running = { ...this.running, hosts: next.hosts, log: next.log, install: { ...this.running.install, images, defaultImage, rootfs } };
+    // Installs already streaming keep the file they opened; the next ones use the new list.
+    await this.ctx.images?.replace(images, defaultImage);
     log.info({ hosts: hosts.length, applied: changed.filter((k) => !restart.includes(k)) }, 'reloaded hosts.csv and the settings that change live');
     if (restart.length > 0) log.warn({ restartNeeded: restart }, 'changed settings take effect only after a restart (systemctl restart piman)');
   }
@@ -202,6 +222,7 @@ export class Daemon {
   async stop(opts: { save?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.retry.stop();
     for (const p of this.started.reverse()) {
       try {
         await p.stop();

@@ -21,7 +21,8 @@ export type PimanErrorCode =
   | 'E_ROOTFS'
   | 'E_STARTUP'
   | 'E_NETNS'
-  | 'E_TFTP';
+  | 'E_TFTP'
+  | 'E_WEBHOOK';
 
 export class PimanError extends Error {
   readonly code: PimanErrorCode;

@@ -8,6 +8,9 @@ import type { Logger } from './log.js';
 import type { MetricRegistry } from './metrics/registry.js';
 import type { PowerController } from './switch/power.js';
 import type { PoeSwitch } from './switch/types.js';
+import type { ImageCatalog } from './images/catalog.js';
+import type { HealthBoard } from './monitor/health-board.js';
+import type { NoticeSignal } from './monitor/notices.js';
 
 /** A running piece of the daemon (a server, a poller). */
 export interface Part {
@@ -30,4 +33,12 @@ export interface PartContext {
   readonly log: Logger;
   /** Where parts add their own metrics to the Prometheus endpoint. */
   readonly metrics: MetricRegistry;
+  /** install.images: which image each port installs, and whether it can (absent: one image, install.rootfs). */
+  readonly images?: ImageCatalog;
+  /** The Pis' latest health (written by the monitor, read by the agent and /metrics). */
+  readonly health: HealthBoard;
+  /** Notices that are no cluster event (a switch unreachable and back), for the webhooks. */
+  readonly notices: NoticeSignal;
+  /** ms since the epoch when the daemon was created (piman_start_time_seconds). */
+  readonly startedAt: number;
 }

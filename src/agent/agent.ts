@@ -19,6 +19,9 @@ import { PimanError } from '../errors.js';
 import { communityWarnings } from './community-check.js';
 import { SwitchReachability } from './switch-reachability.js';
 import { TrapSender, type TrapReceiver } from './traps.js';
+import type { ImageCatalog } from '../images/catalog.js';
+import { registerImageTable } from './image-table.js';
+import type { HealthReader } from '../monitor/health-board.js';
 
 export interface PimanAgentOptions {
   readonly address: string;
@@ -44,6 +47,12 @@ export interface PimanAgentOptions {
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;
   readonly now?: () => number;
+  /** install.images: pimanImageTable, pimanPortImage. */
+  readonly images?: ImageCatalog | undefined;
+  /** The Pis' latest health (pimanPortHealth* columns); none: every port reads unknown. */
+  readonly health?: HealthReader;
+  /** Told when a switch stops answering its reachability probe, or answers again. */
+  readonly onSwitchChange?: (index: number, reachable: boolean, reason: string) => void;
 }
 
 export class PimanAgent {
@@ -88,8 +97,23 @@ export class PimanAgent {
     });
     let stopUnknown = (): void => undefined;
     try {
-      const reach = new SwitchReachability(opts.switches, log);
-      const sets = createSetHandler({ cluster, power: opts.power, log, canPower: (i) => opts.switches.has(i) });
+      const reach = new SwitchReachability(opts.switches, log, opts.onSwitchChange);
+      const images = opts.images;
+      const sets = createSetHandler({
+        cluster,
+        power: opts.power,
+        log,
+        canPower: (i) => opts.switches.has(i),
+        ...(images
+          ? {
+              imageProblem: (name: string) => {
+                if (!images.has(name)) return 'unknown';
+                const p = images.info(name)?.problem ?? null;
+                return p === null ? null : `image '${name}' cannot be installed: ${p}`;
+              },
+            }
+          : {}),
+      });
       registerProviders({
         cluster,
         host,
@@ -98,8 +122,18 @@ export class PimanAgent {
         now,
         switchReachable: (i) => reach.isReachable(i),
         switchStats: (i) => opts.switches.get(i)?.stats?.(),
+        images,
+        ...(opts.health ? { health: opts.health } : {}),
       });
       stopUnknown = registerUnknownMacTable(host, cluster.unknownMacs, log);
+      if (images) {
+        const stopImages = registerImageTable(host, images, cluster);
+        const stopMacs = stopUnknown;
+        stopUnknown = () => {
+          stopMacs();
+          stopImages();
+        };
+      }
       host.invalidateIndex();
       host.setSetHandler(sets.handle);
       const traps =
@@ -127,6 +161,11 @@ export class PimanAgent {
 
   get port(): number {
     return this.host.port;
+  }
+
+  /** pimanSwitchReachable of the switch at `index`. */
+  switchReachable(index: number): boolean {
+    return this.reach.isReachable(index);
   }
 
   /** SNMP group counters (read-only view, for tests and metrics). */

@@ -8,7 +8,7 @@
 import os from 'node:os';
 import snmp, { type MibHandler, type MibProviderDefinition, type MibRequest, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
 import type { Cluster } from '../cluster/cluster.js';
-import type { PortKey, SwitchInfo } from '../cluster/types.js';
+import type { PortKey, PortView, SwitchInfo } from '../cluster/types.js';
 import type { AgentHost } from '../snmp/agent-host.js';
 import type { SwitchStats } from '../switch/types.js';
 import { parseOid } from '../snmp/oid.js';
@@ -22,14 +22,21 @@ import {
   PORT_COL,
   ENGINE,
   SNMP_ENGINE,
+  SNMP_UNKNOWN_CONTEXTS,
+  USM_STAT,
+  USM_STATS,
   SNMP_GROUP,
   SNMP_STATS,
   SWITCH_COL,
   SYS,
   SYSTEM,
+  isHealthColumn,
   type PortColumn,
 } from './oids.js';
 import { portValue, switchValue, type MibValue, type SwitchColumn } from './values.js';
+import type { ImageCatalog } from '../images/catalog.js';
+import { healthValue } from './health-values.js';
+import type { HealthReader } from '../monitor/health-board.js';
 
 export const PORT_TABLE = 'pimanPortTable';
 export const SWITCH_TABLE = 'pimanSwitchTable';
@@ -50,7 +57,13 @@ export interface ProviderSources {
   readonly switchReachable: (switchIndex: number) => boolean;
   /** The switch's request queue (pimanSwitchRequestsInFlight..Timeouts); undefined reads zero. */
   readonly switchStats: (switchIndex: number) => SwitchStats | undefined;
+  /** install.images (pimanPortImage reads its choice); absent: the stored choice. */
+  readonly images?: ImageCatalog | undefined;
+  /** The Pis' latest health (pimanHealthGroup columns); none: every port reads unknown. */
+  readonly health?: HealthReader;
 }
+
+const NO_HEALTH: HealthReader = { health: () => ({ status: 'unknown', sample: null, sampledAt: null, last: null }) };
 
 const T = snmp.ObjectType;
 const RO = snmp.MaxAccess['read-only'];
@@ -122,6 +135,15 @@ export function registerProviders(src: ProviderSources): void {
   scalar('snmpEngineTime', `${SNMP_ENGINE}.${ENGINE.snmpEngineTime}`, T.Integer, () => host.engineTime());
   scalar('snmpEngineMaxMessageSize', `${SNMP_ENGINE}.${ENGINE.snmpEngineMaxMessageSize}`, T.Integer, () => host.maxMessageSize);
 
+  const usm = host.usmStats;
+  scalar('snmpUnknownContexts', SNMP_UNKNOWN_CONTEXTS, T.Counter, () => counter(host.unknownContexts()));
+  scalar('usmStatsUnsupportedSecLevels', `${USM_STATS}.${USM_STAT.usmStatsUnsupportedSecLevels}`, T.Counter, () => counter(usm.unsupportedSecLevels));
+  scalar('usmStatsNotInTimeWindows', `${USM_STATS}.${USM_STAT.usmStatsNotInTimeWindows}`, T.Counter, () => counter(usm.notInTimeWindows));
+  scalar('usmStatsUnknownUserNames', `${USM_STATS}.${USM_STAT.usmStatsUnknownUserNames}`, T.Counter, () => counter(usm.unknownUserNames));
+  scalar('usmStatsUnknownEngineIDs', `${USM_STATS}.${USM_STAT.usmStatsUnknownEngineIDs}`, T.Counter, () => counter(usm.unknownEngineIDs));
+  scalar('usmStatsWrongDigests', `${USM_STATS}.${USM_STAT.usmStatsWrongDigests}`, T.Counter, () => counter(usm.wrongDigests));
+  scalar('usmStatsDecryptionErrors', `${USM_STATS}.${USM_STAT.usmStatsDecryptionErrors}`, T.Counter, () => counter(usm.decryptionErrors));
+
   registerSwitchTable(src);
   registerPortTable(src);
   host.invalidateIndex();
@@ -192,7 +214,12 @@ function registerPortTable(src: ProviderSources): void {
   // Types come from a sample value so the table and values.ts cannot disagree.
   const sample = cluster.ports()[0];
   if (!sample) return;
-  const v = (c: PortColumn): MibValue => portValue(c, sample, src.startedAt);
+  const health = src.health ?? NO_HEALTH;
+  const images = src.images;
+  const imageOf = images ? (p: PortView): string => images.imageFor(p) : undefined;
+  const cell = (c: PortColumn, p: PortView): MibValue =>
+    isHealthColumn(c) ? healthValue(c, health.health(p), src.startedAt) : portValue(c, p, src.startedAt, imageOf);
+  const v = (c: PortColumn): MibValue => cell(c, sample);
   const columns: MibTableColumn[] = [
     col(PORT_COL.pimanPortIndex, 'pimanPortIndex', v(PORT_COL.pimanPortIndex), NA),
     col(PORT_COL.pimanPortMacAddress, 'pimanPortMacAddress', v(PORT_COL.pimanPortMacAddress)),
@@ -205,6 +232,20 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortInstallProgress, 'pimanPortInstallProgress', v(PORT_COL.pimanPortInstallProgress)),
     col(PORT_COL.pimanPortLastChange, 'pimanPortLastChange', v(PORT_COL.pimanPortLastChange)),
     col(PORT_COL.pimanPortLastError, 'pimanPortLastError', v(PORT_COL.pimanPortLastError)),
+    col(PORT_COL.pimanPortBootAttempts, 'pimanPortBootAttempts', v(PORT_COL.pimanPortBootAttempts)),
+    col(PORT_COL.pimanPortImage, 'pimanPortImage', v(PORT_COL.pimanPortImage), RW),
+    col(PORT_COL.pimanPortInstalledImage, 'pimanPortInstalledImage', v(PORT_COL.pimanPortInstalledImage)),
+    col(PORT_COL.pimanPortInstalledDigest, 'pimanPortInstalledDigest', v(PORT_COL.pimanPortInstalledDigest)),
+    col(PORT_COL.pimanPortHealthStatus, 'pimanPortHealthStatus', v(PORT_COL.pimanPortHealthStatus)),
+    col(PORT_COL.pimanPortCpuPercent, 'pimanPortCpuPercent', v(PORT_COL.pimanPortCpuPercent)),
+    col(PORT_COL.pimanPortMemoryPercent, 'pimanPortMemoryPercent', v(PORT_COL.pimanPortMemoryPercent)),
+    col(PORT_COL.pimanPortDiskPercent, 'pimanPortDiskPercent', v(PORT_COL.pimanPortDiskPercent)),
+    col(PORT_COL.pimanPortTemperature, 'pimanPortTemperature', v(PORT_COL.pimanPortTemperature)),
+    col(PORT_COL.pimanPortProcesses, 'pimanPortProcesses', v(PORT_COL.pimanPortProcesses)),
+    col(PORT_COL.pimanPortHealthTime, 'pimanPortHealthTime', v(PORT_COL.pimanPortHealthTime)),
+    col(PORT_COL.pimanPortHealthMetric, 'pimanPortHealthMetric', v(PORT_COL.pimanPortHealthMetric)),
+    col(PORT_COL.pimanPortHealthValue, 'pimanPortHealthValue', v(PORT_COL.pimanPortHealthValue)),
+    col(PORT_COL.pimanPortHealthThreshold, 'pimanPortHealthThreshold', v(PORT_COL.pimanPortHealthThreshold)),
   ];
   const handler: MibHandler = (req) => {
     // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)
@@ -212,7 +253,7 @@ function registerPortTable(src: ProviderSources): void {
     const addr = node?.address;
     if (node && addr && addr.length === entryLen + 3) {
       const p = cluster.port({ switchIndex: Number(addr[entryLen + 1]), port: Number(addr[entryLen + 2]) });
-      if (p) node.value = portValue(Number(addr[entryLen]) as PortColumn, p, src.startedAt).value;
+      if (p) node.value = cell(Number(addr[entryLen]) as PortColumn, p).value;
     }
     req.done();
   };
@@ -226,7 +267,7 @@ function registerPortTable(src: ProviderSources): void {
     handler,
   });
   for (const p of cluster.ports()) {
-    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => portValue(c.number as PortColumn, p, src.startedAt).value)];
+    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => cell(c.number as PortColumn, p).value)];
     host.mib.addTableRow(PORT_TABLE, row);
   }
 }

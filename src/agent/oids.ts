@@ -9,6 +9,7 @@ export const PIMAN_GENERAL = `${PIMAN_OBJECTS}.1`;
 export const PIMAN_SWITCH_ENTRY = `${PIMAN_OBJECTS}.2.1`;
 export const PIMAN_PORT_ENTRY = `${PIMAN_OBJECTS}.3.1`;
 export const PIMAN_UNKNOWN_MAC_ENTRY = `${PIMAN_OBJECTS}.4.1`;
+export const PIMAN_IMAGE_ENTRY = `${PIMAN_OBJECTS}.5.1`;
 
 export const GENERAL = {
   pimanVersion: 1,
@@ -45,8 +46,51 @@ export const PORT_COL = {
   pimanPortInstallProgress: 9,
   pimanPortLastChange: 10,
   pimanPortLastError: 11,
+  pimanPortBootAttempts: 12,
+  pimanPortImage: 20,
+  pimanPortInstalledImage: 21,
+  pimanPortInstalledDigest: 22,
+  pimanPortHealthStatus: 30,
+  pimanPortCpuPercent: 31,
+  pimanPortMemoryPercent: 32,
+  pimanPortDiskPercent: 33,
+  pimanPortTemperature: 34,
+  pimanPortProcesses: 35,
+  pimanPortHealthTime: 36,
+  pimanPortHealthMetric: 37,
+  pimanPortHealthValue: 38,
+  pimanPortHealthThreshold: 39,
 } as const;
 export type PortColumn = (typeof PORT_COL)[keyof typeof PORT_COL];
+/** The health columns (pimanHealthGroup), served from the HealthBoard rather than the port's state. */
+export type HealthColumn = (typeof PORT_COL)[
+  | 'pimanPortHealthStatus'
+  | 'pimanPortCpuPercent'
+  | 'pimanPortMemoryPercent'
+  | 'pimanPortDiskPercent'
+  | 'pimanPortTemperature'
+  | 'pimanPortProcesses'
+  | 'pimanPortHealthTime'
+  | 'pimanPortHealthMetric'
+  | 'pimanPortHealthValue'
+  | 'pimanPortHealthThreshold'];
+export type StateColumn = Exclude<PortColumn, HealthColumn>;
+export const isHealthColumn = (c: number): c is HealthColumn => c >= PORT_COL.pimanPortHealthStatus && c <= PORT_COL.pimanPortHealthThreshold;
+/** pimanPortHealthStatus values. */
+export const HEALTH_STATUS = { ok: 1, alert: 2, unreachable: 3, unknown: 4 } as const;
+/** pimanPortHealthMetric values. */
+export const HEALTH_METRIC = { none: 1, cpu: 2, memory: 3, disk: 4, processes: 5, temperature: 6 } as const;
+
+export const IMAGE_COL = {
+  pimanImageIndex: 1,
+  pimanImageName: 2,
+  pimanImageSize: 3,
+  pimanImageSha256: 4,
+  pimanImageLastModified: 5,
+  pimanImagePorts: 6,
+  pimanImageProblem: 7,
+} as const;
+export type ImageColumn = (typeof IMAGE_COL)[keyof typeof IMAGE_COL];
 
 export const UNKNOWN_MAC_COL = {
   pimanUnknownMacIndex: 1,
@@ -63,6 +107,7 @@ export const NOTIFICATION = {
   pimanPortStateChange: `${PIMAN_NOTIFICATIONS}.1`,
   pimanInstallFailed: `${PIMAN_NOTIFICATIONS}.2`,
   pimanHealthAlert: `${PIMAN_NOTIFICATIONS}.3`,
+  pimanHealthResolved: `${PIMAN_NOTIFICATIONS}.4`,
 } as const;
 
 export const portColumnOid = (col: PortColumn, switchIndex: number, port: number): string =>
@@ -77,6 +122,18 @@ export const SNMP_STATS = { snmpInPkts: 1, snmpInBadVersions: 3, snmpInBadCommun
 /** SNMP-FRAMEWORK-MIB snmpEngine group (sorts after every enterprise MIB, so walks of PIMAN-MIB end cleanly). */
 export const SNMP_ENGINE = '1.3.6.1.6.3.10.2.1';
 export const ENGINE = { snmpEngineID: 1, snmpEngineBoots: 2, snmpEngineTime: 3, snmpEngineMaxMessageSize: 4 } as const;
+
+/** SNMP-USER-BASED-SM-MIB usmStats (RFC 3414) and SNMP-TARGET-MIB snmpUnknownContexts (RFC 3413): why v3 requests were refused. */
+export const USM_STATS = '1.3.6.1.6.3.15.1.1';
+export const USM_STAT = {
+  usmStatsUnsupportedSecLevels: 1,
+  usmStatsNotInTimeWindows: 2,
+  usmStatsUnknownUserNames: 3,
+  usmStatsUnknownEngineIDs: 4,
+  usmStatsWrongDigests: 5,
+  usmStatsDecryptionErrors: 6,
+} as const;
+export const SNMP_UNKNOWN_CONTEXTS = '1.3.6.1.6.3.12.1.5';
 
 /** TruthValue (SNMPv2-TC). */
 export const TRUE = 1;

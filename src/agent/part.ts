@@ -1,9 +1,13 @@
 /** `piman server` part: the SNMP agent over the daemon's cluster, power and switches. */
 import type { Part, PartContext } from '../part.js';
 import { PimanAgent, type PimanAgentOptions } from './agent.js';
+import { reachabilityFamily, snmpFamilies } from './agent-metrics.js';
 
 /** The agent's settings (src/parts.ts maps the `agent` section and the state folder onto them). */
-export type AgentPartOptions = Omit<PimanAgentOptions, 'cluster' | 'power' | 'switches' | 'log' | 'now'> & {
+export type AgentPartOptions = Omit<
+  PimanAgentOptions,
+  'cluster' | 'power' | 'switches' | 'log' | 'now' | 'images' | 'health' | 'onSwitchChange'
+> & {
   readonly enabled: boolean;
 };
 
@@ -15,6 +19,7 @@ export interface AgentPart extends Part {
 
 export function agentPart(o: AgentPartOptions, ctx: PartContext): AgentPart {
   let agent: PimanAgent | null = null;
+  let dropMetrics = (): void => undefined;
   return {
     name: 'agent',
     get port() {
@@ -32,9 +37,19 @@ export function agentPart(o: AgentPartOptions, ctx: PartContext): AgentPart {
         power: ctx.power,
         switches: ctx.switches,
         log: ctx.log.child({ part: 'agent' }),
+        images: ctx.images,
+        health: ctx.health,
+        onSwitchChange: (index, reachable, reason) => {
+          const sw = ctx.cluster.switches.find((s) => s.index === index);
+          if (!sw) return;
+          ctx.notices.emit(reachable ? { kind: 'switchBack', switchName: sw.name, address: sw.address } : { kind: 'switchUnreachable', switchName: sw.name, address: sw.address, reason });
+        },
       });
+      const a = agent;
+      dropMetrics = ctx.metrics.add(() => [...snmpFamilies(a.stats), reachabilityFamily(ctx.cluster.switches, (i) => a.switchReachable(i))]);
     },
     async stop() {
+      dropMetrics();
       await agent?.stop();
       agent = null;
     },

@@ -2,7 +2,7 @@
  * SETs on PIMAN-MIB, in the agent's phases (src/snmp/process.ts): after the
  * access phase, the test phase validates every varbind at once (planSet)
  * and reserves the ports it will power-cycle; the commit phase persists
- * reinstall marks, answers, then starts the power operations (their errors
+ * image choices and reinstall marks (one write), answers, then starts the power operations (their errors
  * land in the port's lastError through the PowerController). Whatever
  * happens after the test, its reservations are released exactly once.
  */
@@ -28,6 +28,8 @@ export interface SetHandlerDeps {
   readonly log: Logger;
   /** Switch indexes piman has a switch client for. */
   readonly canPower: (switchIndex: number) => boolean;
+  /** Why an image cannot be chosen ('unknown' when not configured), or null (set-plan.ts SetContext). */
+  readonly imageProblem?: (name: string) => string | null;
 }
 
 const STATUS: Record<SetErrorStatus, ErrorStatus> = {
@@ -53,6 +55,7 @@ export function createSetHandler(deps: SetHandlerDeps): PimanSetHandler {
     port: (k: PortKey) => cluster.port(k),
     isBusy: (k: PortKey) => power.isBusy(k) || reserved.has(portId(k)),
     canPower: (k: PortKey) => deps.canPower(k.switchIndex),
+    ...(deps.imageProblem ? { imageProblem: deps.imageProblem } : {}),
   };
 
   const handle: SetHandler = (vbs: readonly SetVarbind[], _who: Principal) => {
@@ -82,9 +85,19 @@ export function createSetHandler(deps: SetHandlerDeps): PimanSetHandler {
 
   const commit = async (actions: readonly SetAction[], release: () => void): Promise<void> => {
     const marked: PortKey[] = [];
+    /** Ports whose image changed, with the choice before (put back when the write fails). */
+    const chosen: Array<{ key: PortKey; before: string }> = [];
     try {
       const persisted: Promise<void>[] = [];
       for (const a of actions) {
+        if (a.type === 'chooseImage') {
+          // Stored with the mark in the same write: a restart sees both or neither.
+          const before = cluster.port(a.key)?.image ?? '';
+          const r = cluster.apply(a.key, { type: 'chooseImage', name: a.name });
+          if (r.ok) chosen.push({ key: a.key, before });
+          persisted.push(r.persisted);
+          continue;
+        }
         if (a.type !== 'markReinstall' && a.type !== 'cancelReinstall') continue;
         const wasMarked = cluster.port(a.key)?.reinstall ?? false;
         const r = cluster.apply(a.key, { type: a.type });
@@ -99,6 +112,9 @@ export function createSetHandler(deps: SetHandlerDeps): PimanSetHandler {
       for (const k of marked) {
         // A write that fails is reported by the cluster (onPersistError), once.
         cluster.apply(k, { type: 'cancelReinstall' });
+      }
+      for (const c of chosen) {
+        cluster.apply(c.key, { type: 'chooseImage', name: c.before }).persisted.catch((err: unknown) => log.error({ port: portId(c.key), err: describeError(err) }, 'cannot store the state'));
       }
       release();
       log.error({ err: describeError(e) }, 'SNMP SET could not be stored');

@@ -9,6 +9,10 @@ import { FALSE, PORT_COL, POWER, TRUE } from './oids.js';
 
 /** ASN.1 tag of INTEGER as net-snmp reports it (ObjectType.Integer). */
 export const INTEGER_TYPE = 2;
+/** ASN.1 tag of OCTET STRING (ObjectType.OctetString). */
+export const OCTET_STRING_TYPE = 4;
+/** pimanPortImage values: an image name (IMAGE_NAME in src/config/schema.ts) or '' for the default. */
+const IMAGE_SYNTAX = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,31})?$/;
 
 export type SetTarget =
   /** A writable column of an existing port row. */
@@ -24,13 +28,19 @@ export type SetAction =
   | { readonly type: 'markReinstall'; readonly key: PortKey }
   | { readonly type: 'cancelReinstall'; readonly key: PortKey }
   | { readonly type: 'cycle'; readonly key: PortKey }
-  | { readonly type: 'power'; readonly key: PortKey; readonly power: 'on' | 'off' };
+  | { readonly type: 'power'; readonly key: PortKey; readonly power: 'on' | 'off' }
+  | { readonly type: 'chooseImage'; readonly key: PortKey; readonly name: string };
 
 export interface SetContext {
   port(key: PortKey): PortView | undefined;
   isBusy(key: PortKey): boolean;
   /** False when piman has no switch client for the port's switch (power actions impossible). */
   canPower(key: PortKey): boolean;
+  /**
+   * Why the image cannot be chosen: 'unknown' (not in install.images) or the
+   * reason it cannot be installed now; null when it can. Absent: only '' is accepted.
+   */
+  imageProblem?(name: string): string | null;
 }
 
 export type SetPlan =
@@ -42,6 +52,9 @@ export function planSet(targets: readonly SetTarget[], ctx: SetContext): SetPlan
   /** Ports that already got a power action (or a reinstall mark change) in this SET. */
   const powerTouched = new Set<string>();
   const markTouched = new Set<string>();
+  const imageTouched = new Set<string>();
+  /** chooseImage actions go first: a reinstall in the same SET installs the new image. */
+  const choices: SetAction[] = [];
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
     if (t.kind === 'other') continue;
@@ -49,6 +62,19 @@ export function planSet(targets: readonly SetTarget[], ctx: SetContext): SetPlan
     if (t.kind === 'missing') return fail('noCreation', 'no such port; rows cannot be created');
     const port = ctx.port(t.key);
     if (!port) return fail('noCreation', `no port ${portId(t.key)}`);
+    if (t.column === PORT_COL.pimanPortImage) {
+      if (t.type !== OCTET_STRING_TYPE || !(Buffer.isBuffer(t.value) || typeof t.value === 'string')) return fail('wrongType', 'expects an OCTET STRING');
+      const name = Buffer.isBuffer(t.value) ? t.value.toString('latin1') : t.value;
+      // RFC 3416: wrongValue for a value the object can never hold; inconsistentValue for one it could hold in another configuration.
+      if (!IMAGE_SYNTAX.test(name)) return fail('wrongValue', 'not an image name (1-32 letters, digits, _ . -)');
+      const problem = name === '' ? null : ctx.imageProblem ? ctx.imageProblem(name) : 'unknown';
+      if (problem !== null) return fail('inconsistentValue', problem === 'unknown' ? `no image '${name}' in install.images` : problem);
+      const id = portId(t.key);
+      if (imageTouched.has(id)) return fail('inconsistentValue', 'image set twice for one port');
+      imageTouched.add(id);
+      choices.push({ type: 'chooseImage', key: t.key, name });
+      continue;
+    }
     if (t.column !== PORT_COL.pimanPortReinstall && t.column !== PORT_COL.pimanPortRestart && t.column !== PORT_COL.pimanPortPower) {
       return fail('notWritable', 'column is read-only');
     }
@@ -90,5 +116,5 @@ export function planSet(targets: readonly SetTarget[], ctx: SetContext): SetPlan
     }
     if (action) actions.push(action);
   }
-  return { ok: true, actions };
+  return { ok: true, actions: [...choices, ...actions] };
 }

@@ -16,6 +16,8 @@ export class SwitchReachability {
   constructor(
     private readonly switches: ReadonlyMap<number, PoeSwitch>,
     private readonly log: Logger,
+    /** Told when a probe finds a switch stopped answering, or answering again. */
+    private readonly onChange: (index: number, reachable: boolean, reason: string) => void = () => undefined,
   ) {}
 
   isReachable(index: number): boolean {
@@ -50,10 +52,17 @@ export class SwitchReachability {
             await sw.getPower(1);
           } catch (e) {
             ok = false;
-            if (this.probedReachable(index)) this.log.warn({ switch: sw.name, err: describeError(e) }, 'switch does not answer');
+            if (this.probedReachable(index)) {
+              this.log.warn({ switch: sw.name, err: describeError(e) }, 'switch does not answer');
+              this.reachable.set(index, false);
+              this.onChange(index, false, describeError(e));
+            }
           }
-          if (ok && !this.probedReachable(index)) this.log.info({ switch: sw.name }, 'switch answers again');
-          this.reachable.set(index, ok);
+          if (ok && !this.probedReachable(index)) {
+            this.log.info({ switch: sw.name }, 'switch answers again');
+            this.reachable.set(index, true);
+            this.onChange(index, true, '');
+          }
         }),
       );
     } finally {

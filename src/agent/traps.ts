@@ -1,11 +1,12 @@
 /**
  * SNMPv2c notifications to the configured receivers (traps, or informs that
- * the receiver acknowledges): port state changes, install failures and
- * health alerts, paced per port (NotifyQueue).
+ * the receiver acknowledges): port state changes, install failures, health
+ * alerts and resolves, paced per port (NotifyQueue).
  */
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import type { ClusterEvent } from '../cluster/cluster.js';
-import { portId, type PortKey, type PortView } from '../cluster/types.js';
+import { portId, type HealthCrossing, type PortKey, type PortView } from '../cluster/types.js';
+import { crossingValues } from './health-values.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { GENERAL, NOTIFICATION, PIMAN_GENERAL, PORT_COL, bootStateNumber, portColumnOid } from './oids.js';
@@ -71,8 +72,14 @@ export class TrapSender {
         ],
       });
     } else if (e.effect.type === 'healthAlert') {
-      this.healthAlert(p, e.effect.message);
-    } else if (e.effect.type === 'installFailed') {
+      this.healthAlert(p, e.effect.message, e.effect.crossing);
+    } else if (e.effect.type === 'healthResolved') {
+      this.queue.push(portId(p), `resolved:${e.effect.crossing.metric}`, {
+        oid: NOTIFICATION.pimanHealthResolved,
+        varbinds: [hostnameVarbind(p), ...crossingVarbinds(p, e.effect.crossing)],
+      });
+    } else if (e.effect.type === 'installFailed' || e.effect.type === 'gaveUp') {
+      // A boot that failed for good after its retries is announced like a failed install.
       this.queue.push(portId(p), 'installFailed', {
         oid: NOTIFICATION.pimanInstallFailed,
         varbinds: [
@@ -83,14 +90,16 @@ export class TrapSender {
     }
   }
 
-  /** A health alert from the monitor for the Pi on `key`. */
-  healthAlert(port: PortView | PortKey, message: string): void {
+  /** A health alert from the monitor for the Pi on `key`; with the crossing, its metric, value and threshold follow. */
+  healthAlert(port: PortView | PortKey, message: string, crossing?: HealthCrossing): void {
     const hostname = 'hostname' in port ? port.hostname : null;
-    this.queue.push(portId(port), 'health', {
+    // one kind per metric: a burst of alerts on several metrics of one Pi is paced, not collapsed into the last one
+    this.queue.push(portId(port), crossing ? `health:${crossing.metric}` : 'health', {
       oid: NOTIFICATION.pimanHealthAlert,
       varbinds: [
         { oid: portColumnOid(PORT_COL.pimanPortHostname, port.switchIndex, port.port), type: snmp.ObjectType.OctetString, value: displayString(hostname) },
         { oid: `${PIMAN_GENERAL}.${GENERAL.pimanHealthMessage}.0`, type: snmp.ObjectType.OctetString, value: displayString(message) },
+        ...(crossing ? crossingVarbinds(port, crossing) : []),
       ],
     });
   }
@@ -121,6 +130,17 @@ export class TrapSender {
     if (suppressed === null) return;
     this.opts.log.warn({ receiver, err: describeError(e), suppressed: suppressed || undefined }, 'cannot send SNMP notification');
   }
+}
+
+/** pimanPortHealthMetric, Value and Threshold of the port, from the crossing the notification is about. */
+function crossingVarbinds(k: PortKey, c: HealthCrossing): Varbind[] {
+  const v = crossingValues(c);
+  const I = snmp.ObjectType.Integer;
+  return [
+    { oid: portColumnOid(PORT_COL.pimanPortHealthMetric, k.switchIndex, k.port), type: I, value: v.metric },
+    { oid: portColumnOid(PORT_COL.pimanPortHealthValue, k.switchIndex, k.port), type: I, value: v.value },
+    { oid: portColumnOid(PORT_COL.pimanPortHealthThreshold, k.switchIndex, k.port), type: I, value: v.threshold },
+  ];
 }
 
 function hostnameVarbind(p: PortView): Varbind {

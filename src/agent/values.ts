@@ -4,7 +4,7 @@
  */
 import type { PortView, SwitchInfo } from '../cluster/types.js';
 import type { SwitchStats } from '../switch/types.js';
-import { FALSE, PORT_COL, POWER, SWITCH_COL, TRUE, bootStateNumber, type PortColumn } from './oids.js';
+import { FALSE, IMAGE_COL, PORT_COL, POWER, SWITCH_COL, TRUE, bootStateNumber, type ImageColumn, type StateColumn } from './oids.js';
 
 /** What a column holds; `kind` tells net-snmp which SMI type to send. */
 export type MibValue =
@@ -63,7 +63,8 @@ export function timeStamp(at: number, agentStart: number): number {
   return cs > 0 ? Math.min(cs, 0xffffffff) : 0;
 }
 
-export function portValue(col: PortColumn, p: PortView, agentStart: number): MibValue {
+/** `imageOf` names the image the port's next install uses (the catalog's choice); without it, the stored choice. */
+export function portValue(col: StateColumn, p: PortView, agentStart: number, imageOf?: (p: PortView) => string): MibValue {
   switch (col) {
     case PORT_COL.pimanPortIndex:
       return { kind: 'int', value: p.port };
@@ -87,6 +88,61 @@ export function portValue(col: PortColumn, p: PortView, agentStart: number): Mib
       return { kind: 'ticks', value: timeStamp(p.lastChange, agentStart) };
     case PORT_COL.pimanPortLastError:
       return { kind: 'string', value: displayString(p.lastError) };
+    case PORT_COL.pimanPortBootAttempts:
+      return { kind: 'gauge', value: u32(p.bootAttempts) };
+    case PORT_COL.pimanPortImage:
+      return { kind: 'string', value: displayString(imageOf ? imageOf(p) : p.image, 32) };
+    case PORT_COL.pimanPortInstalledImage:
+      return { kind: 'string', value: displayString(p.installedImage, 32) };
+    case PORT_COL.pimanPortInstalledDigest:
+      return { kind: 'string', value: displayString(p.installedDigest, 64) };
+  }
+}
+
+/** What the image table shows of one image (src/images/catalog.ts ImageInfo plus its port count). */
+export interface ImageRow {
+  readonly index: number;
+  readonly name: string;
+  readonly size: number | null;
+  readonly sha256: string;
+  readonly mtimeMs: number | null;
+  readonly problem: string | null;
+  readonly ports: number;
+}
+
+/** DateAndTime (SNMPv2-TC), UTC: 11 octets with the '+0:0' direction and offset. */
+export function dateAndTime(ms: number | null): Buffer {
+  if (ms === null || !Number.isFinite(ms)) return Buffer.alloc(0);
+  const d = new Date(ms);
+  const b = Buffer.alloc(11);
+  b.writeUInt16BE(d.getUTCFullYear(), 0);
+  b[2] = d.getUTCMonth() + 1;
+  b[3] = d.getUTCDate();
+  b[4] = d.getUTCHours();
+  b[5] = d.getUTCMinutes();
+  b[6] = d.getUTCSeconds();
+  b[7] = Math.floor(d.getUTCMilliseconds() / 100);
+  b[8] = 0x2b; // '+'
+  return b;
+}
+
+export function imageValue(col: ImageColumn, r: ImageRow): MibValue {
+  switch (col) {
+    case IMAGE_COL.pimanImageIndex:
+      return { kind: 'int', value: r.index };
+    case IMAGE_COL.pimanImageName:
+      return { kind: 'string', value: displayString(r.name, 32) };
+    case IMAGE_COL.pimanImageSize:
+      // KiB in a Gauge32 (up to 4 TiB); rounded up so a non-empty file never reads 0.
+      return { kind: 'gauge', value: r.size === null ? 0 : Math.min(0xffffffff, Math.ceil(r.size / 1024)) };
+    case IMAGE_COL.pimanImageSha256:
+      return { kind: 'string', value: displayString(r.sha256, 64) };
+    case IMAGE_COL.pimanImageLastModified:
+      return { kind: 'bytes', value: dateAndTime(r.mtimeMs) };
+    case IMAGE_COL.pimanImagePorts:
+      return { kind: 'gauge', value: u32(r.ports) };
+    case IMAGE_COL.pimanImageProblem:
+      return { kind: 'string', value: displayString(r.problem) };
   }
 }
 

@@ -7,13 +7,15 @@ import snmp, { type Session, type Varbind, type VarbindValue } from 'net-snmp';
 import { PimanError, describeError } from '../errors.js';
 import { parsePortId, type BootState, type PortKey, type SwitchInfo } from '../cluster/types.js';
 import type { PimanConfig } from '../config/schema.js';
-import { PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SWITCH_COL, SYS, SYSTEM, TRUE, bootStateFromNumber, portColumnOid } from '../agent/oids.js';
+import { PIMAN_IMAGE_ENTRY, PIMAN_PORT_ENTRY, PIMAN_SWITCH_ENTRY, PIMAN_UNKNOWN_MAC_ENTRY, PORT_COL, POWER, SWITCH_COL, SYS, SYSTEM, TRUE, bootStateFromNumber, portColumnOid } from '../agent/oids.js';
 import { toUsmUser, type UsmUserSpec } from '../snmp/usm.js';
-import { switchInfos } from '../daemon.js';
+import { switchInfos } from '../cluster/switch-infos.js';
 import { parseOid } from '../snmp/oid.js';
 import { portLabel } from './port-spec.js';
 import { SWITCH_READ_COLUMNS, decodeSwitchRow, type SwitchLoadRow } from './switch-load.js';
+import { HEALTH_READ_COLUMNS, decodeHealth, type HealthRow } from './health-row.js';
 import { UNKNOWN_MAC_READ_COLUMNS, decodeUnknownMacRow, type UnknownMacRow } from './unknown-macs.js';
+import { IMAGE_READ_COLUMNS, decodeImageRow, type ImageTableRow } from './images.js';
 
 export interface PortRow {
   readonly switchIndex: number;
@@ -28,6 +30,15 @@ export interface PortRow {
   /** TimeStamp: sysUpTime (centiseconds) of the last state change. */
   readonly lastChange: number;
   readonly lastError: string;
+  /** pimanPortImage: the image the next install uses ('' from an agent without images). */
+  readonly image: string;
+  /** pimanPortInstalledImage / Digest: the last complete install. */
+  readonly installedImage: string;
+  readonly installedDigest: string;
+  /** pimanHealthGroup; null from an agent older than those columns. */
+  readonly health: HealthRow | null;
+  /** pimanPortBootAttempts: self-healing retries since the port was last up. */
+  readonly attempts: number;
 }
 
 export interface AgentClientOptions {
@@ -53,6 +64,11 @@ const READ_COLUMNS = [
   PORT_COL.pimanPortInstallProgress,
   PORT_COL.pimanPortLastChange,
   PORT_COL.pimanPortLastError,
+  PORT_COL.pimanPortImage,
+  PORT_COL.pimanPortInstalledImage,
+  PORT_COL.pimanPortInstalledDigest,
+  ...HEALTH_READ_COLUMNS,
+  PORT_COL.pimanPortBootAttempts,
 ] as const;
 
 const MAX_VARBINDS_PER_GET = 36;
@@ -135,6 +151,12 @@ export class AgentClient {
     return rows.map(([index, row]) => decodeUnknownMacRow(index, row));
   }
 
+  /** pimanImageTable: the images, in configuration order. */
+  async images(): Promise<ImageTableRow[]> {
+    const rows = await this.walkTable(PIMAN_IMAGE_ENTRY, IMAGE_READ_COLUMNS);
+    return rows.map(([index, row]) => decodeImageRow(index, row));
+  }
+
   /** pimanSwitchTable: each switch's request queue, in configuration order (none from an agent older than those columns). */
   async switchLoad(): Promise<SwitchLoadRow[]> {
     const rows = await this.walkTable(PIMAN_SWITCH_ENTRY, SWITCH_READ_COLUMNS);
@@ -165,8 +187,11 @@ export class AgentClient {
     });
   }
 
-  async setReinstall(keys: readonly PortKey[]): Promise<void> {
-    await this.setEach(keys, (k) => ({ oid: portColumnOid(PORT_COL.pimanPortReinstall, k.switchIndex, k.port), type: snmp.ObjectType.Integer, value: TRUE }));
+  /** With `image`, each port's pimanPortImage goes in the same PDU: the agent applies the images and marks together or nothing. */
+  async setReinstall(keys: readonly PortKey[], image?: string): Promise<void> {
+    const imageVbs: Varbind[] =
+      image === undefined ? [] : keys.map((k) => ({ oid: portColumnOid(PORT_COL.pimanPortImage, k.switchIndex, k.port), type: snmp.ObjectType.OctetString, value: Buffer.from(image) }));
+    await this.setEach(keys, (k) => ({ oid: portColumnOid(PORT_COL.pimanPortReinstall, k.switchIndex, k.port), type: snmp.ObjectType.Integer, value: TRUE }), imageVbs, image);
   }
 
   async restart(keys: readonly PortKey[]): Promise<void> {
@@ -178,11 +203,11 @@ export class AgentClient {
   }
 
   /** One SET for all ports: the agent applies all of them or none. */
-  private async setEach(keys: readonly PortKey[], vb: (k: PortKey) => Varbind): Promise<void> {
+  private async setEach(keys: readonly PortKey[], vb: (k: PortKey) => Varbind, first: readonly Varbind[] = [], image?: string): Promise<void> {
     if (keys.length === 0) return;
-    const varbinds = keys.map(vb);
+    const varbinds = [...first, ...keys.map(vb)];
     await new Promise<void>((resolve, reject) => {
-      this.write.set(varbinds, (err) => (err ? reject(this.mapError(err, keys)) : resolve()));
+      this.write.set(varbinds, (err) => (err ? reject(this.mapError(err, keys, image)) : resolve()));
     });
   }
 
@@ -222,7 +247,7 @@ export class AgentClient {
     });
   }
 
-  private mapError(err: Error, keys: readonly PortKey[] = []): PimanError {
+  private mapError(err: Error, keys: readonly PortKey[] = [], image?: string): PimanError {
     if (err instanceof snmp.RequestTimedOutError || /timed out/i.test(err.message)) {
       return new PimanError('E_AGENT_UNREACHABLE', `cannot reach the piman agent at ${this.target}; is 'piman server' running?`, { cause: err });
     }
@@ -234,16 +259,30 @@ export class AgentClient {
       case snmp.ErrorStatus.NoAccess:
       case snmp.ErrorStatus.AuthorizationError:
         return new PimanError('E_AGENT_REFUSED', `the piman agent refused the change: ${who} may not write; check agent.writeCommunity / agent.users access in piman.yaml`, { cause: err });
+      case snmp.ErrorStatus.WrongValue:
       case snmp.ErrorStatus.InconsistentValue:
+        if (image !== undefined && failedColumn(err.message) === PORT_COL.pimanPortImage) {
+          return new PimanError('E_USAGE', `the piman agent refused image '${image}' for port ${label}: not configured, or its file cannot be installed now (see 'piman images'); nothing was changed`, { cause: err, exitCode: 1 });
+        }
+        if (status === snmp.ErrorStatus.WrongValue) break;
         return new PimanError('E_PORT_BUSY', `port ${label} is busy (a power cycle or an install is running); try again when it is done`, { cause: err });
       case snmp.ErrorStatus.ResourceUnavailable:
         return new PimanError('E_SWITCH', `piman has no switch client for port ${label}; check the switches section of piman.yaml on the server`, { cause: err });
       case snmp.ErrorStatus.NoCreation:
         return new PimanError('E_UNKNOWN_PORT', `the piman agent has no port ${label}; is 'piman server' running with the same configuration?`, { cause: err });
       default:
-        return new PimanError('E_AGENT_REFUSED', `the piman agent at ${this.target} refused the request for ${label}: ${describeError(err)}`, { cause: err });
+        break;
     }
+    return new PimanError('E_AGENT_REFUSED', `the piman agent at ${this.target} refused the request for ${label}: ${describeError(err)}`, { cause: err });
   }
+}
+
+/** Column of the failed varbind's port-table OID, or null. */
+function failedColumn(message: string): number | null {
+  const m = /(\d+(?:\.\d+)+)\s*$/.exec(message);
+  const parts = m ? parseOid(m[1]!) : null;
+  const entry = parseOid(PIMAN_PORT_ENTRY)!;
+  return parts && parts.length === entry.length + 3 ? parts[entry.length]! : null;
 }
 
 /** net-snmp puts the failed varbind's OID after the status name. */
@@ -281,5 +320,10 @@ export function decodeRow(k: PortKey, cells: ReadonlyMap<number, VarbindValue | 
     progress: num(PORT_COL.pimanPortInstallProgress),
     lastChange: num(PORT_COL.pimanPortLastChange),
     lastError: str(PORT_COL.pimanPortLastError),
+    image: str(PORT_COL.pimanPortImage),
+    installedImage: str(PORT_COL.pimanPortInstalledImage),
+    installedDigest: str(PORT_COL.pimanPortInstalledDigest),
+    health: decodeHealth(cells),
+    attempts: num(PORT_COL.pimanPortBootAttempts),
   };
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { PimanConfig } from '../config/schema.js';
 import type { SwitchInfo } from '../cluster/types.js';
 import { loadCommandConfig } from './options.js';
-import { AgentClient, clientOptionsFromConfig } from './agent-client.js';
+import type { AgentClient } from './agent-client.js';
 import type { PortKey } from '../cluster/types.js';
 import { cycleTimeoutMs, waitFor, type EndTest, type Outcome } from './cycle-wait.js';
 import { probeUdpPort } from './agent-probe.js';
@@ -25,6 +25,8 @@ export function addAgentOptions(cmd: Command): Command {
 
 export async function withAgent<T>(cmd: Command, opts: AgentCommandOptions, fn: (ctx: AgentCommandContext) => Promise<T>): Promise<T> {
   const { config } = await loadCommandConfig(cmd);
+  // net-snmp is loaded when a command talks to the agent, not for --help.
+  const { AgentClient, clientOptionsFromConfig } = await import('./agent-client.js');
   const clientOpts = clientOptionsFromConfig(config, opts.user);
   const client = new AgentClient(clientOpts);
   try {

@@ -1,13 +1,15 @@
 /** Options every command shares, read from the root program. */
 import type { Command } from 'commander';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 
 export function configPath(cmd: Command): string | undefined {
   const root = rootOf(cmd);
   return (root.opts() as { config?: string }).config;
 }
 
-export function loadCommandConfig(cmd: Command): Promise<LoadedConfig> {
+/** Loaded on use: the config code (zod, yaml, csv-parse) is not needed for --help or --version. */
+export async function loadCommandConfig(cmd: Command): Promise<LoadedConfig> {
+  const { loadConfig } = await import('../config/load.js');
   return loadConfig(configPath(cmd));
 }
 

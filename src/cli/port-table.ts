@@ -2,7 +2,13 @@
 import type { SwitchInfo } from '../cluster/types.js';
 import type { PortRow } from './agent-client.js';
 
-const HEADERS = ['SWITCH', 'PORT', 'MAC', 'IP', 'HOSTNAME', 'STATE', 'REINSTALL', 'PROGRESS', 'LAST ERROR'] as const;
+const HEADERS = ['SWITCH', 'PORT', 'MAC', 'IP', 'HOSTNAME', 'STATE', 'REINSTALL', 'PROGRESS', 'RETRIES', 'IMAGE', 'INSTALLED', 'LAST ERROR'] as const;
+
+/** `research@3f9a2c1b`: the installed image with the start of the digest it got. */
+function installed(r: PortRow): string {
+  if (!r.installedImage) return '-';
+  return r.installedDigest ? `${r.installedImage}@${r.installedDigest.slice(0, 8)}` : r.installedImage;
+}
 
 export function switchName(index: number, switches: readonly SwitchInfo[]): string {
   return switches.find((s) => s.index === index)?.name ?? String(index);
@@ -18,6 +24,9 @@ function cells(r: PortRow, switches: readonly SwitchInfo[]): string[] {
     r.state,
     r.reinstall ? 'pending' : '-',
     r.state === 'installing' || r.progress > 0 ? `${r.progress}%` : '-',
+    r.attempts > 0 ? String(r.attempts) : '-',
+    r.image || '-',
+    installed(r),
     r.lastError || '',
   ];
 }
@@ -47,7 +56,12 @@ export function portRowsJson(rows: readonly PortRow[], switches: readonly Switch
     reinstall: r.reinstall,
     power: r.power,
     progress: r.progress,
+    image: r.image || null,
+    installedImage: r.installedImage || null,
+    installedDigest: r.installedDigest || null,
+    bootAttempts: r.attempts,
     lastError: r.lastError || null,
+    health: r.health,
   }));
   return JSON.stringify(out, null, 2) + '\n';
 }

@@ -6,7 +6,8 @@
 import type { BootState, PortState } from './types.js';
 
 export type BootEvent =
-  | { type: 'powerOn' }
+  /** `retry`: the power-on of a self-healing cycle (keeps the attempt count; any other resets it). */
+  | { type: 'powerOn'; retry?: boolean }
   | { type: 'powerOff' }
   /** DHCP reply sent; `pxe` when the request came from the boot ROM (option 60 PXEClient). */
   | { type: 'dhcp'; pxe: boolean }
@@ -16,7 +17,8 @@ export type BootEvent =
   /** piman told the Pi `format` or `boot`. */
   | { type: 'decision'; action: 'format' | 'boot' }
   | { type: 'installProgress'; percent: number }
-  | { type: 'archiveSent' }
+  /** The whole archive went out; `image` names it and its SHA-256 as really sent. */
+  | { type: 'archiveSent'; image?: { name: string; digest: string } }
   /** The Pi confirmed the install (IS_FORMATTED after the whole archive, or IS_INSTALLED). */
   | { type: 'installReported' }
   | { type: 'installAborted'; reason: string }
@@ -24,13 +26,22 @@ export type BootEvent =
   | { type: 'up' }
   | { type: 'markReinstall' }
   | { type: 'cancelReinstall' }
+  /** pimanPortImage: the image the next install uses ('' = hosts.csv's or the default). */
+  | { type: 'chooseImage'; name: string }
   | { type: 'fail'; reason: string }
+  /** Self-healing decided to power-cycle a stuck port (src/cluster/boot-retry.ts). */
+  | { type: 'retry'; attempt: number; reason: string }
+  /** Self-healing used every attempt: the port fails. */
+  | { type: 'giveUp'; reason: string }
   | { type: 'tick' };
 
 export type BootEffect =
   | { type: 'stateChanged'; from: BootState; to: BootState }
   | { type: 'installDone' }
   | { type: 'installFailed'; reason: string }
+  | { type: 'retried'; attempt: number; reason: string }
+  /** A boot failed for good after its retries (sent as pimanInstallFailed). */
+  | { type: 'gaveUp'; reason: string }
   /** State that must survive a restart changed: write it. */
   | { type: 'persist' };
 
@@ -75,7 +86,9 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
 
   switch (event.type) {
     case 'powerOn':
-      move('poweringOn', { power: 'on', lastError: '' });
+      // A retry's power-on keeps its reason visible until the Pi makes progress.
+      if (event.retry) move('poweringOn', { power: 'on' });
+      else move('poweringOn', { power: 'on', lastError: '', bootAttempts: 0 });
       break;
     case 'powerOff':
       interruptInstall('power turned off during install');
@@ -120,7 +133,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       break;
     case 'decision':
       if (event.action === 'format') {
-        move('installing', { installProgress: 0, archiveSent: false, lastError: '' });
+        move('installing', { installProgress: 0, archiveSent: false, lastError: '', sentImage: '', sentDigest: '' });
       } else {
         move('booting', { lastError: '' });
       }
@@ -131,7 +144,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       break;
     case 'archiveSent':
       if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
-      s = { ...s, installProgress: 100, archiveSent: true, lastProgress: now };
+      s = { ...s, installProgress: 100, archiveSent: true, lastProgress: now, sentImage: event.image?.name ?? '', sentDigest: event.image?.digest ?? '' };
       effects.push({ type: 'persist' });
       break;
     case 'installReported':
@@ -139,7 +152,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
         return { state: prev, effects: [], rejected: 'no complete install to confirm' };
       }
       effects.push({ type: 'installDone' });
-      move('booting', { reinstall: false, archiveSent: false });
+      move('booting', { reinstall: false, archiveSent: false, installedImage: s.sentImage, installedDigest: s.sentDigest });
       break;
     case 'installAborted':
       if (s.state !== 'installing') return { state: prev, effects: [], rejected: 'not installing' };
@@ -147,7 +160,15 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       move('failed', { lastError: event.reason, archiveSent: false });
       break;
     case 'up':
-      move('up', { lastError: '' });
+      move('up', { lastError: '', bootAttempts: 0 });
+      break;
+    case 'retry':
+      s = { ...s, bootAttempts: event.attempt, lastError: event.reason };
+      effects.push({ type: 'retried', attempt: event.attempt, reason: event.reason }, { type: 'persist' });
+      break;
+    case 'giveUp':
+      effects.push({ type: 'gaveUp', reason: event.reason });
+      fail(event.reason);
       break;
     case 'markReinstall':
       if (!s.reinstall) {
@@ -159,6 +180,13 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       if (s.state === 'installing') return { state: prev, effects: [], rejected: 'install already running' };
       if (s.reinstall) {
         s = { ...s, reinstall: false };
+        effects.push({ type: 'persist' });
+      }
+      break;
+    case 'chooseImage':
+      // A running install keeps the archive it opened; the choice is for the next one.
+      if (s.image !== event.name) {
+        s = { ...s, image: event.name };
         effects.push({ type: 'persist' });
       }
       break;

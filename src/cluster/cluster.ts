@@ -13,6 +13,7 @@ import {
   splitPortName,
   zeroCounters,
   type Counters,
+  type HealthCrossing,
   type HostBinding,
   type PortKey,
   type PortState,
@@ -26,11 +27,20 @@ import { UnknownMacs } from './unknown-macs.js';
 export interface HealthAlertEffect {
   readonly type: 'healthAlert';
   readonly message: string;
+  /** The metric, its value and threshold (absent from callers that only have a message). */
+  readonly crossing?: HealthCrossing;
+}
+
+/** A metric that raised a health alert went back under its threshold. */
+export interface HealthResolvedEffect {
+  readonly type: 'healthResolved';
+  readonly message: string;
+  readonly crossing: HealthCrossing;
 }
 
 export interface ClusterEvent {
   readonly port: PortView;
-  readonly effect: BootEffect | HealthAlertEffect;
+  readonly effect: BootEffect | HealthAlertEffect | HealthResolvedEffect;
 }
 
 export type ClusterListener = (e: ClusterEvent) => void;
@@ -273,6 +283,7 @@ export class Cluster {
     for (const eff of r.effects) {
       if (eff.type === 'installDone') this.counters.installsDone++;
       if (eff.type === 'installFailed') this.counters.installsFailed++;
+      if (eff.type === 'retried') this.counters.bootRetries++;
     }
     if (r.effects.some((e) => e.type === 'persist')) persisted = this.persist();
     const view = this.view(key, r.state);
@@ -300,10 +311,18 @@ export class Cluster {
   }
 
   /** Tells listeners (agent traps, logs) that a Pi crossed a health threshold. */
-  alert(key: PortKey, message: string): void {
+  alert(key: PortKey, message: string, crossing?: HealthCrossing): void {
     const view = this.port(key);
     if (!view) return;
-    for (const l of this.listeners) l({ port: view, effect: { type: 'healthAlert', message } });
+    const effect: HealthAlertEffect = crossing ? { type: 'healthAlert', message, crossing } : { type: 'healthAlert', message };
+    for (const l of this.listeners) l({ port: view, effect });
+  }
+
+  /** Tells listeners that a metric which raised an alert went back under its threshold. */
+  resolved(key: PortKey, message: string, crossing: HealthCrossing): void {
+    const view = this.port(key);
+    if (!view) return;
+    for (const l of this.listeners) l({ port: view, effect: { type: 'healthResolved', message, crossing } });
   }
 
   /**
@@ -319,6 +338,20 @@ export class Cluster {
       if (h.ip) this.learnedIps.delete(portId(h));
     }
     this.bindingsVersion++;
+  }
+
+  /**
+   * Adds one hosts.csv binding (a row piman itself just wrote: a MAC bound
+   * from DHCP option 82). Refused (false) when the port already has a MAC,
+   * or the MAC or address is bound elsewhere: a binding never moves a Pi.
+   */
+  addHost(h: HostBinding): boolean {
+    const id = portId(h);
+    if (!this.states.has(id) || this.port(h)?.mac || this.byMac(h.mac) || (h.ip !== null && this.byIp(h.ip))) return false;
+    this.hostsByPort.set(id, h);
+    this.unknownMacs.forget(h.mac);
+    this.bindingsVersion++;
+    return true;
   }
 
   /** Records a MAC the mapper saw on a port (hosts.csv bindings take precedence). */
@@ -356,6 +389,7 @@ export class Cluster {
       mac: h?.mac ?? this.learned.get(id) ?? null,
       ip: h?.ip ?? this.learnedIps.get(id) ?? null,
       hostname: h?.hostname ?? null,
+      hostImage: h?.image ?? null,
       ...st,
     };
   }

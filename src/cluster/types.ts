@@ -44,6 +44,16 @@ export interface PortState {
   power: PowerState;
   /** Last boot file the Pi fetched over TFTP (for status). */
   lastFile: string;
+  /** Image the next install uses, chosen over SNMP/CLI (pimanPortImage); '' = hosts.csv's or install.defaultImage. */
+  image: string;
+  /** Image (name, SHA-256 hex) whose whole archive went out in the current install. */
+  sentImage: string;
+  sentDigest: string;
+  /** Image (name, SHA-256 hex) of the last install the Pi completed (pimanPortInstalledImage). */
+  installedImage: string;
+  installedDigest: string;
+  /** Power cycles piman made on its own since the port was last up (self-healing, pimanPortBootAttempts). */
+  bootAttempts: number;
 }
 
 export function initialPortState(now: number): PortState {
@@ -57,6 +67,12 @@ export function initialPortState(now: number): PortState {
     lastError: '',
     power: 'unknown',
     lastFile: '',
+    image: '',
+    sentImage: '',
+    sentDigest: '',
+    installedImage: '',
+    installedDigest: '',
+    bootAttempts: 0,
   };
 }
 
@@ -75,6 +91,8 @@ export interface HostBinding {
   readonly mac: string;
   readonly ip: string | null;
   readonly hostname: string | null;
+  /** hosts.csv `image` column: the image this Pi installs unless pimanPortImage chose another. */
+  readonly image?: string | null;
 }
 
 export interface Counters {
@@ -83,10 +101,12 @@ export interface Counters {
   tftpFiles: number;
   installsDone: number;
   installsFailed: number;
+  /** Self-healing power cycles made (every port, since the state file began). */
+  bootRetries: number;
 }
 
 export function zeroCounters(): Counters {
-  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 };
+  return { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0, bootRetries: 0 };
 }
 
 /** Everything a reader (agent, CLI, DHCP policy) sees of one port. */
@@ -95,4 +115,17 @@ export interface PortView extends PortKey, Readonly<PortState> {
   readonly mac: string | null;
   readonly ip: string | null;
   readonly hostname: string | null;
+  /** hosts.csv's `image` for this Pi, or null. */
+  readonly hostImage?: string | null;
+}
+
+/** What the health monitor measures on a Pi, in the order PIMAN-MIB numbers them. */
+export const HEALTH_METRICS = ['cpu', 'memory', 'disk', 'processes', 'temperature'] as const;
+export type HealthMetric = (typeof HEALTH_METRICS)[number];
+
+/** A health value on one side of its threshold (the alert, or its resolve). */
+export interface HealthCrossing {
+  readonly metric: HealthMetric;
+  readonly value: number;
+  readonly threshold: number;
 }

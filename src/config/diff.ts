@@ -6,7 +6,7 @@
 import type { PimanConfig } from './schema.js';
 
 /** Settings a SIGHUP applies to the running daemon; every other change needs a restart. */
-export const LIVE_SETTINGS: readonly string[] = ['hosts', 'log.level'];
+export const LIVE_SETTINGS: readonly string[] = ['hosts', 'log.level', 'install.images', 'install.defaultImage', 'install.rootfs'];
 
 export function changedSettings(a: PimanConfig, b: PimanConfig): string[] {
   const out: string[] = [];
@@ -26,5 +26,5 @@ function walk(a: unknown, b: unknown, at: string, out: string[]): void {
 }
 
 export function needsRestart(changed: readonly string[]): string[] {
-  return changed.filter((k) => !LIVE_SETTINGS.includes(k));
+  return changed.filter((k) => !LIVE_SETTINGS.some((s) => k === s || k.startsWith(`${s}.`)));
 }

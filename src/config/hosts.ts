@@ -3,7 +3,8 @@
  * Two forms are read:
  *  - the old tool's `mac;ip;hostname;last_used` rows (port = last octet of
  *    the IP, on the first switch), and
- *  - a headed form `switch,port,mac,ip,hostname`.
+ *  - a headed form `switch,port,mac,ip,hostname`, optionally with a sixth
+ *    column `image` (the piman.yaml image this Pi installs).
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
@@ -11,6 +12,7 @@ import { PimanError } from '../errors.js';
 import { parseMac } from '../cluster/mac.js';
 import { isIpv4, lastOctet, parseIpv4 } from '../cluster/ipv4.js';
 import type { HostBinding, SwitchInfo } from '../cluster/types.js';
+import { IMAGE_NAME } from './schema.js';
 
 export class HostsError extends PimanError {
   readonly problems: readonly string[];
@@ -27,8 +29,22 @@ const HEADER = ['switch', 'port', 'mac', 'ip', 'hostname'];
 export interface HostsNetwork {
   readonly address: string;
   readonly netmask: string;
-  /** With DHCP relays, Pis may sit on other subnets: the subnet check is skipped. */
+  /** With DHCP relays, Pis may sit on other subnets: without dhcp.subnets the subnet check is skipped. */
   readonly relays: boolean;
+  /** dhcp.subnets: with relays, a Pi's address must be on piman's subnet or one of these. */
+  readonly subnets?: ReadonlyArray<{ readonly network: string; readonly netmask: string }>;
+}
+
+const onNet = (ip: number, network: string, netmask: string): boolean => {
+  const m = parseIpv4(netmask)!;
+  return (ip & m) >>> 0 === (parseIpv4(network)! & m) >>> 0;
+};
+
+/** What the rows are checked against besides the switches. */
+export interface HostsChecks {
+  readonly network?: HostsNetwork | undefined;
+  /** Names of install.images: an `image` cell must be one of them. */
+  readonly images?: readonly string[] | undefined;
 }
 
 /** RFC 1123 host name (DHCP option 12): dot-separated labels of letters, digits and inner hyphens. */
@@ -42,16 +58,25 @@ function networkProblem(h: HostBinding, net: HostsNetwork): string | null {
   }
   if (h.ip === null) return null;
   if (h.ip === net.address) return `IP ${h.ip} is server.address, piman's own address`;
-  const mask = parseIpv4(net.netmask)!;
   const ip = parseIpv4(h.ip)!;
-  if (net.relays) return null;
-  if ((ip & mask) >>> 0 !== (parseIpv4(net.address)! & mask) >>> 0) return `IP ${h.ip} is outside piman's subnet ${net.address}/${net.netmask} (no dhcp.relays configured)`;
+  const subnets = net.subnets ?? [];
+  let mask = parseIpv4(net.netmask)!;
+  if (!onNet(ip, net.address, net.netmask)) {
+    if (net.relays && subnets.length === 0) return null;
+    const on = subnets.find((n) => onNet(ip, n.network, n.netmask));
+    if (!on) {
+      return net.relays
+        ? `IP ${h.ip} is on neither piman's subnet ${net.address}/${net.netmask} nor one of dhcp.subnets`
+        : `IP ${h.ip} is outside piman's subnet ${net.address}/${net.netmask} (no dhcp.relays configured)`;
+    }
+    mask = parseIpv4(on.netmask)!;
+  }
   const host = (ip & ~mask) >>> 0;
   if (host === 0 || host === ~mask >>> 0) return `IP ${h.ip} is the subnet's network or broadcast address`;
   return null;
 }
 
-export function parseHostsText(text: string, file: string, switches: readonly SwitchInfo[], network?: HostsNetwork): HostBinding[] {
+export function parseHostsText(text: string, file: string, switches: readonly SwitchInfo[], network?: HostsNetwork, images?: readonly string[]): HostBinding[] {
   const problems: string[] = [];
   const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
   const headed = firstLine.toLowerCase().replace(/\s/g, '').startsWith('switch,');
@@ -77,6 +102,9 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
       // Stryker disable next-line OptionalChaining: `head` is always there (see above)
       throw new HostsError([`${file}: line ${head?.line ?? 1}: header must be '${HEADER.join(',')}'`]);
     }
+    if (cols.length > HEADER.length && (cols.length > HEADER.length + 1 || cols[HEADER.length] !== 'image')) {
+      throw new HostsError([`${file}: line ${head?.line ?? 1}: header must be '${HEADER.join(',')}' or '${HEADER.join(',')},image'`]);
+    }
   }
   const out: HostBinding[] = [];
   const seen = { mac: new Map<string, number>(), ip: new Map<string, number>(), port: new Map<string, number>() };
@@ -94,7 +122,7 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
     const at = `${file}: line ${line}`;
     const parsed = headed ? fromHeaded(record, at, switches, problems) : fromOld(record, at, switches, problems);
     if (!parsed) continue;
-    const wrong = network ? networkProblem(parsed, network) : null;
+    const wrong = (network ? networkProblem(parsed, network) : null) ?? imageProblem(parsed, images);
     if (wrong) {
       problems.push(`${at}: ${wrong}`);
       continue;
@@ -107,6 +135,11 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
   }
   if (problems.length > 0) throw new HostsError(problems);
   return out;
+}
+
+function imageProblem(h: HostBinding, images: readonly string[] | undefined): string | null {
+  if (!h.image || !images || images.includes(h.image)) return null;
+  return `image '${h.image}' is not in install.images of piman.yaml (${images.join(', ')})`;
 }
 
 function fromOld(r: string[], at: string, switches: readonly SwitchInfo[], problems: string[]): HostBinding | null {
@@ -123,7 +156,7 @@ function fromOld(r: string[], at: string, switches: readonly SwitchInfo[], probl
 }
 
 function fromHeaded(r: string[], at: string, switches: readonly SwitchInfo[], problems: string[]): HostBinding | null {
-  const [swText = '', portText = '', macText = '', ipText = '', hostname = ''] = r;
+  const [swText = '', portText = '', macText = '', ipText = '', hostname = '', image = ''] = r;
   const sw = switches.find((s) => s.name === swText) ?? (/^\d+$/.test(swText) ? switches[Number(swText) - 1] : undefined);
   if (!sw) return void problems.push(`${at}: unknown switch '${swText}' (known: ${switches.map((s) => s.name).join(', ')})`), null;
   const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
@@ -131,7 +164,8 @@ function fromHeaded(r: string[], at: string, switches: readonly SwitchInfo[], pr
   const mac = parseMac(macText);
   if (!mac) return void problems.push(`${at}: '${macText}' is not a MAC address`), null;
   if (ipText !== '' && !isIpv4(ipText)) return void problems.push(`${at}: '${ipText}' is not an IPv4 address`), null;
-  return { switchIndex: sw.index, port, mac, ip: ipText || null, hostname: hostname || null };
+  if (image !== '' && !IMAGE_NAME.test(image)) return void problems.push(`${at}: '${image}' is not an image name (1-32 letters, digits, _ . -)`), null;
+  return { switchIndex: sw.index, port, mac, ip: ipText || null, hostname: hostname || null, ...(image ? { image } : {}) };
 }
 
 /**
@@ -141,7 +175,7 @@ function fromHeaded(r: string[], at: string, switches: readonly SwitchInfo[], pr
 export async function loadHosts(
   file: string,
   switches: readonly SwitchInfo[],
-  opts: { required?: boolean; network?: HostsNetwork } = {},
+  opts: { required?: boolean } & HostsChecks = {},
 ): Promise<HostBinding[]> {
   let text: string;
   try {
@@ -151,12 +185,13 @@ export async function loadHosts(
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new HostsError([`${file}: no such file (the 'hosts' key of piman.yaml names it)`]);
     throw new HostsError([`${file}: cannot read: ${(e as Error).message}`]);
   }
-  return parseHostsText(text, file, switches, opts.network);
+  return parseHostsText(text, file, switches, opts.network, opts.images);
 }
 
 export function formatHostsHeaded(hosts: readonly HostBinding[], switches: readonly SwitchInfo[]): string {
   const name = (i: number): string => switches.find((s) => s.index === i)?.name ?? String(i);
-  const lines = [HEADER.join(',')];
-  for (const h of hosts) lines.push([name(h.switchIndex), h.port, h.mac, h.ip ?? '', h.hostname ?? ''].join(','));
+  const withImage = hosts.some((h) => h.image);
+  const lines = [[...HEADER, ...(withImage ? ['image'] : [])].join(',')];
+  for (const h of hosts) lines.push([name(h.switchIndex), h.port, h.mac, h.ip ?? '', h.hostname ?? '', ...(withImage ? [h.image ?? ''] : [])].join(','));
   return lines.join('\n') + '\n';
 }

@@ -24,7 +24,9 @@ export function validateConfig(raw: unknown, file: string): PimanConfig {
         const at = i.path.length ? `${i.path.join('.')}.` : '';
         return `${file}: ${i.keys.map((k) => at + k).join(', ')}: unknown key${i.keys.length > 1 ? 's' : ''} (check the spelling; see examples/piman.yaml)`;
       }
-      return `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`;
+      // A record key (an image name) that fails its check: zod's own message only says "Invalid key".
+      const inner = i.code === 'invalid_key' ? i.issues[0]?.message : undefined;
+      return `${file}: ${i.path.join('.') || '(top)'}: ${inner ?? i.message}`;
     });
     throw new ConfigError(problems);
   }
@@ -37,13 +39,43 @@ export function validateConfig(raw: unknown, file: string): PimanConfig {
   }
   const base = dirname(resolve(file));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const { images, defaultImage } = resolveImages(cfg.install, file);
+  const absImages = Object.fromEntries(Object.entries(images).map(([n, p]) => [n, abs(p)]));
   return {
     ...cfg,
     hosts: abs(cfg.hosts),
     state: abs(cfg.state),
     tftp: { ...cfg.tftp, root: abs(cfg.tftp.root) },
-    install: { ...cfg.install, rootfs: abs(cfg.install.rootfs) },
+    install: { ...cfg.install, images: absImages, defaultImage, rootfs: absImages[defaultImage]! },
   };
+}
+
+/** The name of the one image of a config with `install.rootfs` alone. */
+export const DEFAULT_IMAGE = 'default';
+
+/**
+ * `install.images` + `install.defaultImage`, or `install.rootfs` alone (then
+ * one image named `default`): never both, so which archive a Pi gets is never
+ * a guess.
+ */
+function resolveImages(i: { rootfs?: string | undefined; images?: Record<string, string> | undefined; defaultImage?: string | undefined }, file: string): { images: Record<string, string>; defaultImage: string } {
+  if (!i.images) {
+    if (i.defaultImage !== undefined) throw new ConfigError([`${file}: install.defaultImage: needs install.images (the images it names one of)`]);
+    return { images: { [DEFAULT_IMAGE]: i.rootfs ?? './rootfs.tgz' }, defaultImage: DEFAULT_IMAGE };
+  }
+  if (i.rootfs !== undefined) {
+    throw new ConfigError([`${file}: install.rootfs: give either install.rootfs (one image) or install.images with install.defaultImage, not both`]);
+  }
+  const names = Object.keys(i.images);
+  if (names.length === 0) throw new ConfigError([`${file}: install.images: list at least one image (name: path of a gzipped tar)`]);
+  if (i.defaultImage === undefined) {
+    if (names.length === 1) return { images: i.images, defaultImage: names[0]! };
+    throw new ConfigError([`${file}: install.defaultImage: required when install.images lists more than one image (one of ${names.join(', ')})`]);
+  }
+  if (!names.includes(i.defaultImage)) {
+    throw new ConfigError([`${file}: install.defaultImage: '${i.defaultImage}' is not in install.images (${names.join(', ')})`]);
+  }
+  return { images: i.images, defaultImage: i.defaultImage };
 }
 
 /** A config file is a few KiB; these bound what a broken or hostile one can cost. */

@@ -6,7 +6,7 @@
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ApplyResult, Cluster } from '../cluster/cluster.js';
-import type { PortKey } from '../cluster/types.js';
+import type { PortKey, PortView } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import { LineSplitter } from './lines.js';
@@ -37,6 +37,8 @@ export interface ControlServerOptions {
   readonly limits: ConnectionLimitOptions;
   readonly identity: InstallIdentity;
   readonly now?: () => Date;
+  /** Why the port's image cannot be installed now, or null (default: it always can). */
+  readonly imageProblem?: (view: PortView) => string | null;
 }
 
 export class ControlServer {
@@ -165,7 +167,8 @@ class ControlConnection {
     const p = this.opts.cluster.port(this.key);
     // Only the connection whose `format` the stream served may confirm with that archive.
     const mine = this.opts.hub.receiver(this.key) === this.id;
-    return { state: p?.state ?? 'unknown', reinstall: p?.reinstall ?? false, archiveSent: mine && (p?.archiveSent ?? false) };
+    const imageProblem = p && this.opts.imageProblem ? this.opts.imageProblem(p) : null;
+    return { state: p?.state ?? 'unknown', reinstall: p?.reinstall ?? false, archiveSent: mine && (p?.archiveSent ?? false), imageProblem };
   }
 
   private carryOut(turn: Turn): void {

@@ -34,6 +34,8 @@ export interface PortFacts {
   readonly state: BootState;
   readonly reinstall: boolean;
   readonly archiveSent: boolean;
+  /** Why the port's image cannot be installed now (missing or unreadable file), or null: `format` would wipe the Pi for nothing. */
+  readonly imageProblem?: string | null;
 }
 
 export type Phase =
@@ -122,6 +124,16 @@ export function receiveLine(conv: Conversation, line: string, port: PortFacts): 
       return none([{ level: 'info', msg: `unknown line from Pi: ${JSON.stringify(msg.text)}`, unknown: true }]);
     case 'uninstalled':
       if (conv.phase !== 'asking') return none([{ level: 'info', msg: `IS_UNINSTALLED ignored while ${conv.phase}` }]);
+      if (port.imageProblem) {
+        // Nothing to install and nothing installed: the port waits for its image (the mark is kept).
+        return {
+          conv: { ...conv, phase: 'done' },
+          send: [],
+          events: [{ type: 'markReinstall' }, { type: 'fail', reason: port.imageProblem }],
+          notes: [{ level: 'warn', msg: `Pi is not installed and ${port.imageProblem}: not told format` }],
+          close: true,
+        };
+      }
       return {
         conv: { ...conv, phase: 'installing' },
         send: FORMAT,
@@ -130,6 +142,15 @@ export function receiveLine(conv: Conversation, line: string, port: PortFacts): 
       };
     case 'installed':
       if (conv.phase === 'asking') {
+        if (port.reinstall && port.imageProblem) {
+          // Its installed system still works: boot it; the mark stays for when the image is back.
+          return {
+            conv: { ...conv, phase: 'booting' },
+            send: BOOT,
+            events: [{ type: 'decision', action: 'boot' }],
+            notes: [{ level: 'warn', msg: `Pi is marked for reinstall but ${port.imageProblem}: told boot, the mark stays` }],
+          };
+        }
         if (port.reinstall) {
           return {
             conv: { ...conv, phase: 'installing' },

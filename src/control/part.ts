@@ -11,6 +11,8 @@ import { RootfsServer } from './rootfs-server.js';
 import { InstallHub } from './hub.js';
 import { checkRootfs } from './rootfs-check.js';
 import { ProcNetArp, type NeighbourTable } from './neighbours.js';
+import { ImageCatalog } from '../images/catalog.js';
+import { PimanError } from '../errors.js';
 
 /** Bounds of one port's connections (config keys maxConnections, maxConnectionsPerAddress). */
 export interface ConnectionBounds {
@@ -26,6 +28,8 @@ export interface InstallServersOptions {
   readonly log: Logger;
   readonly control: { readonly address: string; readonly port: number; readonly timeoutSeconds: number } & ConnectionBounds;
   readonly install: { readonly address: string; readonly port: number; readonly rootfs: string; readonly timeoutSeconds: number } & ConnectionBounds;
+  /** install.images (default: one image, `install.rootfs`, named `default`). */
+  readonly images?: ImageCatalog | undefined;
   /** Least ms between two progress updates of one port (default 500). */
   readonly progressIntervalMs?: number;
   /** Peer checks (src/control/identity.ts). Defaults: the kernel's neighbour table, loopback exempt, no netboot required. */
@@ -46,9 +50,12 @@ export class InstallServers implements Part {
   readonly hub = new InstallHub();
   readonly control: ControlServer;
   readonly rootfs: RootfsServer;
+  readonly images: ImageCatalog;
 
   constructor(private readonly opts: InstallServersOptions) {
     const log = opts.log.child({ part: 'install' });
+    const images = opts.images ?? new ImageCatalog({ default: opts.install.rootfs }, 'default', log);
+    this.images = images;
     const id = opts.identity ?? {};
     const identity = {
       neighbours: id.neighbours ?? new ProcNetArp(),
@@ -70,6 +77,7 @@ export class InstallServers implements Part {
       host: opts.control.address,
       port: opts.control.port,
       timeoutMs: opts.control.timeoutSeconds * 1000,
+      imageProblem: (view) => images.problemFor(view),
     });
     this.rootfs = new RootfsServer({
       identity,
@@ -79,19 +87,32 @@ export class InstallServers implements Part {
       log,
       host: opts.install.address,
       port: opts.install.port,
-      rootfs: opts.install.rootfs,
+      images,
       timeoutMs: opts.install.timeoutSeconds * 1000,
       ...(opts.progressIntervalMs === undefined ? {} : { progressIntervalMs: opts.progressIntervalMs }),
     });
   }
 
+  /**
+   * One image: it must be valid, as a Pi told `format` is wiped. Several: at
+   * least one must be; each unusable one is logged once (catalog) and holds
+   * only the Pis using it.
+   */
   async check(): Promise<void> {
-    await checkRootfs(this.opts.install.rootfs);
+    const names = this.images.names();
+    if (names.length === 1) await checkRootfs(this.images.info(names[0]!)!.path);
+    await this.images.refresh();
+    const infos = this.images.list();
+    if (infos.every((i) => i.problem !== null)) {
+      throw new PimanError('E_ROOTFS', `no image in install.images can be installed: ${infos.map((i) => `${i.name}: ${i.problem}`).join('; ')}`);
+    }
   }
 
   async start(): Promise<void> {
-    const info = await checkRootfs(this.opts.install.rootfs);
-    this.opts.log.info({ rootfs: info.path, bytes: info.size }, 'rootfs archive checked');
+    await this.check();
+    for (const info of this.images.list()) {
+      if (info.problem === null) this.opts.log.info({ image: info.name, rootfs: info.path, bytes: info.size, sha256: info.sha256 }, 'rootfs archive checked');
+    }
     // A stream cut by a restart cannot resume; the mark stays, so the Pi is formatted again.
     const saved: Promise<void>[] = [];
     for (const p of this.opts.cluster.ports()) {
@@ -124,5 +145,5 @@ export class InstallServers implements Part {
 export type InstallPartOptions = Pick<InstallServersOptions, 'control' | 'install' | 'identity'>;
 
 export function installPart(o: InstallPartOptions, ctx: PartContext): Part {
-  return new InstallServers({ cluster: ctx.cluster, log: ctx.log, ...o });
+  return new InstallServers({ cluster: ctx.cluster, log: ctx.log, images: ctx.images, ...o });
 }

@@ -7,12 +7,21 @@
  * The file is piped with backpressure (memory stays flat whatever its size);
  * progress feeds the boot machine; a peer gone mid-stream aborts the install.
  *
+ * Which file: the port's image (src/images/catalog.ts). It is opened once
+ * per stream and every byte sent is hashed, so an image replaced (renamed
+ * over) meanwhile reaches this Pi whole, old or new, and the digest recorded
+ * as installed is the one of the bytes really sent. A file rewritten in place
+ * during the stream is detected (its size or mtime changed) and the install
+ * aborted rather than confirmed with a mix.
+ *
  * The Pi's `nc` may half-close its sending side at once (its stdin is
  * /dev/null or the control socket): the server allows half-open sockets so
  * that this does not cut the stream.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import type { ImageCatalog, FileVersion } from '../images/catalog.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { PortKey } from '../cluster/types.js';
 import type { Logger } from '../log.js';
@@ -32,7 +41,8 @@ export interface RootfsServerOptions {
   readonly log: Logger;
   readonly host: string;
   readonly port: number;
-  readonly rootfs: string;
+  /** The images and which one each port installs. */
+  readonly images: ImageCatalog;
   /** A stream that moves no byte for this long is aborted. */
   readonly timeoutMs: number;
   /** Least time between two progress updates of one port. */
@@ -114,23 +124,28 @@ export class RootfsServer {
   }
 
   private async stream(socket: Socket, key: PortKey, log: Logger): Promise<void> {
-    const { cluster, hub, rootfs } = this.opts;
+    const { cluster, hub, images } = this.opts;
+    const view = cluster.port(key);
+    const image = images.imageFor(view ?? { image: '' });
+    const rootfs = images.info(image)?.path ?? '';
     const abort = (reason: string): void => {
       const r = cluster.apply(key, { type: 'installAborted', reason });
       log.warn({ applied: r.ok }, reason);
     };
     const gone = new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
     let fh: FileHandle | undefined;
-    let size: number;
+    let version: FileVersion;
     try {
       fh = await open(rootfs, 'r');
-      size = (await fh.stat()).size;
+      version = versionOf(await fh.stat());
     } catch (e) {
       await fh?.close();
       socket.destroy();
-      return abort(`cannot read the rootfs archive ${rootfs}: ${describeError(e)}`);
+      return abort(`cannot read image '${image}' (${rootfs}): ${describeError(e)}`);
     }
-    log.info({ bytes: size }, 'streaming the rootfs archive');
+    const size = version.size;
+    const hash = createHash('sha256');
+    log.info({ image, bytes: size }, 'streaming the rootfs archive');
     const started = Date.now();
     const interval = this.opts.progressIntervalMs ?? 500;
     let lastPercent = -1;
@@ -159,27 +174,41 @@ export class RootfsServer {
     let sent = 0;
     let finished = false;
     try {
-      ({ sent, finished } = await pump(fh, socket, gone, this.opts.chunkBytes ?? 256 * 1024, (n) => {
+      ({ sent, finished } = await pump(fh, socket, gone, this.opts.chunkBytes ?? 256 * 1024, hash, (n) => {
         sent = n;
         onProgress(n);
       }));
+      if (problem === null && finished) {
+        const now = versionOf(await fh.stat());
+        if (now.size !== version.size || now.mtimeMs !== version.mtimeMs) {
+          problem = `image '${image}' (${rootfs}) was rewritten in place during the stream, so the Pi may hold a mix: replace image files by renaming a new file over them (mv)`;
+        }
+      }
     } catch (e) {
-      problem ??= `cannot read the rootfs archive ${rootfs}: ${describeError(e)}`;
+      problem ??= `cannot read image '${image}' (${rootfs}): ${describeError(e)}`;
     } finally {
       await fh.close().catch(() => undefined);
     }
 
     if (problem === null && finished && sent === size) {
       const secs = Math.max((Date.now() - started) / 1000, 0.001);
-      const r = cluster.apply(key, { type: 'archiveSent' });
-      log.info({ bytes: sent, seconds: Number(secs.toFixed(1)), mibPerSecond: Number((sent / 1048576 / secs).toFixed(1)), applied: r.ok }, 'rootfs archive sent');
+      const digest = hash.digest('hex');
+      images.recordSent(image, version, digest);
+      const r = cluster.apply(key, { type: 'archiveSent', image: { name: image, digest } });
+      log.info({ image, sha256: digest, bytes: sent, seconds: Number(secs.toFixed(1)), mibPerSecond: Number((sent / 1048576 / secs).toFixed(1)), applied: r.ok }, 'rootfs archive sent');
       if (r.ok) hub.archiveSent(key);
+      // The image table follows a file replaced since start or reload (stat only, unless it changed).
+      images.refresh().catch((e: unknown) => log.warn({ err: describeError(e) }, 'image check failed'));
       return;
     }
     socket.destroy();
     const pct = size === 0 ? 0 : Math.floor((sent * 100) / size);
     abort(problem ?? `Pi closed the rootfs stream at ${pct}% (${(sent / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MiB sent)`);
   }
+}
+
+function versionOf(st: { dev: number; ino: number; size: number; mtimeMs: number }): FileVersion {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /**
@@ -195,6 +224,7 @@ async function pump(
   socket: Socket,
   gone: Promise<void>,
   chunk: number,
+  hash: Hash,
   onProgress: (sent: number) => void,
 ): Promise<{ sent: number; finished: boolean }> {
   const bufs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const;
@@ -220,6 +250,8 @@ async function pump(
     const { bytesRead } = await fh.read(buf, 0, chunk, null);
     if (!(await inFlight)) return { sent, finished: false };
     if (bytesRead === 0) break;
+    // Hashed before it is handed to the socket: what the digest covers is exactly what was sent.
+    hash.update(buf.subarray(0, bytesRead));
     inFlight = write(bytesRead === chunk ? buf : buf.subarray(0, bytesRead));
   }
   const finished = await Promise.race([new Promise<boolean>((resolve) => socket.end((err?: Error | null) => resolve(!err))), closed]);

@@ -9,16 +9,17 @@ import { formatIpv4, parseIpv4 } from '../cluster/ipv4.js';
 import type { Bindings, ClientBinding, ServerSettings } from './policy.js';
 import type { LeaseStore } from './leases.js';
 
-export interface PoolRange {
-  readonly start: string;
-  readonly end: string;
-}
+import type { PoolRange } from './segment.js';
+
+export type { PoolRange } from './segment.js';
 
 export interface ClusterBindingsOptions {
   readonly cluster: Cluster;
   readonly leases: LeaseStore;
   readonly settings: ServerSettings;
   readonly pool?: PoolRange | undefined;
+  /** The pools of the relay subnets (dhcp.subnets). */
+  readonly subnetPools?: readonly PoolRange[];
   readonly now: () => number;
 }
 
@@ -49,12 +50,15 @@ function inRange(ip: string, r: PoolRange): boolean {
 
 export class ClusterBindings implements Bindings {
   readonly hasPool: boolean;
+  private readonly pools: readonly PoolRange[];
   constructor(private readonly o: ClusterBindingsOptions) {
     this.hasPool = o.pool !== undefined;
+    this.pools = [...(o.pool ? [o.pool] : []), ...(o.subnetPools ?? [])];
   }
 
   lookup(mac: string): ClientBinding | undefined {
     const { cluster, leases, settings, pool, now } = this.o;
+    const pools = this.pools;
     const view = cluster.byMac(mac);
     if (view) {
       const port = { switchIndex: view.switchIndex, port: view.port };
@@ -62,18 +66,18 @@ export class ClusterBindings implements Bindings {
       const ip = learnedAddress(view, cluster, settings, pool);
       if (ip) return { mac, ip, hostname: view.hostname, port, source: 'learned' };
     }
-    if (!pool) return undefined;
+    if (pools.length === 0) return undefined;
     const t = now();
     const offered = leases.offerOf(mac, t);
     if (offered) return { mac, ip: offered, hostname: null, port: null, source: 'pool' };
     const l = leases.get(mac);
-    if (l && l.source === 'pool' && l.expires > t && inRange(l.ip, pool)) return { mac, ip: l.ip, hostname: null, port: null, source: 'pool' };
+    if (l && l.source === 'pool' && l.expires > t && pools.some((p) => inRange(l.ip, p))) return { mac, ip: l.ip, hostname: null, port: null, source: 'pool' };
     return undefined;
   }
 
   /** Prefers the client's old address, then the one it asks for, then never-used, then expired ones. */
-  allocate(mac: string, requested: string | undefined): string | undefined {
-    const { pool } = this.o;
+  allocate(mac: string, requested: string | undefined, from?: PoolRange): string | undefined {
+    const pool = from ?? this.o.pool;
     if (!pool) return undefined;
     const t = this.o.now();
     const old = this.o.leases.get(mac);

@@ -6,6 +6,9 @@ import { LeaseStore, type Lease } from './leases.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { checkInterfaceAddress } from './interface.js';
 import type { MetricFamily } from '../metrics/registry.js';
+import { HostsFileBinder, type HostsFile } from './port-binder.js';
+import type { CircuitRules } from './circuit-port.js';
+import type { Cluster } from '../cluster/cluster.js';
 
 export interface DhcpPart extends Part {
   /** MACs that asked and got nothing, most recent first (the cluster's registry, which the agent serves). */
@@ -17,13 +20,42 @@ export interface DhcpPart extends Part {
 }
 
 /** The DHCP server's settings (src/parts.ts maps the `dhcp` and `server` sections onto them). */
-export type DhcpPartOptions = Pick<DhcpServerOptions, 'settings' | 'port' | 'clientPort' | 'broadcastAddress' | 'listenAddress' | 'pool' | 'relays'> & {
+export type DhcpPartOptions = Pick<
+  DhcpServerOptions,
+  'settings' | 'port' | 'clientPort' | 'broadcastAddress' | 'listenAddress' | 'pool' | 'relays' | 'subnets'
+> & {
   readonly enabled: boolean;
   /** server.interface: the interface that must carry settings.address. */
   readonly interface?: string | undefined;
   /** Folder of the lease file (the state folder). */
   readonly stateDir: string;
+  /** dhcp.option82.bindPorts: bind unknown MACs to the port their relay names (absent: off). */
+  readonly bindPorts?: PortBindingOptions | undefined;
 };
+
+/**
+ * dhcp.option82 with bindPorts on: the circuit rules, the rate bound and
+ * hosts.csv (whose folder must be writable: the binder writes a temp file
+ * beside it, then renames it).
+ */
+export interface PortBindingOptions {
+  readonly rules: Omit<CircuitRules, 'switches'>;
+  readonly maxPerMinute: number;
+  readonly hosts: HostsFile;
+}
+
+/** The binder over the cluster's switches (undefined while bindPorts is off, the default). */
+export function portBinder(o: PortBindingOptions | undefined, serverAddress: string, cluster: Cluster): HostsFileBinder | undefined {
+  if (!o) return undefined;
+  return new HostsFileBinder({
+    cluster,
+    hosts: o.hosts,
+    switches: cluster.switches,
+    rules: { ...o.rules, switches: new Map(cluster.switches.map((s) => [s.name, s.ports])) },
+    serverAddress,
+    maxPerMinute: o.maxPerMinute,
+  });
+}
 
 export function dhcpPart(o: DhcpPartOptions, ctx: PartContext): DhcpPart {
   const { cluster } = ctx;
@@ -34,11 +66,14 @@ export function dhcpPart(o: DhcpPartOptions, ctx: PartContext): DhcpPart {
   return {
     name: 'dhcp',
     async check(): Promise<void> {
-      if (o.enabled) checkInterfaceAddress(networkInterfaces(), o.interface, o.settings.address);
+      if (!o.enabled) return;
+      checkInterfaceAddress(networkInterfaces(), o.interface, o.settings.address);
+      await o.bindPorts?.hosts.checkWritable();
     },
     async start(): Promise<void> {
       if (!o.enabled) return;
       checkInterfaceAddress(networkInterfaces(), o.interface, o.settings.address);
+      await o.bindPorts?.hosts.checkWritable();
       store = await LeaseStore.open(o.stateDir);
       const s = new DhcpServer({
         settings: o.settings,
@@ -48,6 +83,8 @@ export function dhcpPart(o: DhcpPartOptions, ctx: PartContext): DhcpPart {
         listenAddress: o.listenAddress,
         pool: o.pool,
         relays: o.relays,
+        subnets: o.subnets,
+        binder: portBinder(o.bindPorts, o.settings.address, cluster),
         cluster,
         leases: store,
         log,
@@ -81,6 +118,15 @@ export function dhcpMetrics(server: DhcpServer): MetricFamily[] {
         { labels: { reason: 'malformed' }, value: st.malformed },
         { labels: { reason: 'unknown' }, value: st.unknown },
         { labels: { reason: 'relay' }, value: st.relayDropped },
+      ],
+    },
+    {
+      name: 'piman_dhcp_option82_bindings_total',
+      type: 'counter',
+      help: 'Unknown MACs bound to the switch port their relay agent information (option 82) names (dhcp.option82.bindPorts), and attempts refused.',
+      samples: [
+        { labels: { result: 'bound' }, value: st.portsBound },
+        { labels: { result: 'refused' }, value: st.bindRefused },
       ],
     },
   ];

@@ -2,8 +2,10 @@
  * What piman answers, as small pure steps (coredhcp-style):
  *   fromAllowedRelay(request, relays)      -> false: drop (a forged giaddr)
  *   classify(request)                      -> who asks what, or nothing
- *   decide(request, bindings, settings)    -> offer/ack/nak/... or nothing
- *   buildReply(request, decision, ...)     -> reply packet or nothing
+ *   subnetSegment(giaddr, subnets)         -> the relay's subnet (segment.ts)
+ *   decide(request, bindings, settings, segment) -> offer/ack/nak/... or nothing
+ *   buildReply(request, decision, ..., segment)  -> reply packet or nothing
+ *                                             (option 82 echoed, RFC 3046)
  *   replyDestination(request, reply, ...)  -> where the reply goes
  * No sockets, no clocks, no mutation: the server carries out the decision
  * (lease writes, cluster events) and sends the reply.
@@ -25,7 +27,10 @@ import {
   type MessageTypeCode,
 } from './options.js';
 import type { PortKey } from '../cluster/types.js';
-import { formatIpv4, parseIpv4 } from '../cluster/ipv4.js';
+import { broadcastOf, inNetwork, type PoolRange, type Segment } from './segment.js';
+import { OPT_RELAY_AGENT_INFO } from './relay-agent.js';
+
+export { broadcastOf } from './segment.js';
 
 export const ZERO_IP = '0.0.0.0';
 
@@ -57,8 +62,11 @@ export interface ClientBinding {
 export interface Bindings {
   /** The client's static/learned address, or its current pool offer/lease. */
   lookup(mac: string): ClientBinding | undefined;
-  /** A pool address for a client without one (undefined: no pool, or pool full). */
-  allocate(mac: string, requested: string | undefined): string | undefined;
+  /**
+   * A pool address for a client without one (undefined: no pool, or pool
+   * full): from `pool` (a relay subnet's) when given, else piman's own pool.
+   */
+  allocate(mac: string, requested: string | undefined, pool?: PoolRange): string | undefined;
   readonly hasPool: boolean;
 }
 
@@ -99,23 +107,29 @@ export type Decision =
   /** The client picked another server's offer: drop our reservation. */
   | { readonly kind: 'otherServer'; readonly mac: string };
 
-function inSubnet(ip: string, s: ServerSettings): boolean {
-  const a = parseIpv4(ip);
-  const n = parseIpv4(s.address)!;
-  const m = parseIpv4(s.netmask)!;
-  // Stryker disable next-line ConditionalExpression: `ip` is option 50 or ciaddr, both decoded from four bytes, so never null here
-  return a !== null && ((a & m) >>> 0) === ((n & m) >>> 0);
+/** piman's own network as a segment (no relay, or a relay with no configured subnet). */
+function ownSegment(s: ServerSettings): Segment {
+  return { network: s.address, netmask: s.netmask, router: s.router, dns: s.dns, relayed: false };
 }
 
-/** Step 2: the RFC 2131 4.3 server behaviour for one message. */
-export function decide(req: DhcpPacket, c: Classified, bindings: Bindings, s: ServerSettings): Decision {
+/** Step 2: the RFC 2131 4.3 server behaviour for one message, on `seg` (a relay's subnet; piman's own network when absent). */
+export function decide(req: DhcpPacket, c: Classified, bindings: Bindings, s: ServerSettings, seg?: Segment): Decision {
   const { mac } = c;
-  const known = bindings.lookup(mac);
+  const net = seg ?? ownSegment(s);
+  const hasPool = net.relayed ? net.pool !== undefined : bindings.hasPool;
+  let known = bindings.lookup(mac);
+  if (known && net.relayed && !inNetwork(known.ip, net.network, net.netmask)) {
+    // A pool lease of another segment is simply not this client's any more; a hosts.csv address cannot be used here.
+    if (known.source !== 'pool') {
+      return { kind: 'ignore', reason: `${known.ip} of ${mac} is not on the relay's subnet ${net.network}/${net.netmask}` };
+    }
+    known = undefined;
+  }
   switch (c.type) {
     case MessageType.DISCOVER: {
       if (known) return { kind: 'offer', binding: known };
-      const ip = bindings.allocate(mac, getRequestedIp(req));
-      if (ip === undefined) return bindings.hasPool ? { kind: 'ignore', reason: 'address pool is full' } : { kind: 'unknown', mac };
+      const ip = net.relayed ? (net.pool ? bindings.allocate(mac, getRequestedIp(req), net.pool) : undefined) : bindings.allocate(mac, getRequestedIp(req));
+      if (ip === undefined) return hasPool ? { kind: 'ignore', reason: 'address pool is full' } : { kind: 'unknown', mac };
       return { kind: 'offer', binding: { mac, ip, hostname: null, port: null, source: 'pool' } };
     }
     case MessageType.REQUEST: {
@@ -125,8 +139,8 @@ export function decide(req: DhcpPacket, c: Classified, bindings: Bindings, s: Se
       // SELECTING / INIT-REBOOT name the address in option 50; RENEWING / REBINDING in ciaddr.
       const asked = requested ?? (req.ciaddr !== ZERO_IP ? req.ciaddr : undefined);
       if (!known) {
-        if (!bindings.hasPool) return { kind: 'unknown', mac };
-        if (serverId !== undefined || (asked !== undefined && !inSubnet(asked, s))) {
+        if (!hasPool) return { kind: 'unknown', mac };
+        if (serverId !== undefined || (asked !== undefined && !inNetwork(asked, net.network, net.netmask))) {
           return { kind: 'nak', mac, reason: `no offer or lease for ${mac}` };
         }
         // RFC 2131 4.3.2: without a record of the client, stay silent.
@@ -148,7 +162,7 @@ export function decide(req: DhcpPacket, c: Classified, bindings: Bindings, s: Se
       return { kind: 'release', binding: known };
     }
     case MessageType.INFORM: {
-      if (!known && !bindings.hasPool) return { kind: 'unknown', mac };
+      if (!known && !hasPool) return { kind: 'unknown', mac };
       if (req.ciaddr === ZERO_IP) return { kind: 'ignore', reason: 'INFORM without ciaddr' };
       return { kind: 'inform', binding: known };
     }
@@ -157,20 +171,21 @@ export function decide(req: DhcpPacket, c: Classified, bindings: Bindings, s: Se
   }
 }
 
-export function broadcastOf(address: string, netmask: string): string {
-  const a = parseIpv4(address)!;
-  const m = parseIpv4(netmask)!;
-  return formatIpv4(((a & m) | (~m >>> 0)) >>> 0);
-}
-
-/** Step 3a: network options (1, 3, 6, 12, 15, 28). */
-function networkOptions(o: Map<number, Buffer>, s: ServerSettings, hostname: string | null): void {
-  o.set(Opt.subnetMask, ipOption(s.netmask));
-  o.set(Opt.router, ipOption(s.router));
-  if (s.dns.length > 0) o.set(Opt.dns, ipOption(...s.dns));
+/** Step 3a: network options (1, 3, 6, 12, 15, 28) of the client's segment. */
+function networkOptions(o: Map<number, Buffer>, s: ServerSettings, net: Segment, hostname: string | null): void {
+  o.set(Opt.subnetMask, ipOption(net.netmask));
+  o.set(Opt.router, ipOption(net.router));
+  if (net.dns.length > 0) o.set(Opt.dns, ipOption(...net.dns));
   if (hostname) o.set(Opt.hostname, stringOption(hostname));
   if (s.domain) o.set(Opt.domainName, stringOption(s.domain));
-  o.set(Opt.broadcastAddress, ipOption(broadcastOf(s.address, s.netmask)));
+  o.set(Opt.broadcastAddress, ipOption(broadcastOf(net.network, net.netmask)));
+}
+
+/** Step 3d: RFC 3046 2.2: the relay agent information comes back unchanged, as the last option. */
+function echoAgentInfo(req: DhcpPacket, r: DhcpPacket): DhcpPacket {
+  const info = req.options.get(OPT_RELAY_AGENT_INFO);
+  if (info) r.options.set(OPT_RELAY_AGENT_INFO, Buffer.from(info));
+  return r;
 }
 
 /** Step 3b: lease times (51, 58 = T1 at 1/2, 59 = T2 at 7/8, RFC 2131 4.4.5). */
@@ -215,7 +230,12 @@ function baseReply(req: DhcpPacket, type: MessageTypeCode, s: ServerSettings): D
  * (the request, or the same client's DISCOVER just before, carried option 60
  * "PXEClient...": a Pi 4 REQUEST may omit it).
  */
-export function buildReply(req: DhcpPacket, d: Decision, s: ServerSettings, pxe: boolean): DhcpPacket | undefined {
+export function buildReply(req: DhcpPacket, d: Decision, s: ServerSettings, pxe: boolean, seg?: Segment): DhcpPacket | undefined {
+  const r = reply(req, d, s, pxe, seg ?? ownSegment(s));
+  return r && echoAgentInfo(req, r);
+}
+
+function reply(req: DhcpPacket, d: Decision, s: ServerSettings, pxe: boolean, net: Segment): DhcpPacket | undefined {
   switch (d.kind) {
     case 'offer':
     case 'ack': {
@@ -223,7 +243,7 @@ export function buildReply(req: DhcpPacket, d: Decision, s: ServerSettings, pxe:
       r.yiaddr = d.binding.ip;
       if (d.kind === 'ack') r.ciaddr = req.ciaddr;
       leaseOptions(r.options, s);
-      networkOptions(r.options, s, d.binding.hostname);
+      networkOptions(r.options, s, net, d.binding.hostname);
       if (pxe) pxeOptions(r.options, s);
       return r;
     }
@@ -231,7 +251,7 @@ export function buildReply(req: DhcpPacket, d: Decision, s: ServerSettings, pxe:
       // RFC 2131 4.3.5: no yiaddr, no lease time.
       const r = baseReply(req, MessageType.ACK, s);
       r.ciaddr = req.ciaddr;
-      networkOptions(r.options, s, d.binding?.hostname ?? null);
+      networkOptions(r.options, s, net, d.binding?.hostname ?? null);
       if (pxe) pxeOptions(r.options, s);
       return r;
     }

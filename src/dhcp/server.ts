@@ -26,6 +26,9 @@ import {
   type ServerSettings,
 } from './policy.js';
 import { ClusterBindings, type PoolRange } from './bindings.js';
+import { subnetSegment, type Segment, type Subnet } from './segment.js';
+import { OPT_RELAY_AGENT_INFO, parseRelayAgentInfo } from './relay-agent.js';
+import type { PortBinder } from './port-binder.js';
 import type { LeaseStore } from './leases.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { LogLimiter } from '../log-limit.js';
@@ -42,6 +45,10 @@ export interface DhcpServerOptions {
   readonly pool?: PoolRange | undefined;
   /** giaddr values whose relayed requests are answered (dhcp.relays); other relayed requests are dropped. */
   readonly relays: readonly string[];
+  /** Networks behind the relays (dhcp.subnets): a relayed request gets the settings of the one holding its giaddr. */
+  readonly subnets?: readonly Subnet[];
+  /** dhcp.option82.bindPorts: binds an unknown MAC to the port its relay agent information names. */
+  readonly binder?: PortBinder | undefined;
   readonly cluster: Cluster;
   readonly leases: LeaseStore;
   readonly log: Logger;
@@ -61,6 +68,9 @@ export interface DhcpStats {
   sendErrors: number;
   /** Relayed requests dropped: giaddr not in dhcp.relays. */
   relayDropped: number;
+  /** MACs bound to a port from option 82, and attempts refused. */
+  portsBound: number;
+  bindRefused: number;
 }
 
 /** A PXE DISCOVER this recent makes the same client's REQUEST a PXE one too. */
@@ -76,7 +86,7 @@ export class DhcpServer {
   private readonly pxeSeen = new Map<string, number>();
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
-  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, unknown: 0, offers: 0, acks: 0, naks: 0, sendErrors: 0, relayDropped: 0 };
+  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, unknown: 0, offers: 0, acks: 0, naks: 0, sendErrors: 0, relayDropped: 0, portsBound: 0, bindRefused: 0 };
 
   constructor(private readonly o: DhcpServerOptions) {
     this.now = o.now ?? Date.now;
@@ -84,7 +94,8 @@ export class DhcpServer {
     this.limiter = new LogLimiter(5, 60_000, () => this.now(), {
       onSummary: (dropped) => o.log.warn({ dropped }, 'DHCP: log lines dropped over the budget of the last minute'),
     });
-    this.bindings = new ClusterBindings({ cluster: o.cluster, leases: o.leases, settings: o.settings, pool: o.pool, now: this.now });
+    const subnetPools = (o.subnets ?? []).flatMap((n) => (n.pool ? [n.pool] : []));
+    this.bindings = new ClusterBindings({ cluster: o.cluster, leases: o.leases, settings: o.settings, pool: o.pool, subnetPools, now: this.now });
   }
 
   /** The UDP port in use (the configured one, or the one the OS picked for 0). */
@@ -138,8 +149,8 @@ export class DhcpServer {
     }
   }
 
-  /** Decode, decide, carry out, reply. Throws only on malformed input. */
-  private handle(msg: Buffer): void {
+  /** Decode, decide, carry out, reply. Throws only on malformed input. `mayBind`: false for the re-run after a binding. */
+  private handle(msg: Buffer, mayBind = true): void {
     const req = decodeDhcp(msg);
     if (!fromAllowedRelay(req, this.relays)) {
       this.stats.relayDropped++;
@@ -158,10 +169,12 @@ export class DhcpServer {
       this.pxeSeen.set(c.mac, t);
       if (this.pxeSeen.size > 4096) this.pxeSeen.delete(this.pxeSeen.keys().next().value!);
     }
-    const d = decide(req, c, this.bindings, this.o.settings);
+    const seg = req.giaddr === '0.0.0.0' ? undefined : subnetSegment(req.giaddr, this.o.subnets ?? [], this.o.settings.dns);
+    const d = decide(req, c, this.bindings, this.o.settings, seg);
     const pxe = pxeRequest || t - (this.pxeSeen.get(c.mac) ?? -Infinity) < PXE_MEMORY_MS;
-    const reply = buildReply(req, d, this.o.settings, pxe);
+    const reply = buildReply(req, d, this.o.settings, pxe, seg);
     const wait = this.carryOut(req, d, pxeRequest, t);
+    if (d.kind === 'unknown' && mayBind) this.bindFromAgentInfo(msg, req, d.mac, seg);
     if (!reply) return;
     const send = (): void => this.send(req, reply);
     if (wait) {
@@ -172,6 +185,41 @@ export class DhcpServer {
     } else {
       send();
     }
+  }
+
+  /**
+   * A relayed request (its relay is listed: fromAllowedRelay ran) from an
+   * unknown MAC whose option 82 names a port: bind it, then answer the same
+   * request with the new binding (once; the client's retry would do too).
+   */
+  private bindFromAgentInfo(msg: Buffer, req: DhcpPacket, mac: string, seg: Segment | undefined): void {
+    const binder = this.o.binder;
+    const raw = req.options.get(OPT_RELAY_AGENT_INFO);
+    if (!binder || req.giaddr === '0.0.0.0' || !raw) return;
+    const info = parseRelayAgentInfo(raw);
+    if (!info) {
+      this.stats.bindRefused++;
+      this.warn('bind', `DHCP: option 82 from relay ${req.giaddr} for ${mac} does not parse; not bound`);
+      return;
+    }
+    const p = binder.bind(mac, info, seg).then((r) => {
+      if (!r.ok) {
+        this.stats.bindRefused++;
+        this.warn('bind', `DHCP: ${mac} (relay ${req.giaddr}) not bound from option 82: ${r.reason}`);
+        return;
+      }
+      this.stats.portsBound++;
+      const name = this.o.cluster.switches.find((s) => s.index === r.binding.switchIndex)?.name ?? String(r.binding.switchIndex);
+      this.o.log.info({ mac, port: `${name}:${r.binding.port}`, ip: r.binding.ip ?? undefined, relay: req.giaddr, via: r.via }, `DHCP: bound ${mac} to ${name}:${r.binding.port} from option 82 (hosts.csv written)`);
+      if (!this.replySock) return;
+      try {
+        this.handle(msg, false);
+      } catch (e) {
+        this.warn('malformed', `DHCP: answering ${mac} after binding it failed: ${describeError(e)}`);
+      }
+    });
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
   }
 
   /** Side effects of a decision; returns a promise to await before replying, if any. */

@@ -36,14 +36,36 @@ export const PI4_FILES: readonly BootFile[] = [
   { name: 'initramfs8', required: false },
 ];
 
-/** Pi 4 asks with these (`tsize 0 blksize 1024`, README "TFTP"). */
+/**
+ * Pi 5: the firmware lives in the bootloader EEPROM, so there is no
+ * bootcode.bin, start*.elf or fixup*.dat to fetch. The bootloader reads
+ * config.txt first (its probe under the serial folder decides the prefix, as
+ * start4.elf does for a Pi 4), then the Pi 5 device tree, the overlay map,
+ * cmdline.txt and the Pi 5 kernel (`kernel_2712.img`, the 2712 kernel
+ * Raspberry Pi OS ships) with its initramfs.
+ */
+export const PI5_FILES: readonly BootFile[] = [
+  { name: 'config.txt', required: true },
+  { name: 'bcm2712-rpi-5-b.dtb', required: true },
+  { name: 'overlays/overlay_map.dtb', required: false },
+  { name: 'cmdline.txt', required: true },
+  { name: 'kernel_2712.img', required: true },
+  { name: 'initramfs_2712', required: false },
+];
+
+/** The files a model's firmware fetches after the prefix probe (Pi 4 and Pi 5; the Pi 3 goes through bootcode.bin). */
+export function eepromPlan(model: 4 | 5): readonly BootFile[] {
+  return model === 5 ? PI5_FILES : PI4_FILES;
+}
+
+/** Pi 4 and Pi 5 ask with these (`tsize 0 blksize 1024`, README "TFTP"). */
 export const PI4_BLKSIZE = 1024;
 
 export type PrefixMode = 'serial' | 'mac';
 
-/** The prefix folder a Pi tries first: its serial, or for Pi 4 optionally its dashed MAC. */
+/** The prefix folder a Pi tries first: its serial, or for Pi 4/5 optionally its dashed MAC. */
 export function prefixFolder(id: PiIdentity, mode: PrefixMode = 'serial'): string {
-  return mode === 'mac' && id.model === 4 ? macDashed(id.mac) : id.serial;
+  return mode === 'mac' && id.model !== 3 ? macDashed(id.mac) : id.serial;
 }
 
 /** The master address from a fetched cmdline.txt (`master=A.B.C.D`); null when absent or still the MASTER placeholder. */

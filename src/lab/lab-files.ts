@@ -3,7 +3,7 @@
  * cmdline.txt with the MASTER placeholder), a small rootfs.tgz, hosts.csv
  * and piman.yaml. Content is deterministic except the rootfs release id.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -31,15 +31,19 @@ const BOOT_FILES: ReadonlyArray<readonly [string, number]> = [
   ['fixup4.dat', 5_400],
   ['bcm2710-rpi-3-b.dtb', 25_000],
   ['bcm2711-rpi-4-b.dtb', 50_000],
+  ['bcm2712-rpi-5-b.dtb', 80_000],
   ['overlays/overlay_map.dtb', 2_000],
   ['kernel7.img', 96_000],
   ['kernel8.img', 120_000],
   ['initramfs7', 30_000],
   ['initramfs8', 30_000],
+  ['kernel_2712.img', 140_000],
+  ['initramfs_2712', 30_000],
 ];
 
 export const LAB_CMDLINE = 'console=serial0,115200 console=tty1 root=/dev/ram0 rootwait ip=dhcp master=MASTER init=/init\n';
-const CONFIG_TXT = '# piman lab\n[pi4]\nkernel=kernel8.img\ninitramfs initramfs8 followkernel\n[pi3]\nkernel=kernel7.img\ninitramfs initramfs7 followkernel\n[all]\n';
+const CONFIG_TXT =
+  '# piman lab\n[pi5]\nkernel=kernel_2712.img\ninitramfs initramfs_2712 followkernel\n[pi4]\nkernel=kernel8.img\ninitramfs initramfs8 followkernel\n[pi3]\nkernel=kernel7.img\ninitramfs initramfs7 followkernel\n[all]\n';
 
 /** Writes the boot folder; `prefixed` Pis also get a folder named like their prefix (serial). */
 export async function writeBootFolder(root: string, prefixed: readonly string[] = []): Promise<void> {
@@ -76,13 +80,17 @@ export function buildRootfs(release: string, payloadBytes = 96 * 1024): Buffer {
   return gzipSync(buildTar(entries), { level: 6 });
 }
 
+/** Writes the archive beside `path` and renames it over, as the README says to replace images. */
 export async function writeRootfs(path: string, release: string): Promise<string> {
   const gz = buildRootfs(release);
-  await writeFile(path, gz);
+  await writeFile(`${path}.tmp`, gz);
+  await rename(`${path}.tmp`, path);
   return createHash('sha256').update(gz).digest('hex');
 }
 
 export interface LabHost {
+  /** 1-based switch position (default 1). */
+  readonly switchIndex?: number;
   readonly port: number;
   readonly identity: PiIdentity;
   readonly ip: string;
@@ -94,8 +102,12 @@ export function labIp(n: number): string {
   return `127.0.${1 + Math.floor((n - 1) / 250)}.${1 + ((n - 1) % 250)}`;
 }
 
-export function hostsCsv(switchName: string, hosts: readonly LabHost[]): string {
+/** hosts.csv of the lab; a host on switch i > 1 is named with `nameOf(i)`. */
+export function hostsCsv(switchName: string, hosts: readonly LabHost[], nameOf?: (i: number) => string): string {
   const lines = ['switch,port,mac,ip,hostname'];
-  for (const h of hosts) lines.push(`${switchName},${h.port},${h.identity.mac},${h.ip},${h.hostname}`);
+  for (const h of hosts) {
+    const sw = h.switchIndex && h.switchIndex > 1 && nameOf ? nameOf(h.switchIndex) : switchName;
+    lines.push(`${sw},${h.port},${h.identity.mac},${h.ip},${h.hostname}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -60,10 +60,10 @@ function base(id: PiIdentity, xid: number, secs: number): DhcpPacket {
   };
 }
 
-/** Option 97: type 0 + "RPi4" + serial, padded to the 16-byte GUID. */
+/** Option 97 of the EEPROM bootloaders (Pi 4, Pi 5): type 0 + "RPi4"/"RPi5" + serial, padded to the 16-byte GUID. */
 function clientGuid(id: PiIdentity): Buffer {
   const guid = Buffer.alloc(17);
-  Buffer.from(`RPi4${id.serial}`, 'latin1').copy(guid, 1);
+  Buffer.from(`RPi${id.model}${id.serial}`, 'latin1').copy(guid, 1);
   return guid;
 }
 
@@ -72,7 +72,7 @@ export function buildDiscover(id: PiIdentity, xid: number, secs = 0): DhcpPacket
   p.options.set(Opt.messageType, Buffer.from([MessageType.DISCOVER]));
   p.options.set(Opt.paramList, Buffer.from(PARAM_LIST));
   p.options.set(Opt.maxMessageSize, uint16Option(1260));
-  if (id.model === 4) p.options.set(Opt.clientUuid, clientGuid(id));
+  if (id.model !== 3) p.options.set(Opt.clientUuid, clientGuid(id));
   p.options.set(Opt.clientArch, uint16Option(0));
   p.options.set(Opt.clientNdi, Buffer.from([1, 2, 1]));
   p.options.set(Opt.vendorClass, Buffer.from(PI_VENDOR_CLASS, 'latin1'));

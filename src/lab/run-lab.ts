@@ -9,12 +9,13 @@ import { describeError, PimanError } from '../errors.js';
 import { Lab, WATCHABLE_TIMING } from './lab.js';
 import { LiveView, type ViewRow } from './live-view.js';
 import { openAgentSession, setReinstall, snmpCommandLines, walkInventory, type InventoryRow } from './lab-snmp.js';
-import type { PiModel } from './pi-profile.js';
+import { modelList, type LabModels } from './pi-profile.js';
 import type { PiTiming } from './virtual-pi.js';
+import type { PortView } from '../cluster/types.js';
 
 export interface RunLabOptions {
   readonly pis: number;
-  readonly model: PiModel;
+  readonly model: LabModels;
   readonly demo: boolean;
   readonly verbose: boolean;
   readonly keep: boolean;
@@ -25,6 +26,14 @@ export interface RunLabOptions {
   readonly switchRate?: number;
   /** Aborted when the user wants to stop (Ctrl-C): ends the lab cleanly wherever it is. */
   readonly signal?: AbortSignal;
+  /** Simulated switches the Pis are spread over (default 1). */
+  readonly switches?: number;
+  /** Every switch powers all its ports on at once by itself, instead of piman's staggered power-on. */
+  readonly storm?: boolean;
+  /** Self-healing boots (default true); false = boot.retry.attempts 0, for comparison. */
+  readonly retry?: boolean;
+  /** Experiment: DHCP replies with one xid reach the Pis at least this many ms apart. */
+  readonly paceXidMs?: number;
 }
 
 export const FIRST_RELEASE = 'piman-lab rootfs 1';
@@ -36,7 +45,17 @@ export function demoPorts(n: number): number[] {
 }
 
 export function rowsOf(lab: Lab): ViewRow[] {
-  return lab.daemon.ctx.cluster.ports().map((port, i) => ({ port, release: lab.pis[i]?.disk?.release ?? null }));
+  return lab.daemon.ctx.cluster.ports().map((port) => ({ port, release: lab.piAt(port)?.disk?.release ?? null }));
+}
+
+/** Ports of the first switch the demo reinstalls. */
+function demoKeys(lab: Lab): number[] {
+  return demoPorts(lab.config.switches[0]!.ports);
+}
+
+/** A port counts as up when piman says so and the Pi on it really runs (not another Pi using its address). */
+function reallyUp(lab: Lab, p: PortView): boolean {
+  return p.state === 'up' && lab.piAt(p)?.phase === 'up';
 }
 
 /** Resolves once `check()` holds, re-checking on every cluster change and Pi phase; rejects after timeoutMs. */
@@ -88,6 +107,9 @@ export async function runLab(o: RunLabOptions): Promise<number> {
   const lab = await Lab.start({
     pis: o.pis,
     model: o.model,
+    switches: o.switches ?? 1,
+    retry: o.retry ?? true,
+    paceXidMs: o.paceXidMs ?? 0,
     log,
     switchLog: createLogger({ level: o.verbose ? 'info' : 'warn', pretty: true }),
     keep: o.keep,
@@ -101,31 +123,40 @@ export async function runLab(o: RunLabOptions): Promise<number> {
   const small = o.pis <= 24;
   const offTransitions = !view.tty && small
     ? lab.daemon.ctx.cluster.on(({ port, effect }) => {
-        if (effect.type === 'stateChanged') say(`  ${secs().padStart(7)}  port ${port.port} ${port.hostname ?? ''}: ${effect.from} -> ${effect.to}${port.lastError ? ` (${port.lastError})` : ''}`);
+        if (effect.type === 'stateChanged') say(`  ${secs().padStart(7)}  port ${o.switches && o.switches > 1 ? `${port.switchName}:` : ""}${port.port} ${port.hostname ?? ''}: ${effect.from} -> ${effect.to}${port.lastError ? ` (${port.lastError})` : ''}`);
       })
     : () => true;
   try {
     const a = lab.config.agent;
-    say(`piman lab: ${o.pis} virtual Raspberry Pi ${o.model}${o.pis > 1 ? 's' : ''} on a simulated PoE switch, piman on loopback`);
+    const models = modelList(o.model);
+    const kind = models.length === 1 ? `Raspberry Pi ${models[0]}${o.pis > 1 ? 's' : ''}` : `Raspberry Pis (models ${models.join(', ')} in turn)`;
+    const k = lab.sims.length;
+    say(`piman lab: ${o.pis} virtual ${kind} on ${k > 1 ? `${k} simulated PoE switches` : 'a simulated PoE switch'}, piman on loopback`);
     say(`  folder      ${lab.dir}${o.keep ? ' (kept)' : ' (removed at exit; --keep keeps it)'}`);
     say(`  config      ${lab.configPath}`);
     say(`  SNMP agent  ${a.address}:${a.port}  (read community '${a.readCommunity}', write '${a.writeCommunity}')`);
-    const sw = lab.config.switches[0]!;
     const rate = o.switchRate ? `, serves ${o.switchRate} requests/s and drops the excess` : '';
-    say(`  switch      ${lab.sim.address}:${lab.sim.port}  (POWER-ETHERNET-MIB${rate}; piman: at most ${sw.maxInFlight} requests at once, ${sw.maxVarbinds} ports per SET)`);
+    lab.config.switches.forEach((sw, i) => {
+      const sim = lab.sims[i]!;
+      say(`  switch      ${sw.name} ${sim.address}:${sim.port}, ${sw.ports} ports  (POWER-ETHERNET-MIB${rate}; piman: at most ${sw.maxInFlight} requests at once, ${sw.maxVarbinds} ports per SET)`);
+    });
+    const policy = lab.daemon.retry.policy;
+    say(`  retries     ${policy.attempts > 0 ? `on: a stuck port is power-cycled again, up to ${policy.attempts} times` : 'off (--no-retry)'}`);
     say('');
+    if (o.storm) return await storm(lab, o, view, say, secs, loop);
     say(`Booting: piman powers every port on; first boots install ${FIRST_RELEASE}.`);
     view.start();
     await lab.powerOnAll();
-    await until(lab, () => lab.daemon.ctx.cluster.ports().every((p) => p.state === 'up' || p.state === 'failed'), 30_000 + o.pis * 300, 'every Pi up', o.signal);
+    await until(lab, () => lab.daemon.ctx.cluster.ports().every((p) => p.state === 'up' || p.state === 'failed'), 30_000 + o.pis * 300 + retryAllowanceMs(lab), 'every Pi up', o.signal);
     view.stop();
     const failed = lab.daemon.ctx.cluster.ports().filter((p) => p.state !== 'up');
     if (failed.length) throw new PimanError('E_PORT_BUSY', `lab: ${failed.length} port(s) failed to boot: ${failed.slice(0, 5).map((p) => `${p.port} (${p.lastError})`).join(', ')}`);
-    say(`All ${o.pis} Pis are up after ${secs()}.`);
+    const retries = lab.daemon.ctx.cluster.getCounters().bootRetries;
+    say(`All ${o.pis} Pis are up after ${secs()}${retries > 0 ? ` (${retries} boot retries, ${lab.net.conflicts} address clashes)` : ''}.`);
     say(await switchLine(lab));
     say('');
     say('Try it (paste in another terminal):');
-    for (const l of snmpCommandLines(a.address, a.port, a.readCommunity, a.writeCommunity, demoPorts(o.pis).at(-1)!)) say(`  ${l}`);
+    for (const l of snmpCommandLines(a.address, a.port, a.readCommunity, a.writeCommunity, demoKeys(lab).at(-1)!)) say(`  ${l}`);
     say('');
     if (!o.demo) {
       say('piman lab is running; Ctrl-C stops it.');
@@ -158,7 +189,7 @@ export function processLine(loop: IntervalHistogram): string {
 
 async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string) => void, secs: () => string, loop: IntervalHistogram): Promise<number> {
   const a = lab.config.agent;
-  const ports = demoPorts(o.pis);
+  const ports = demoKeys(lab);
   await lab.writeRootfs(SECOND_RELEASE);
   say(`Demo: rootfs.tgz now holds ${SECOND_RELEASE}; reinstalling port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} through SNMP:`);
   const before = lab.daemon.ctx.cluster.getCounters().installsDone;
@@ -175,7 +206,7 @@ async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string)
       () =>
         ports.every((p) => {
           const v = cluster.port({ switchIndex: 1, port: p });
-          return v?.state === 'up' && !v.reinstall && lab.pis[p - 1]?.disk?.release === SECOND_RELEASE;
+          return v?.state === 'up' && !v.reinstall && lab.piAt({ switchIndex: 1, port: p })?.disk?.release === SECOND_RELEASE;
         }) || cluster.ports().some((p) => p.state === 'failed'),
       60_000,
       'the reinstalls',
@@ -204,11 +235,64 @@ async function demo(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string)
 
 /** What the switch saw (its own count) and what piman's queue did. */
 export async function switchLine(lab: Lab): Promise<string> {
-  const load = await lab.sim.load();
-  const st = lab.daemon.ctx.switches.get(1)?.stats?.();
-  const seen = load ? `${load.received} requests, at most ${load.peakInFlight} at once, ${load.dropped} dropped` : 'no answer from its thread';
-  const queue = st ? `; piman retried ${st.retried}, ${st.timedOut} timed out` : '';
-  return `Switch ${lab.config.switches[0]!.name}: ${seen}${queue}.`;
+  const lines: string[] = [];
+  for (const [i, sim] of lab.sims.entries()) {
+    const load = await sim.load();
+    const st = lab.daemon.ctx.switches.get(i + 1)?.stats?.();
+    const seen = load ? `${load.received} requests, at most ${load.peakInFlight} at once, ${load.dropped} dropped` : 'no answer from its thread';
+    const queue = st ? `; piman retried ${st.retried}, ${st.timedOut} timed out` : '';
+    lines.push(`Switch ${lab.config.switches[i]!.name}: ${seen}${queue}.`);
+  }
+  return lines.join('\n');
+}
+
+/** Worst time self-healing may take on top of a boot: every attempt's longest state timeout and backoff. */
+function retryAllowanceMs(lab: Lab): number {
+  const p = lab.daemon.retry.policy;
+  const longest = Math.max(...Object.values(p.timeoutMs));
+  return p.attempts * (longest + p.maxBackoffMs + 5_000);
+}
+
+/**
+ * --storm: every switch powers all its ports on in the same instant (as after
+ * a power cut); piman only sees the Pis' DHCP. Waits until every port is up
+ * or failed; with --demo, 0 only when every Pi is up.
+ */
+async function storm(lab: Lab, o: RunLabOptions, view: LiveView, say: (s: string) => void, secs: () => string, loop: IntervalHistogram): Promise<number> {
+  const cluster = lab.daemon.ctx.cluster;
+  const t0 = Date.now();
+  const done = (): boolean => cluster.ports().every((p) => reallyUp(lab, p) || p.state === 'failed');
+  say(`Storm: every switch powers all its ${o.pis} ports on at the same instant; first boots install ${FIRST_RELEASE}.`);
+  view.start();
+  lab.stormPowerOn();
+  // Without retries a stuck port ends only at boot.timeoutSeconds.
+  const limit = 30_000 + o.pis * 500 + retryAllowanceMs(lab) + lab.config.boot.timeoutSeconds * 1000;
+  await until(lab, done, limit, 'every port up or failed', o.signal);
+  view.stop();
+  const took = ((Date.now() - t0) / 1000).toFixed(1);
+  const ports = cluster.ports();
+  const up = ports.filter((p) => reallyUp(lab, p)).length;
+  const failed = ports.filter((p) => !reallyUp(lab, p));
+  const retries = cluster.getCounters().bootRetries;
+  say(`Storm over after ${took} s: ${up} of ${o.pis} up, ${failed.length} failed; piman made ${retries} boot retries; ${lab.net.conflicts} address clashes, ${lab.demux.broadcasts} broadcast DHCP replies.`);
+  for (const p of failed.slice(0, 10)) say(`  ${p.switchName}:${p.port} ${p.state}: ${p.lastError || 'no error recorded'}`);
+  if (failed.length > 10) say(`  ... and ${failed.length - 10} more`);
+  say(await switchLine(lab));
+  say(processLine(loop));
+  if (!o.demo) {
+    say('piman lab is running; Ctrl-C stops it.');
+    await until(lab, () => false, 2 ** 31 - 1, 'Ctrl-C', o.signal).catch(() => undefined);
+    return 0;
+  }
+  const rows = await walkInventory(openAgentSessionFor(lab));
+  const problems = checkInventory(rows, lab, []);
+  if (problems.length) {
+    say(`Demo failed after ${secs()}: ${problems.length} problem(s), ${failed.length} of ${o.pis} ports not up.`);
+    for (const p of problems.slice(0, 10)) say(`  problem: ${p}`);
+    return 1;
+  }
+  say(`Demo finished in ${secs()}: all ${o.pis} Pis up after the storm in ${took} s, with ${retries} boot retries.`);
+  return 0;
 }
 
 function openAgentSessionFor(lab: Lab): ReturnType<typeof openAgentSession> {
@@ -220,8 +304,9 @@ function printInventory(rows: readonly InventoryRow[], lab: Lab, say: (s: string
   say('Inventory (snmpwalk pimanPortTable):');
   say('  port  hostname  MAC                IP            state   rootfs');
   for (const r of rows) {
-    const release = lab.pis[r.port - 1]?.disk?.release ?? '-';
-    say(`  ${String(r.port).padStart(4)}  ${r.hostname.padEnd(8)}  ${r.mac.padEnd(17)}  ${r.ip.padEnd(12)}  ${r.state.padEnd(6)}  ${release}${r.lastError ? `  ! ${r.lastError}` : ''}`);
+    const release = lab.piAt(r)?.disk?.release ?? '-';
+    const where = lab.sims.length > 1 ? `${lab.config.switches[r.switchIndex - 1]?.name ?? r.switchIndex}:${r.port}` : String(r.port);
+    say(`  ${where.padStart(4)}  ${r.hostname.padEnd(8)}  ${r.mac.padEnd(17)}  ${r.ip.padEnd(12)}  ${r.state.padEnd(6)}  ${release}${r.lastError ? `  ! ${r.lastError}` : ''}`);
   }
 }
 
@@ -230,15 +315,17 @@ export function checkInventory(rows: readonly InventoryRow[], lab: Lab, reinstal
   const problems: string[] = [];
   if (rows.length !== lab.hosts.length) problems.push(`the walk returned ${rows.length} ports, hosts.csv has ${lab.hosts.length}`);
   for (const h of lab.hosts) {
-    const r = rows.find((x) => x.port === h.port);
+    const sw = h.switchIndex ?? 1;
+    const r = rows.find((x) => x.switchIndex === sw && x.port === h.port);
     if (!r) continue;
     if (r.mac !== h.identity.mac || r.ip !== h.ip || r.hostname !== h.hostname) {
       problems.push(`port ${h.port}: walk says ${r.mac} ${r.ip} ${r.hostname}, hosts.csv ${h.identity.mac} ${h.ip} ${h.hostname}`);
     }
-    if (r.state !== 'up') problems.push(`port ${h.port} is ${r.state}${r.lastError ? `: ${r.lastError}` : ''}`);
-    const want = reinstalled.includes(h.port) ? SECOND_RELEASE : FIRST_RELEASE;
-    const got = lab.pis[h.port - 1]?.disk?.release;
-    if (got !== want) problems.push(`port ${h.port} carries '${got ?? 'nothing'}', expected '${want}'`);
+    const name = lab.config.switches[sw - 1]?.name ?? String(sw);
+    if (r.state !== 'up') problems.push(`port ${name}:${h.port} is ${r.state}${r.lastError ? `: ${r.lastError}` : ''}`);
+    const want = sw === 1 && reinstalled.includes(h.port) ? SECOND_RELEASE : FIRST_RELEASE;
+    const got = lab.piAt({ switchIndex: sw, port: h.port })?.disk?.release;
+    if (got !== want) problems.push(`port ${name}:${h.port} carries '${got ?? 'nothing'}', expected '${want}'`);
   }
   return problems;
 }

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { decodeDhcp, encodeDhcp } from '../dhcp/packet.js';
 import { PimanError, describeError } from '../errors.js';
 import { buildDiscover, buildRequest, judgeReply, xidFor, type JudgeOptions, type Lease, type ReplyVerdict } from './pi-dhcp.js';
-import { PI3_FILES, PI3_FIRST, PI4_BLKSIZE, PI4_FILES, masterFromCmdline, prefixFolder, type BootFile, type PrefixMode } from './boot-plan.js';
+import { PI3_FILES, PI3_FIRST, PI4_BLKSIZE, eepromPlan, masterFromCmdline, prefixFolder, type BootFile, type PrefixMode } from './boot-plan.js';
 import { tftpFetch, TFTP_ABORTED } from './tftp-fetch.js';
 import type { TftpRequest, TftpResult } from './tftp-client.js';
 import { runHelloClient, type HelloOutcome } from './hello-client.js';
@@ -20,7 +20,8 @@ import { HealthEndpoint } from './health-endpoint.js';
 import type { PiIdentity } from './pi-profile.js';
 import { sleep } from './sleep.js';
 
-export type PiPhase = 'off' | 'rom' | 'dhcp' | 'tftp' | 'control' | 'installing' | 'booting' | 'up' | 'retrying';
+/** `halted`: a Pi 3 boot ROM that gave up (see VirtualPiOptions.realRom); only a power cycle brings it back. */
+export type PiPhase = 'off' | 'rom' | 'dhcp' | 'tftp' | 'control' | 'installing' | 'booting' | 'up' | 'retrying' | 'halted';
 
 /** A Pi's view of the DHCP wire: its requests out, replies for it in. */
 export interface DhcpLink {
@@ -32,8 +33,13 @@ export interface DhcpLink {
 /** How a Pi reaches the network: loopback lab or a network namespace. */
 export interface PiNetwork {
   openDhcp(id: PiIdentity): Promise<DhcpLink>;
-  /** Called with the lease; returns the local address TFTP/TCP/HTTP sockets bind to (undefined: any). */
-  useLease(lease: Lease): Promise<string | undefined>;
+  /**
+   * Called with the lease; returns the local address TFTP/TCP/HTTP sockets bind to (undefined: any).
+   * `onConflict` is called when another Pi later uses the same address (the lab's model of an IP clash).
+   */
+  useLease(lease: Lease, id?: PiIdentity, onConflict?: (reason: string) => void): Promise<string | undefined>;
+  /** The Pi lost power: its address is free again. */
+  release?(id: PiIdentity): void;
 }
 
 export interface ControlContext {
@@ -58,6 +64,8 @@ export interface PiTiming {
   readonly controlTimeoutMs: number;
   /** Wait after a failed boot before the ROM starts over. */
   readonly rebootDelayMs: number;
+  /** realRom: DISCOVERs the Pi 3 boot ROM sends before it gives up for good (about 4, raspberrypi/firmware#1081). */
+  readonly romDiscovers: number;
 }
 
 export const DEFAULT_TIMING: PiTiming = {
@@ -69,6 +77,7 @@ export const DEFAULT_TIMING: PiTiming = {
   tftpRetries: 5,
   controlTimeoutMs: 60_000,
   rebootDelayMs: 2000,
+  romDiscovers: 4,
 };
 
 export interface VirtualPiOptions {
@@ -81,6 +90,14 @@ export interface VirtualPiOptions {
   readonly prefixMode?: PrefixMode;
   /** Emulate the Pi 3 ROM taking an OFFER meant for another MAC with the shared xid (see judgeReply). */
   readonly acceptForeignOffer?: boolean;
+  /**
+   * A Pi 3 behaves like the real boot ROM in a storm: it takes the first
+   * OFFER with its xid whatever the chaddr (no REQUEST), sends only
+   * timing.romDiscovers DISCOVERs, and after any failed boot (no OFFER, an
+   * address clash, a refused control channel) stays silent until its port is
+   * power-cycled. Ignored for a Pi 4, whose bootloader retries by itself.
+   */
+  readonly realRom?: boolean;
   /** The SD card at start: null = blank (the first boot installs). */
   readonly disk?: InstalledImage | null;
   /** Replaces the built-in control-channel client (the e2e test runs the shipped script under busybox nc). */
@@ -112,6 +129,9 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
   private lastError = '';
   private lease: Lease | null = null;
   private files: string[] = [];
+  /** The running boot attempt; disturb() aborts it (an address clash), power-off aborts it too. */
+  private attempt: AbortController | null = null;
+  private disturbed: string | null = null;
 
   constructor(private readonly o: VirtualPiOptions) {
     super();
@@ -123,6 +143,11 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
 
   get phase(): PiPhase {
     return this.phaseNow;
+  }
+
+  /** Pi 3 with the real boot ROM's storm behaviour. */
+  get realRom(): boolean {
+    return this.o.realRom === true && this.identity.model === 3;
   }
 
   get powered(): boolean {
@@ -159,7 +184,15 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
     this.running = null;
     await this.health.stop();
     this.lease = null;
+    this.o.net.release?.(this.identity);
     this.setPhase('off');
+  }
+
+  /** Ends the running boot attempt from outside (another Pi took the same address). */
+  disturb(reason: string): void {
+    if (!this.attempt || this.phaseNow === 'up') return;
+    this.disturbed = reason;
+    this.attempt.abort();
   }
 
   /** Resolves when the Pi reaches `phase` (or rejects after timeoutMs). */
@@ -195,14 +228,28 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
     this.setPhase('rom');
     await sleep(this.timing.bootDelayMs + Math.random() * this.timing.bootJitterMs, signal);
     while (!signal.aborted) {
+      const attempt = new AbortController();
+      const onPower = (): void => attempt.abort();
+      signal.addEventListener('abort', onPower, { once: true });
+      this.attempt = attempt;
+      this.disturbed = null;
       try {
-        await this.bootOnce(signal);
+        await this.bootOnce(attempt.signal);
         return;
       } catch (e) {
         if (signal.aborted) return;
-        this.setError(describeError(e));
+        this.setError(this.disturbed ?? describeError(e));
+        if (this.realRom) {
+          // The Pi 3 ROM does not start over: it sits silent until the port is power-cycled.
+          this.o.net.release?.(this.identity);
+          this.setPhase('halted');
+          return;
+        }
         this.setPhase('retrying');
         await sleep(this.timing.rebootDelayMs, signal);
+      } finally {
+        signal.removeEventListener('abort', onPower);
+        this.attempt = null;
       }
     }
   }
@@ -213,7 +260,8 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
     this.setPhase('dhcp');
     const lease = await this.dhcp(signal);
     this.lease = lease;
-    const local = await this.o.net.useLease(lease);
+    const local = await this.o.net.useLease(lease, this.identity, (why) => this.disturb(why));
+    if (signal.aborted) throw new PimanError('E_ROOTFS', this.disturbed ?? 'aborted');
     this.setPhase('tftp');
     const cmdline = await this.fetchBootFiles(lease.tftpServer, local, signal);
     const master = masterFromCmdline(cmdline) ?? lease.serverId;
@@ -259,9 +307,14 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
       let wait = this.timing.dhcpRetryMs;
       // One xid for the whole attempt: a late OFFER to an earlier DISCOVER still counts.
       const xid = xidFor(id);
+      let discovers = 0;
       for (;;) {
+        if (this.realRom && discovers >= this.timing.romDiscovers) {
+          throw new PimanError('E_ROOTFS', `boot ROM gave up after ${discovers} DISCOVERs without an OFFER`);
+        }
+        discovers++;
         await link.send(encodeDhcp(buildDiscover(id, xid, secs())));
-        const judge = { acceptForeignOffer: this.o.acceptForeignOffer ?? false };
+        const judge = { acceptForeignOffer: this.realRom || (this.o.acceptForeignOffer ?? false) };
         const offer = await waitReply(link, id, xid, ['offer'], wait, signal, judge);
         wait = Math.min(wait * 2, this.timing.dhcpRetryMs * 4);
         if (!offer || offer.kind !== 'offer') continue;
@@ -326,11 +379,12 @@ export class VirtualPi extends EventEmitter<{ phase: [PiPhase]; installed: [Inst
         if (p.kind === 'error') return need(file, p);
         return need(file, await fetch({ file, ...opts }));
       };
-      const probe = await fetch({ file: `${prefixed}/start4.elf`, ...opts, probe: true });
-      if (probe.kind === 'probed') prefix = `${prefixed}/`;
-      else need(`${prefixed}/start4.elf`, probe);
-      plan = PI4_FILES;
+      plan = eepromPlan(id.model);
       const [head, ...rest] = plan;
+      // The first file under the serial folder decides the prefix (Pi 4: start4.elf, Pi 5: config.txt).
+      const probe = await fetch({ file: `${prefixed}/${head!.name}`, ...opts, probe: true });
+      if (probe.kind === 'probed') prefix = `${prefixed}/`;
+      else need(`${prefixed}/${head!.name}`, probe);
       got.set(head!.name, await probeAndGet(prefix + head!.name));
       // The firmware opens the rest within milliseconds of each other.
       const results = await Promise.all(rest.map(async (f) => [f.name, await probeAndGet(prefix + f.name)] as const));

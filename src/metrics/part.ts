@@ -1,9 +1,15 @@
-/** HTTP endpoint for Prometheus scrapes: GET /metrics, nothing else. */
+/**
+ * HTTP endpoint for Prometheus scrapes: GET and HEAD /metrics, nothing else.
+ * The body is prom-client's process and runtime metrics plus the cluster,
+ * health, build and parts' families (Exposition).
+ */
 import { createServer, type Server } from 'node:http';
 import type { Part, PartContext } from '../part.js';
-import { renderMetrics } from './prometheus.js';
-import { renderFamilies } from './registry.js';
-import { listenError } from '../errors.js';
+import { describeError, listenError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { wantsOpenMetrics } from './exposition-accept.js';
+import { healthFamilies, daemonFamilies } from './health-families.js';
+import { clusterFamilies } from './prometheus.js';
 
 /** The endpoint's settings (the `metrics` section of piman.yaml). */
 export interface MetricsPartOptions {
@@ -19,13 +25,33 @@ export function metricsPart(o: MetricsPartOptions, ctx: PartContext): Part {
     name: 'metrics',
     async start() {
       if (!enabled) return;
+      // prom-client is loaded only by a daemon that serves /metrics, not by every CLI command.
+      const { Exposition } = await import('./exposition.js');
+      const exposition = new Exposition(() => {
+        const ports = ctx.cluster.ports();
+        return [
+          ...daemonFamilies(VERSION, process.version, ctx.startedAt),
+          ...clusterFamilies(ports, ctx.cluster.getCounters()),
+          ...healthFamilies(ports, ctx.health),
+          ...ctx.metrics.collect(),
+        ];
+      });
       const s = createServer((req, res) => {
-        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-          res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
+        const head = req.method === 'HEAD';
+        if ((req.method !== 'GET' && !head) || (req.url ?? '').split('?')[0] !== '/metrics') {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET or HEAD /metrics here\n');
           return;
         }
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(renderMetrics(ctx.cluster.ports(), ctx.cluster.getCounters()) + renderFamilies(ctx.metrics.collect()));
+        exposition.render(wantsOpenMetrics(req.headers.accept)).then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), vary: 'Accept' });
+            res.end(head ? undefined : body);
+          },
+          (e: unknown) => {
+            ctx.log.warn({ err: describeError(e) }, 'cannot render /metrics');
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('cannot render metrics\n');
+          },
+        );
       });
       await new Promise<void>((resolve, reject) => {
         s.once('error', (e) => reject(listenError('metrics.port', 'TCP', address, port, e)));

@@ -3,6 +3,7 @@
  * shape) and the threshold check. Pure: JSON in, sample and alerts out.
  */
 import { DecodeError } from '../errors.js';
+import type { HealthCrossing, HealthMetric } from '../cluster/types.js';
 
 export interface HealthSample {
   readonly cpuPercent: number;
@@ -48,13 +49,52 @@ export function parseHealth(body: string): HealthSample {
   return out as unknown as HealthSample;
 }
 
+/** Every metric of the sample over its threshold, in HEALTH_METRICS order. */
+export function crossings(s: HealthSample, t: Thresholds): HealthCrossing[] {
+  const out: HealthCrossing[] = [];
+  const over = (metric: HealthMetric, value: number | null, threshold: number): void => {
+    if (value !== null && value > threshold) out.push({ metric, value, threshold });
+  };
+  over('cpu', s.cpuPercent, t.cpuPercent);
+  over('memory', s.memoryPercent, t.memoryPercent);
+  over('disk', s.diskPercent, t.diskPercent);
+  over('processes', s.pids, t.pids);
+  over('temperature', s.temp, t.temp);
+  return out;
+}
+
+/** The value of `metric` in the sample (null: the Pi reports no temperature). */
+export function metricValue(s: HealthSample, metric: HealthMetric): number | null {
+  switch (metric) {
+    case 'cpu':
+      return s.cpuPercent;
+    case 'memory':
+      return s.memoryPercent;
+    case 'disk':
+      return s.diskPercent;
+    case 'processes':
+      return s.pids;
+    case 'temperature':
+      return s.temp;
+  }
+}
+
+/** `cpu 93.0 % > 50 %` (or `<=` for a resolve). */
+export function describeCrossing(c: HealthCrossing, over = true): string {
+  const op = over ? '>' : '<=';
+  switch (c.metric) {
+    case 'cpu':
+    case 'memory':
+    case 'disk':
+      return `${c.metric} ${c.value.toFixed(1)} % ${op} ${c.threshold} %`;
+    case 'processes':
+      return `pids ${c.value} ${op} ${c.threshold}`;
+    case 'temperature':
+      return `temp ${c.value.toFixed(1)} C ${op} ${c.threshold} C`;
+  }
+}
+
 /** One line per threshold the sample exceeds, e.g. `cpu 93.0 % > 50 %`. */
 export function checkThresholds(s: HealthSample, t: Thresholds): string[] {
-  const alerts: string[] = [];
-  if (s.cpuPercent > t.cpuPercent) alerts.push(`cpu ${s.cpuPercent.toFixed(1)} % > ${t.cpuPercent} %`);
-  if (s.memoryPercent > t.memoryPercent) alerts.push(`memory ${s.memoryPercent.toFixed(1)} % > ${t.memoryPercent} %`);
-  if (s.diskPercent > t.diskPercent) alerts.push(`disk ${s.diskPercent.toFixed(1)} % > ${t.diskPercent} %`);
-  if (s.pids > t.pids) alerts.push(`pids ${s.pids} > ${t.pids}`);
-  if (s.temp !== null && s.temp > t.temp) alerts.push(`temp ${s.temp.toFixed(1)} C > ${t.temp} C`);
-  return alerts;
+  return crossings(s, t).map((c) => describeCrossing(c));
 }

@@ -1,14 +1,16 @@
 /**
  * Health poller. Booting Pis are probed every second so `booting -> up`
  * follows the moment the health endpoint answers; with monitoring enabled,
- * running Pis are probed every interval and a threshold crossing raises one
- * alert (again only after the Pi went back under all thresholds).
+ * running Pis are probed every interval, each sample goes to the HealthBoard,
+ * and each metric that crosses its threshold raises one alert, and one
+ * resolve when it drops back (HealthBoard.record decides, purely).
  */
 import type { Cluster } from '../cluster/cluster.js';
 import { portId, type PortView } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
-import { checkThresholds, type HealthSample, type Thresholds } from './health.js';
+import { describeCrossing, type HealthSample, type Thresholds } from './health.js';
+import { HealthBoard } from './health-board.js';
 import { probeHealth } from './probe.js';
 
 export interface MonitorOptions {
@@ -20,21 +22,23 @@ export interface MonitorOptions {
   readonly thresholds: Thresholds;
   readonly probe?: (ip: string, port: number, timeoutMs: number) => Promise<HealthSample>;
   readonly now?: () => number;
+  /** Where samples and statuses go (the daemon shares one with the agent and /metrics). */
+  readonly board?: HealthBoard;
 }
 
 export class HealthMonitor {
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<string>();
   private readonly lastPolled = new Map<string, number>();
-  private readonly alerting = new Set<string>();
-  /** Latest sample per port, for metrics and status. */
-  readonly samples = new Map<string, HealthSample>();
+  /** Latest sample and status per port, for the agent, metrics and status. */
+  readonly board: HealthBoard;
   private readonly probe: NonNullable<MonitorOptions['probe']>;
   private readonly now: () => number;
 
   constructor(private readonly opts: MonitorOptions) {
     this.probe = opts.probe ?? probeHealth;
     this.now = opts.now ?? Date.now;
+    this.board = opts.board ?? new HealthBoard();
   }
 
   start(): void {
@@ -52,6 +56,7 @@ export class HealthMonitor {
     const due: PortView[] = [];
     const now = this.now();
     for (const p of this.opts.cluster.ports()) {
+      if (p.state !== 'up' && p.state !== 'booting' && this.board.has(p)) this.board.forget(p);
       if (!p.ip) continue;
       const id = portId(p);
       if (this.inFlight.has(id)) continue;
@@ -72,28 +77,31 @@ export class HealthMonitor {
     this.lastPolled.set(id, now);
     try {
       const sample = await this.probe(p.ip!, this.opts.port, 2000);
-      this.samples.set(id, sample);
       if (this.opts.cluster.port(p)?.state === 'booting') this.opts.cluster.apply(p, { type: 'up' });
-      if (this.opts.alerts) this.check(p, sample);
+      this.check(p, sample);
     } catch (e) {
       // A booting Pi not answering yet is normal; the boot timeout handles a Pi that never does.
       this.opts.log.debug({ port: id, err: describeError(e) }, 'health probe failed');
+      if (this.opts.cluster.port(p)?.state === 'up') this.board.unreachable(p);
     } finally {
       this.inFlight.delete(id);
     }
   }
 
   private check(p: PortView, sample: HealthSample): void {
-    const id = portId(p);
-    const alerts = checkThresholds(sample, this.opts.thresholds);
-    if (alerts.length === 0) {
-      this.alerting.delete(id);
-      return;
+    // Without monitoring a running Pi is never polled again: a sample kept from its boot would go stale, so none is kept.
+    if (!this.opts.alerts) return;
+    const changes = this.board.record(p, sample, this.now(), this.opts.thresholds);
+    const who = p.hostname ?? p.ip;
+    for (const { kind, crossing } of changes) {
+      const message = `${who}: ${describeCrossing(crossing, kind === 'alert')}`;
+      if (kind === 'alert') {
+        this.opts.log.warn({ port: `${p.switchName}:${p.port}`, metric: crossing.metric, value: crossing.value, threshold: crossing.threshold }, `health alert: ${message}`);
+        this.opts.cluster.alert(p, message, crossing);
+      } else {
+        this.opts.log.info({ port: `${p.switchName}:${p.port}`, metric: crossing.metric, value: crossing.value, threshold: crossing.threshold }, `health resolved: ${message}`);
+        this.opts.cluster.resolved(p, message, crossing);
+      }
     }
-    if (this.alerting.has(id)) return;
-    this.alerting.add(id);
-    const message = `${p.hostname ?? p.ip}: ${alerts.join(', ')}`;
-    this.opts.log.warn({ port: `${p.switchName}:${p.port}`, alerts }, `health alert: ${message}`);
-    this.opts.cluster.alert(p, message);
   }
 }

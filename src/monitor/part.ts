@@ -12,6 +12,7 @@ export function monitorPart(o: MonitorPartOptions, ctx: PartContext): Part {
     alerts: o.alerts,
     intervalMs: o.intervalMs,
     thresholds: o.thresholds,
+    board: ctx.health,
   });
   return {
     name: 'monitor',

@@ -22,7 +22,8 @@ import { newEngineId } from './engine-state.js';
 import { MibView } from './mib-view.js';
 import { DEFAULT_LIMITS, processPdu, tooBig, type Limits, type Outcome, type SetHandler } from './process.js';
 import { UsmAgent, type UsmStats } from './usm-agent.js';
-import { decodeMessage, PDU, type DecodedMessage, type RequestPdu, type V3Message } from './wire.js';
+import { decodeMessage, PDU, type DecodedMessage, type RequestPdu, type RequestPduType, type V3Message } from './wire.js';
+import { ERR } from './error-status.js';
 
 export type { Access } from './access.js';
 
@@ -75,6 +76,18 @@ export interface AgentStats {
   wrongDigests: number;
   /** Requests that threw inside the agent (a bug; the packet is dropped). */
   internalErrors: number;
+  /** Responses sent, by request type and error-status: index `responseSlot(type, status)`. */
+  readonly responses: number[];
+}
+
+/** Request PDU types in the order of AgentStats.responses. */
+export const RESPONSE_TYPES = ['get', 'getnext', 'set', 'getbulk'] as const;
+/** Error-status values 0..18 (RFC 3416) per request type. */
+export const RESPONSE_STATUSES = 19;
+
+export function responseSlot(type: RequestPduType, status: number): number {
+  const t = type === PDU.GET ? 0 : type === PDU.GETNEXT ? 1 : type === PDU.SET ? 2 : 3;
+  return t * RESPONSE_STATUSES + (status >= 0 && status < RESPONSE_STATUSES ? status : ERR.genErr);
 }
 
 export interface AgentHost {
@@ -83,6 +96,8 @@ export interface AgentHost {
   readonly port: number;
   readonly stats: AgentStats;
   readonly usmStats: UsmStats;
+  /** snmpUnknownContexts: v3 requests for a context other than the default one. */
+  unknownContexts(): number;
   readonly engineID: Buffer;
   readonly engineBoots: number;
   /** Largest reply this agent sends (snmpEngineMaxMessageSize). */
@@ -105,7 +120,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
   const engineTime = (): number => Math.floor((now() - startedAt) / 1000) % 0x80000000;
   const maxMessageSize = Math.min(MAX_UDP, Math.max(484, opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE));
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const stats: AgentStats = { inPkts: 0, badVersions: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0, silentDrops: 0, invalidMsgs: 0, wrongDigests: 0, internalErrors: 0 };
+  const stats: AgentStats = { inPkts: 0, badVersions: 0, badCommunityNames: 0, badCommunityUses: 0, asnParseErrs: 0, silentDrops: 0, invalidMsgs: 0, wrongDigests: 0, internalErrors: 0, responses: new Array<number>(RESPONSE_TYPES.length * RESPONSE_STATUSES).fill(0) };
   const usm = new UsmAgent({ engineID: engineIdentity.engineID, engineBoots: engineIdentity.engineBoots, engineTime }, opts.users ?? [], maxMessageSize);
   const mib = snmp.createMib();
   const view = new MibView(mib);
@@ -231,6 +246,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
     port: bound.port,
     stats,
     usmStats: usm.stats,
+    unknownContexts: () => usm.unknownContexts,
     engineID: engineIdentity.engineID,
     engineBoots: engineIdentity.engineBoots,
     maxMessageSize,
@@ -263,7 +279,10 @@ function reply(enc: Encoder, pdu: RequestPdu, outcome: Outcome, v1: boolean, lim
       o = { kind: 'error', status: 5, index: 0, echo: true };
       continue;
     }
-    if (size <= limit) return enc.finish();
+    if (size <= limit) {
+      stats.responses[responseSlot(pdu.type, o.kind === 'values' ? 0 : o.status)]!++;
+      return enc.finish();
+    }
     if (o.kind === 'values' && pdu.type === PDU.GETBULK && o.varbinds.length > 1) {
       const keep = Math.max(1, Math.min(o.varbinds.length - 1, Math.floor((o.varbinds.length * limit) / size) - 1));
       o = { kind: 'values', varbinds: o.varbinds.slice(0, keep), echoOids: false };

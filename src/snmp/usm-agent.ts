@@ -42,6 +42,9 @@ const REPORT_OID: Record<UsmCounter, string> = {
   decryptionErrors: '1.3.6.1.6.3.15.1.1.6.0',
 };
 
+/** snmpUnknownContexts.0 (SNMP-TARGET-MIB, RFC 3413): piman has only the default (empty) context. */
+const UNKNOWN_CONTEXTS_OID = '1.3.6.1.6.3.12.1.5.0';
+
 export interface LocalEngine {
   readonly engineID: Buffer;
   readonly engineBoots: number;
@@ -62,11 +65,13 @@ export type V3Outcome =
   /** Nothing to send (malformed, not reportable, unknown security model). */
   | { readonly kind: 'drop'; readonly reason: string }
   /** A Report instead of the request's answer; `counter` was incremented. */
-  | { readonly kind: 'report'; readonly counter: UsmCounter; readonly packet: Buffer | null }
+  | { readonly kind: 'report'; readonly counter: UsmCounter | 'unknownContexts'; readonly packet: Buffer | null }
   | { readonly kind: 'request'; readonly pdu: RequestPdu; readonly user: string; readonly access: Access; readonly contextName: Buffer; readonly seal: (scopedPdu: Buffer) => Buffer };
 
 export class UsmAgent {
   readonly stats: UsmStats = { unsupportedSecLevels: 0, notInTimeWindows: 0, unknownUserNames: 0, unknownEngineIDs: 0, wrongDigests: 0, decryptionErrors: 0 };
+  /** snmpUnknownContexts: authenticated requests for a context other than the default one. */
+  unknownContexts = 0;
   private readonly users = new Map<string, User>();
 
   constructor(
@@ -111,6 +116,12 @@ export class UsmAgent {
     }
     const scoped = decodeScopedPdu(plain);
     if (!scoped) return report('decryptionErrors');
+    if (scoped.contextName.length > 0) {
+      // RFC 3413 3.2 step 3: no such context. The Report goes back at the request's level, sealed for its user.
+      this.unknownContexts = (this.unknownContexts + 1) >>> 0;
+      const packet = m.flags & FLAG_REPORTABLE ? this.seal(m, user, this.reportScoped(scoped.pdu.requestId, UNKNOWN_CONTEXTS_OID, this.unknownContexts)) : null;
+      return { kind: 'report', counter: 'unknownContexts', packet };
+    }
     return {
       kind: 'request',
       pdu: scoped.pdu,
@@ -139,9 +150,7 @@ export class UsmAgent {
   private report(m: V3Message, counter: UsmCounter, user?: User): Buffer {
     // The request-id of a plaintext request; an encrypted one is unknown (managers match on msgID).
     const requestId = m.flags & FLAG_PRIV ? 0 : (decodeScopedPdu(m.scoped)?.pdu.requestId ?? 0);
-    const varbind = tlv(0x30, Buffer.concat([oidTlv(REPORT_OID[counter]), uintTlv(this.stats[counter], 0x41)]));
-    const pdu = tlv(PDU.REPORT, Buffer.concat([intTlv(requestId), uintTlv(0), uintTlv(0), tlv(0x30, varbind)]));
-    const scoped = tlv(0x30, Buffer.concat([tlv(0x04, this.engine.engineID), tlv(0x04, Buffer.alloc(0)), pdu]));
+    const scoped = this.reportScoped(requestId, REPORT_OID[counter], this.stats[counter]);
     const time = this.engine.engineTime();
     if (!user) {
       const anon = { name: m.userName.toString('latin1'), nameBytes: m.userName };
@@ -150,6 +159,13 @@ export class UsmAgent {
     const built = this.message(m.msgId, FLAG_AUTH, user, time, Buffer.alloc(0), scoped);
     snmp.Authentication.writeParameters(built.packet, user.auth, user.authKey, this.engine.engineID, built.digest);
     return built.packet;
+  }
+
+  /** The scoped PDU of a Report carrying one Counter32 (the counter that the refusal incremented). */
+  private reportScoped(requestId: number, oid: string, count: number): Buffer {
+    const varbind = tlv(0x30, Buffer.concat([oidTlv(oid), uintTlv(count, 0x41)]));
+    const pdu = tlv(PDU.REPORT, Buffer.concat([intTlv(requestId), uintTlv(0), uintTlv(0), tlv(0x30, varbind)]));
+    return tlv(0x30, Buffer.concat([tlv(0x04, this.engine.engineID), tlv(0x04, Buffer.alloc(0)), pdu]));
   }
 
   /** A v3 message with a zeroed digest of the user's length (none without auth); `digest` is a view into it. */

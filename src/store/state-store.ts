@@ -1,6 +1,6 @@
 /**
- * Persistence of the cluster state (reinstall marks, boot states, learned
- * MACs, counters) in `<state>/cluster.json`. A file that does not parse stops
+ * Persistence of the cluster state (reinstall marks with the chosen image,
+ * boot states, installed images, learned MACs, counters) in `<state>/cluster.json`. A file that does not parse stops
  * start-up with a clear error and is left untouched for the operator.
  *
  * Version 2 keys ports by switch name (`sw1:5`), so inserting or reordering
@@ -26,6 +26,14 @@ const portStateSchema = z.object({
   lastError: z.string(),
   power: z.enum(['on', 'off', 'unknown']),
   lastFile: z.string(),
+  // Added with named images: older state files have none (no choice, nothing recorded).
+  image: z.string().max(64).default(''),
+  sentImage: z.string().max(64).default(''),
+  sentDigest: z.string().max(64).default(''),
+  installedImage: z.string().max(64).default(''),
+  installedDigest: z.string().max(64).default(''),
+  // Absent in state files written before self-healing boots.
+  bootAttempts: z.number().int().nonnegative().default(0),
 });
 
 const countersSchema = z.object({
@@ -34,6 +42,7 @@ const countersSchema = z.object({
   tftpFiles: z.number().int().nonnegative(),
   installsDone: z.number().int().nonnegative(),
   installsFailed: z.number().int().nonnegative(),
+  bootRetries: z.number().int().nonnegative().default(0),
 });
 
 const legacyLearnedSchema = z.object({

@@ -30,6 +30,8 @@ export function mergeLearned(existing: readonly HostBinding[], learned: readonly
   const updated: Array<LearnedPort & { oldMac: string }> = [];
   const moved: Array<LearnedPort & { fromPort: number; fromSwitch: number }> = [];
   const movedHostname = new Map<string, string | null>();
+  /** A Pi that moved keeps its hosts.csv image as it keeps its hostname. */
+  const movedImage = new Map<string, string>();
 
   // Rows on other ports whose MAC was just seen elsewhere: the Pi moved.
   const kept: HostBinding[] = [];
@@ -38,6 +40,7 @@ export function mergeLearned(existing: readonly HostBinding[], learned: readonly
     if (l && !learnedPorts.has(key(h.switchIndex, h.port))) {
       moved.push({ ...l, fromPort: h.port, fromSwitch: h.switchIndex });
       movedHostname.set(h.mac, h.hostname);
+      if (h.image) movedImage.set(h.mac, h.image);
       continue;
     }
     kept.push(h);
@@ -56,7 +59,7 @@ export function mergeLearned(existing: readonly HostBinding[], learned: readonly
       continue;
     }
     const ip = ipFor?.(l) ?? null;
-    out.push({ switchIndex: l.switchIndex, port: l.port, mac: l.mac, ip: ip !== null && !ips.has(ip) ? ip : null, hostname: movedHostname.get(l.mac) ?? null });
+    out.push({ switchIndex: l.switchIndex, port: l.port, mac: l.mac, ip: ip !== null && !ips.has(ip) ? ip : null, hostname: movedHostname.get(l.mac) ?? null, ...(movedImage.has(l.mac) ? { image: movedImage.get(l.mac)! } : {}) });
     if (ip !== null) ips.add(ip);
     if (!movedHostname.has(l.mac)) added.push(l);
   }

@@ -72,9 +72,10 @@ export class PowerController {
    * other ports is cycled once more after a pause instead of failing: the
    * switch was busy, not gone.
    */
-  async cycle(keys: readonly PortKey[]): Promise<void> {
+  async cycle(keys: readonly PortKey[], opts: { retry?: boolean } = {}): Promise<void> {
     const defer = keys.length > 1;
-    const results = await Promise.allSettled(keys.map((k) => this.cycleOne(k, defer)));
+    const retry = opts.retry === true;
+    const results = await Promise.allSettled(keys.map((k) => this.cycleOne(k, defer, retry)));
     const deferred = results.flatMap((r, i) => (isDeferred(r) ? [i] : []));
     if (deferred.length === keys.length) {
       // Nothing answered: the switch is down; every port says so.
@@ -83,14 +84,15 @@ export class PowerController {
     }
     if (deferred.length > 0) {
       await this.sleep(UNKNOWN_RETRY_PAUSE_MS);
-      const again = await Promise.allSettled(deferred.map((i) => this.cycleOne(keys[i]!, false)));
+      const again = await Promise.allSettled(deferred.map((i) => this.cycleOne(keys[i]!, false, retry)));
       deferred.forEach((i, j) => (results[i] = again[j]!));
     }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async cycleOne(key: PortKey, deferUnknownTimeout: boolean): Promise<void> {
+  /** `retry`: a self-healing cycle, whose power-on keeps the port's attempt count. */
+  private async cycleOne(key: PortKey, deferUnknownTimeout: boolean, retry: boolean): Promise<void> {
     await this.exclusive(key, async (sw) => {
       const unknown = this.opts.cluster.port(key)?.state === 'unknown';
       try {
@@ -103,7 +105,7 @@ export class PowerController {
       this.opts.cluster.apply(key, { type: 'powerOff' });
       await this.sleep(this.opts.offMs);
       await this.staggered(() => this.switchCall(key, () => sw.setPower(key.port, 'on')));
-      this.opts.cluster.apply(key, { type: 'powerOn' });
+      this.opts.cluster.apply(key, retry ? { type: 'powerOn', retry: true } : { type: 'powerOn' });
     });
   }
 

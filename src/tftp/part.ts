@@ -17,6 +17,9 @@ export function transferWorkers(setting: number | 'auto', cpus = availableParall
 }
 
 /** The part plus its server (null when disabled), for tests and the lab. */
+/** Transfer threads end after this long without a transfer (README "TFTP": memory). */
+export const WORKER_IDLE_MS = 10_000;
+
 export interface TftpPart extends Part {
   readonly server: TftpServer | null;
 }
@@ -50,6 +53,8 @@ export function tftpPart(c: TftpPartOptions, ctx: PartContext): TftpPart {
     timeoutMs: c.timeoutMs,
     retries: c.retries,
     workers,
+    // An idle daemon holds no transfer threads (~8 MB each); the next request starts them again.
+    workerIdleMs: WORKER_IDLE_MS,
     log,
     peerMac: (address) => cluster.byIp(address)?.mac ?? null,
     // The boot state moves when a Pi asks for a file (in request order); the counter counts whole files.
@@ -84,7 +89,7 @@ export function tftpMetrics(server: TftpServer): MetricFamily[] {
   const st = server.stats;
   return [
     { name: 'piman_tftp_transfers_active', type: 'gauge', help: 'TFTP transfers running now (and requests opening their file).', samples: [{ value: server.activeTransfers }] },
-    { name: 'piman_tftp_transfer_threads', type: 'gauge', help: 'TFTP transfer worker threads running (tftp.workers).', samples: [{ value: server.transferThreads.length }] },
+    { name: 'piman_tftp_transfer_threads', type: 'gauge', help: 'TFTP transfer worker threads running (tftp.workers; 0 after 10 s without a transfer).', samples: [{ value: server.transferThreads.length }] },
     {
       name: 'piman_tftp_transfers_ended_total',
       type: 'counter',

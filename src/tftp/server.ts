@@ -37,6 +37,12 @@ export interface TftpServerOptions {
    * file lookup and counters stay here; netascii transfers always do.
    */
   readonly workers?: number;
+  /**
+   * Threads with no transfer for this long end, and start again on the next
+   * request (meanwhile transfers run in this thread): an idle daemon does not
+   * hold their memory (~8 MB each). 0: they run until the server stops.
+   */
+  readonly workerIdleMs?: number;
   readonly log: Logger;
   /** MAC of a known peer, to look in its `<mac-with-dashes>/` folder first. */
   readonly peerMac?: (address: string) => string | null;
@@ -176,7 +182,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   async start(): Promise<void> {
     const workers = this.opts.workers ?? 0;
     if (workers > 0) {
-      const pool = new TransferPool(workers, this.opts.log);
+      const pool = new TransferPool(workers, this.opts.log, this.opts.workerIdleMs ?? 0);
       await pool.start();
       this.pool = pool;
     }
@@ -385,7 +391,8 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       onMalformed: (from, err) => this.malformed(from, err),
     };
     opts.log.debug({ from: rinfo.address, file: r.name, path: r.path, size: file.size, mode: req.mode, blksize: n.blksize, windowsize: n.windowsize }, 'TFTP: transfer started');
-    // In a worker when there is one; netascii files and a pool without threads run here.
+    // In a worker when there is one; netascii files and a pool without threads (parked, or being replaced) run here.
+    this.pool?.wake();
     const portable = this.pool?.threads.length ? file.portable?.() : undefined;
     const handle = portable && this.pool ? this.pool.run(spec, portable, hooks) : null;
     if (handle) {

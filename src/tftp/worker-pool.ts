@@ -2,7 +2,9 @@
  * A fixed set of transfer worker threads (transfer-worker.ts). The server
  * keeps requests, file lookup and bookkeeping; each transfer's DATA/ACK
  * loop runs in the least busy worker, on a socket of its own. A worker that
- * dies ends its transfers with an error and is replaced.
+ * dies ends its transfers with an error and is replaced. With `idleMs`, the
+ * threads end when no transfer ran for that long and start again on wake():
+ * a V8 isolate each, their memory is not held by an idle daemon.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
@@ -16,6 +18,13 @@ const START_TIMEOUT_MS = 20_000;
 const SHUTDOWN_TIMEOUT_MS = 2_000;
 /** A worker that does not answer a check this soon is taken to be still running the transfer. */
 const CHECK_TIMEOUT_MS = 1_000;
+/**
+ * V8's young generation per thread, MB. Its default (48) let each thread grow
+ * to tens of MB during a boot storm: the daemon peaked at 242 MB with two
+ * threads, 171 MB with this cap, in the same time and CPU (README
+ * "Benchmarks"); a transfer's garbage is short-lived and small.
+ */
+const YOUNG_GENERATION_MB = 6;
 
 interface PoolWorker {
   readonly worker: Worker;
@@ -23,6 +32,8 @@ interface PoolWorker {
   /** Answers awaited for 'check' messages, by transfer id. */
   readonly checks: Map<number, (running: boolean) => void>;
   closed: (() => void) | null;
+  /** Ended on purpose (idle): its exit is no failure to replace. */
+  retiring?: boolean;
 }
 
 export class TransferPool {
@@ -31,10 +42,16 @@ export class TransferPool {
   private readonly starting = new Set<Worker>();
   private nextId = 1;
   private stopping = false;
+  /** Threads ended for idleness; wake() starts them again. */
+  private parked = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Terminations of parked threads, awaited by stop(). */
+  private readonly retired = new Set<Promise<number>>();
 
   constructor(
     private readonly size: number,
     private readonly log: Logger,
+    private readonly idleMs = 0,
   ) {}
 
   /** The threads (for health checks and tests; terminating one is survived). */
@@ -50,6 +67,40 @@ export class TransferPool {
       await this.stop();
       throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     }
+    this.armIdle();
+  }
+
+  /** A request came in: threads parked for idleness start again (transfers run in the caller's thread meanwhile). */
+  wake(): void {
+    if (!this.parked || this.stopping) return;
+    this.parked = false;
+    for (let i = 0; i < this.size; i++) this.spawn().catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'cannot start a TFTP transfer worker'));
+    this.armIdle();
+  }
+
+  /** (Re)starts the idle countdown when no thread runs a transfer; an idle countdown ends the threads. */
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.idleMs <= 0 || this.stopping || this.parked || this.workers.some((w) => w.transfers.size > 0)) return;
+    this.idleTimer = setTimeout(() => this.park(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private park(): void {
+    this.idleTimer = null;
+    // Threads still starting (after a wake) stay: they are idle-counted once ready.
+    if (this.stopping || this.starting.size > 0 || this.workers.some((w) => w.transfers.size > 0)) return this.armIdle();
+    this.parked = true;
+    const all = this.workers;
+    this.workers = [];
+    for (const w of all) {
+      w.retiring = true;
+      const done = w.worker.terminate();
+      this.retired.add(done);
+      void done.finally(() => this.retired.delete(done));
+    }
+    this.log.debug({ threads: all.length, idleMs: this.idleMs }, 'TFTP transfer threads ended (idle)');
   }
 
   /**
@@ -61,6 +112,8 @@ export class TransferPool {
     if (!w) return null;
     const id = this.nextId++;
     w.transfers.set(id, hooks);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const msg: ToWorker = { type: 'start', id, spec, file };
     w.worker.postMessage(msg, file.kind === 'handle' ? [file.handle] : []);
     return {
@@ -74,11 +127,13 @@ export class TransferPool {
   /** Aborts every transfer (clients get ERROR 0) and ends the threads. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const all = this.workers;
     this.workers = [];
     const starting = [...this.starting];
     this.starting.clear();
-    await Promise.all(starting.map((w) => w.terminate()));
+    await Promise.all([...starting.map((w) => w.terminate()), ...this.retired]);
     await Promise.all(
       all.map(async (w) => {
         await new Promise<void>((resolve) => {
@@ -114,7 +169,7 @@ export class TransferPool {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(BOOT);
+    const worker = new Worker(BOOT, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const w: PoolWorker = { worker, transfers: new Map(), checks: new Map(), closed: null };
     this.starting.add(worker);
     return new Promise((resolve, reject) => {
@@ -138,6 +193,7 @@ export class TransferPool {
           ready = true;
           clearTimeout(timer);
           this.workers.push(w);
+          this.armIdle();
           resolve();
         } else this.onMessage(w, m);
       });
@@ -154,6 +210,7 @@ export class TransferPool {
           return;
         }
         this.workers = this.workers.filter((x) => x !== w);
+        if (w.retiring) return;
         const lost = [...w.transfers.values()];
         w.transfers.clear();
         for (const settle of [...w.checks.values()]) settle(false);
@@ -172,6 +229,7 @@ export class TransferPool {
         if (!hooks) return;
         w.transfers.delete(m.id);
         hooks.onEnd(m.end);
+        if (w.transfers.size === 0) this.armIdle();
         break;
       }
       case 'checked':

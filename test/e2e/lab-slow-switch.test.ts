@@ -28,7 +28,7 @@ test('piman lab --pis 48 --switch-rate 50 --demo exits 0; the switch never held 
   const code = await runLab({ pis: 48, model: 4, demo: true, verbose: false, keep: false, out, switchRate: 50 });
   assert.equal(code, 0, text());
   assert.match(text(), /piman: at most 4 requests at once, 8 ports per SET/);
-  const seen = [...text().matchAll(/Switch lab-sw1: (\d+) requests, at most (\d+) at once, (\d+) dropped/g)];
+  const seen = [...text().matchAll(/Switch sw1: (\d+) requests, at most (\d+) at once, (\d+) dropped/g)];
   assert.equal(seen.length, 2, text());
   for (const [, requests, peak] of seen) {
     assert.ok(Number(requests) > 0);

@@ -54,8 +54,8 @@ test('status prints the table for 7 and sw2:3, and JSON with --json', async () =
   const r = await piman(['-c', cfg, 'status', '7', 'sw2:3']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0]!, /^SWITCH\s+PORT\s+MAC\s+IP\s+HOSTNAME\s+STATE\s+REINSTALL\s+PROGRESS\s+LAST ERROR$/);
-  assert.match(lines[1]!, /^sw1\s+7\s+dc:a6:32:01:02:07\s+10\.0\.0\.7\s+pi7\s+unknown\s+-\s+-$/);
+  assert.match(lines[0]!, /^SWITCH\s+PORT\s+MAC\s+IP\s+HOSTNAME\s+STATE\s+REINSTALL\s+PROGRESS\s+RETRIES\s+IMAGE\s+INSTALLED\s+LAST ERROR$/);
+  assert.match(lines[1]!, /^sw1\s+7\s+dc:a6:32:01:02:07\s+10\.0\.0\.7\s+pi7\s+unknown\s+-\s+-\s+-\s+-\s+-$/);
   assert.match(lines[2]!, /^sw2\s+3\s+e4:5f:01:00:02:03\s+10\.0\.1\.3\s+pi-b3\s+/);
   const j = await piman(['-c', cfg, 'status', '--json', '1-3']);
   assert.equal(j.code, 0, j.stderr);

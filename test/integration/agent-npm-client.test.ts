@@ -70,13 +70,19 @@ test('GETNEXT crosses table ends: last row of a column -> next column, switch ta
   const [a, b, c] = await getNext(pub, [
     portColumnOid(PORT_COL.pimanPortMacAddress, 2, 8),
     `${PIMAN_SWITCH_ENTRY}.${SWITCH_COL.pimanSwitchTimeouts}.2`,
-    `${PIMAN_PORT_ENTRY}.11.2.8`,
+    // the port table's last column (pimanPortHealthThreshold), last row
+    `${PIMAN_PORT_ENTRY}.${PORT_COL.pimanPortHealthThreshold}.2.8`,
   ]);
   assert.equal(a!.oid, portColumnOid(PORT_COL.pimanPortIpAddress, 1, 1));
   assert.equal(b!.oid, portColumnOid(PORT_COL.pimanPortMacAddress, 1, 1));
   // the snmpEngine group follows PIMAN-MIB; past it is the end of the MIB
   assert.match(c!.oid, /^1\.3\.6\.1\.6\.3\.10\.2\.1\.1\.0$/);
-  const [end] = await getNext(pub, ['1.3.6.1.6.3.10.2.1.4.0']);
+  // then snmpUnknownContexts and the usmStats group; past usmStatsDecryptionErrors is the end of the MIB
+  const [contexts] = await getNext(pub, ['1.3.6.1.6.3.10.2.1.4.0']);
+  assert.equal(contexts!.oid, '1.3.6.1.6.3.12.1.5.0');
+  const [usm] = await getNext(pub, ['1.3.6.1.6.3.12.1.5.0']);
+  assert.equal(usm!.oid, '1.3.6.1.6.3.15.1.1.1.0');
+  const [end] = await getNext(pub, ['1.3.6.1.6.3.15.1.1.6.0']);
   assert.equal(end!.type, snmp.ObjectType.EndOfMibView);
   const [beyond] = await getNext(pub, ['2.1']);
   assert.equal(beyond!.type, snmp.ObjectType.EndOfMibView);
@@ -118,7 +124,8 @@ test('a walk of the port table with subtree() sees every port once per column', 
   await new Promise<void>((res, rej) =>
     pub.subtree(PIMAN_PORT_ENTRY, 20, (vbs) => void seen.push(...vbs.map((v) => v.oid)), (e) => (e ? rej(e) : res())),
   );
-  assert.equal(seen.length, 32 * 10);
+  // 32 ports, 24 readable columns (10 of state, boot attempts, 3 of images, 10 of health)
+  assert.equal(seen.length, 32 * 24);
   assert.equal(new Set(seen).size, seen.length);
 });
 

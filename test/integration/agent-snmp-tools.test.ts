@@ -131,6 +131,39 @@ test('a v3 authPriv user (SHA-256/AES) can walk; a wrong passphrase is refused',
   assert.doesNotMatch(wrongPriv.stdout, /piman-test/);
 });
 
+test('a v3 request for a context other than the default one gets the snmpUnknownContexts report, no data (RFC 3413 3.2)', async () => {
+  const v3 = ['-v3', '-l', 'authPriv', '-u', V3_USER.name, '-a', 'SHA-256', '-A', V3_USER.authKey, '-x', 'AES', '-X', V3_USER.privKey, '-t', '1', '-r', '0', ...MIB_ARGS];
+  const t0 = Date.now();
+  const other = await runTool('snmpget', [...v3, '-n', 'rack2', f.target, 'SNMPv2-MIB::sysName.0']);
+  assert.notEqual(other.code, 0);
+  assert.doesNotMatch(other.stdout, /piman-test|sysName/);
+  // net-snmp's words for the snmpUnknownContexts report; a Report, not the 1 s timeout.
+  assert.match(other.stderr, /Bad context specified/);
+  assert.ok(Date.now() - t0 < 900, `answered in ${Date.now() - t0} ms, before the 1 s timeout`);
+  // The default (empty) context still answers.
+  const own = await runTool('snmpget', [...v3, f.target, 'SNMPv2-MIB::sysName.0']);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stdout, /sysName\.0 = STRING/);
+});
+
+test('the v3 refusal counters are readable: usmStats (RFC 3414) and snmpUnknownContexts (RFC 3413), as from snmpd', async () => {
+  const read = async (): Promise<Map<string, number>> => {
+    const r = await runTool('snmpget', ['-On', '-Oqv', ...v2c('public', f.target), '1.3.6.1.6.3.15.1.1.3.0', '1.3.6.1.6.3.15.1.1.5.0', '1.3.6.1.6.3.12.1.5.0']);
+    assert.equal(r.code, 0, r.stderr);
+    const [unknownUsers, wrongDigests, unknownContexts] = r.stdout.trim().split('\n').map(Number);
+    return new Map([['unknownUsers', unknownUsers!], ['wrongDigests', wrongDigests!], ['unknownContexts', unknownContexts!]]);
+  };
+  const before = await read();
+  const v3 = (user: string, authKey: string, context: string[] = []): string[] => [
+    '-v3', '-l', 'authPriv', '-u', user, '-a', 'SHA-256', '-A', authKey, '-x', 'AES', '-X', V3_USER.privKey, '-t', '1', '-r', '0', ...context, ...MIB_ARGS, f.target, 'SNMPv2-MIB::sysName.0',
+  ];
+  await runTool('snmpget', v3('nobody-here', V3_USER.authKey));
+  await runTool('snmpget', v3(V3_USER.name, 'not-the-passphrase'));
+  await runTool('snmpget', v3(V3_USER.name, V3_USER.authKey, ['-n', 'rack2']));
+  const after = await read();
+  for (const k of ['unknownUsers', 'wrongDigests', 'unknownContexts']) assert.equal(after.get(k)! - before.get(k)!, 1, k);
+});
+
 test('the reinstall mark set with snmpset still reads true(1) after the daemon is restarted', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'piman-agent-state-'));
   const first = await startAgentFixture({ stateDir: dir });

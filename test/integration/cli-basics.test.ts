@@ -90,6 +90,30 @@ test('piman server --help shows every option that applies, the environment and t
   assert.match(r.stdout, /SIGTERM/);
 });
 
+test('piman completion zsh: a zsh function that completes commands, subcommands and file options; an unknown shell is refused', async (t) => {
+  const r = await piman(['completion', 'zsh']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^#compdef piman/);
+  const dir = await mkdtemp(join(tmpdir(), 'piman-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, '_piman'), r.stdout);
+  // compadd and _files exist only inside zsh's completion system: stand-ins print what would be offered.
+  const complete = (line: string): Promise<string> =>
+    new Promise((resolve, reject) =>
+      execFile(
+        'zsh',
+        ['-fc', `zsh -n "$1" && compdef() { :; } && compadd() { shift; print -r -- "$*"; } && _files() { print FILES; } && source "$1" && words=(\${=2}) && CURRENT=\${#words} && _piman`, 'x', join(dir, '_piman'), line],
+        (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())),
+      ),
+    );
+  assert.match(await complete('piman x'), /(^| )reinstall( |$)/);
+  assert.match(await complete('piman config x'), /(^| )check( |$)/);
+  assert.match(await complete('piman -c x'), /^FILES$/);
+  const bad = await piman(['completion', 'toString']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /no completion for 'toString' \(bash or zsh\)/);
+});
+
 test('piman completion bash: a completion script that knows every command and option, and passes bash -n', async (t) => {
   const r = await piman(['completion', 'bash']);
   assert.equal(r.code, 0, r.stderr);

@@ -160,3 +160,27 @@ test('--ports: a port another program holds is reported with its key; without --
   assert.match(msgs.find((m) => m.startsWith('tftp.port'))!, new RegExp(`^tftp\\.port: UDP 127\\.0\\.0\\.1:${udpPort} is in use`));
   assert.match(msgs.find((m) => m.startsWith('control.port'))!, new RegExp(`^control\\.port: TCP 127\\.0\\.0\\.1:${tcpPort} is in use`));
 });
+
+test('install.images: a missing image is a warning while another is usable (the server starts), a problem when none is; a hosts.csv image must be configured', async (t) => {
+  const dir = await install(t);
+  const yaml = 'server: { address: 10.0.0.1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 8 }]\ninstall:\n  images: { a: rootfs.tgz, b: missing.tgz }\n  defaultImage: a\n';
+  await writeFile(join(dir, 'piman.yaml'), yaml);
+  const j = await check(dir);
+  assert.equal(j.code, 0, j.stdout);
+  const report = j.report as Report & { warnings: { code: string; message: string }[] };
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.warnings.length, 1);
+  assert.match(report.warnings[0]!.message, /^image 'b': .*missing\.tgz/);
+  const text = await check(dir, false);
+  assert.equal(text.code, 0);
+  assert.match(text.stderr, /piman: warning: image 'b': .*only the Pis using it wait/);
+  await writeFile(join(dir, 'hosts.csv'), 'switch,port,mac,ip,hostname,image\nsw1,1,b8:27:eb:00:00:01,10.0.0.11,pi01,c\n');
+  const badHost = await check(dir);
+  assert.equal(badHost.code, 1);
+  assert.ok(badHost.report!.problems.some((p) => p.code === 'E_HOSTS' && /image 'c' is not in install\.images/.test(p.message)));
+  await writeFile(join(dir, 'hosts.csv'), HOSTS);
+  await unlink(join(dir, 'rootfs.tgz'));
+  const none = await check(dir);
+  assert.equal(none.code, 1);
+  assert.ok(none.report!.problems.some((p) => p.code === 'E_ROOTFS' && /no image in install\.images can be installed/.test(p.message)));
+});

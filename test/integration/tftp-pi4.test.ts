@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { configSchema } from '../../src/config/schema.js';
+import { validateConfig } from '../../src/config/load.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
@@ -18,6 +18,7 @@ import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
 import type { TftpPart } from '../../src/tftp/part.js';
 import { tftpFromConfig } from '../../src/parts.js';
+import { sharedState } from '../../src/daemon.js';
 import { tftpGet } from '../../src/tftp/client.js';
 import type { DaemonContext } from '../../src/daemon.js';
 
@@ -51,11 +52,11 @@ before(async () => {
     expected.set(f, f === 'cmdline.txt' ? Buffer.from('console=serial0 root=/dev/nfs nfsroot=10.9.8.7:/srv/pi ip=dhcp\n') : content);
   }
   put('config.txt', Buffer.from('not for this pi'));
-  const config = configSchema.parse({
+  const config = validateConfig({
     server: { address: '10.9.8.7' },
     switches: [{ name: 'sw1', address: '127.0.0.1', ports: 8 }],
     tftp: { address: '127.0.0.1', port: 0, root, timeoutSeconds: 2 },
-  });
+  }, 'piman.yaml');
   cluster = await Cluster.open({
     switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 8 }],
     hosts: [{ switchIndex: 1, port: 4, mac: 'dc:a6:32:01:36:c2', ip: PI_IP, hostname: 'pi4' }],
@@ -68,7 +69,7 @@ before(async () => {
     power: new PowerController({ cluster, switches: new Map(), offMs: 0, staggerMs: 0 }),
     switches: new Map(),
     log: silentLogger(),
-    metrics: new MetricRegistry(),
+    metrics: new MetricRegistry(), ...sharedState(),
   };
   part = tftpFromConfig(ctx);
   await part.start();

@@ -177,3 +177,30 @@ test('the Pi 4 probe: ERROR 0 after the OACK, then the same file again from the 
   }
   assert.equal(server.stats.served, 0);
 });
+
+test('idle threads end after workerIdleMs without a transfer (memory back at idle); the next request is served at once and starts them again', async () => {
+  const portsBefore = messagePorts();
+  const { server, port } = await startTftp(servers, { root, serverAddress: '10.9.8.7', maxTransfers: 50, timeoutMs: 5000, workers: 2, workerIdleMs: 300 });
+  assert.equal(server.transferThreads.length, 2, 'started with the server (a broken worker entry fails the start)');
+  await eventually(() => server.transferThreads.length === 0 && messagePorts() === portsBefore, 'the idle threads ended', 5000);
+  const t0 = Date.now();
+  const r = await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
+  assert.ok(r.data.equals(file));
+  assert.ok(Date.now() - t0 < 1500, `served in ${Date.now() - t0} ms, without waiting for a thread`);
+  await eventually(() => server.transferThreads.length === 2, 'threads started again by the request', 10_000);
+  // A transfer in flight keeps its thread: none ends while one runs, however long.
+  const c = await udp();
+  const { reply } = await request(c, port, 'f.bin');
+  assert.equal(reply.op, 'data');
+  await new Promise((res) => setTimeout(res, 600));
+  assert.equal(server.transferThreads.length, 2, 'threads kept while a transfer runs');
+  assert.equal(server.activeTransfers, 1);
+});
+
+test("a transfer thread's young generation is capped (a storm grew each to tens of MB)", async () => {
+  const { server } = await serve(1);
+  const [thread] = server.transferThreads;
+  assert.ok(thread);
+  const young = thread.resourceLimits?.maxYoungGenerationSizeMb ?? Infinity;
+  assert.ok(young <= 8, `maxYoungGenerationSizeMb ${young}`);
+});

@@ -16,6 +16,11 @@ const row = (p: Partial<PortRow>): PortRow => ({
   progress: 0,
   lastChange: 0,
   lastError: '',
+  image: '',
+  installedImage: '',
+  installedDigest: '',
+  health: null,
+  attempts: 0,
   ...p,
 });
 

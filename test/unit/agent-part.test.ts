@@ -9,6 +9,7 @@ import { MemoryStateStore } from '../../src/store/state-store.js';
 import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
+import { sharedState } from '../../src/daemon.js';
 import { FakePoeSwitch } from '../helpers/fake-switch.js';
 import { freeUdpPort } from '../helpers/ports.js';
 import type { DaemonContext } from '../../src/daemon.js';
@@ -25,7 +26,7 @@ async function context(agent: Record<string, unknown>): Promise<DaemonContext> {
   const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 60_000 });
   const switches = new Map([[1, new FakePoeSwitch()]]);
   const power = new PowerController({ cluster, switches, offMs: 10, staggerMs: 0 });
-  return { config, cluster, power, switches, log: silentLogger(), metrics: new MetricRegistry() };
+  return { config, cluster, power, switches, log: silentLogger(), metrics: new MetricRegistry(), ...sharedState() };
 }
 
 test('agent.enabled: false starts nothing', async () => {

@@ -88,7 +88,7 @@ test('state of ports no longer in the config is not applied, and is written back
   const store = new MemoryStateStore();
   const st = { ...(await open()).port({ switchIndex: 1, port: 1 })!, reinstall: true };
   const { switchIndex: _s, port: _p, switchName: _n, mac: _m, ip: _i, hostname: _h, ...portState } = st;
-  store.snapshot = { version: 2, ports: { 'sw1:99': portState, 'gone:1': portState }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0 }, learned: [{ switch: 'gone', port: 1, mac: 'b8:27:eb:00:00:42' }] };
+  store.snapshot = { version: 2, ports: { 'sw1:99': portState, 'gone:1': portState }, counters: { dhcpOffers: 0, dhcpAcks: 0, tftpFiles: 0, installsDone: 0, installsFailed: 0, bootRetries: 0 }, learned: [{ switch: 'gone', port: 1, mac: 'b8:27:eb:00:00:42' }] };
   const c = await open(store);
   assert.equal(c.ports().length, 6);
   assert.deepEqual(c.ports().filter((p) => p.reinstall), []);
@@ -167,4 +167,19 @@ test('the last netboot (PXE DHCP) is recorded per port, also while an install ke
   assert.equal(c.lastNetboot(k), 2000);
   c.apply(k, { type: 'up' });
   assert.equal(c.lastNetboot(k), null);
+});
+
+test('addHost (a binding from DHCP option 82) takes only a port without a MAC, for an unbound MAC and a free address', async () => {
+  const c = await open();
+  const first = hosts[0]!;
+  const freePort = { switchIndex: first.switchIndex, port: 4 };
+  assert.equal(c.addHost({ ...freePort, mac: first.mac, ip: null, hostname: null }), false, 'MAC bound elsewhere');
+  assert.equal(c.addHost({ switchIndex: first.switchIndex, port: first.port, mac: '02:00:00:00:00:99', ip: null, hostname: null }), false, 'port has a MAC');
+  if (first.ip) assert.equal(c.addHost({ ...freePort, mac: '02:00:00:00:00:98', ip: first.ip, hostname: null }), false, 'address taken');
+  assert.equal(c.addHost({ ...freePort, port: 999, mac: '02:00:00:00:00:97', ip: null, hostname: null }), false, 'no such port');
+  c.unknownMacs.record('02:00:00:00:00:96', 1000, null);
+  assert.equal(c.addHost({ ...freePort, mac: '02:00:00:00:00:96', ip: '10.9.9.9', hostname: null }), true);
+  assert.equal(c.port(freePort)?.mac, '02:00:00:00:00:96');
+  assert.equal(c.byIp('10.9.9.9')?.port, 4);
+  assert.equal(c.unknownMacs.list().length, 0, 'no longer unknown');
 });

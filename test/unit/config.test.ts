@@ -171,3 +171,53 @@ test('a mapping or list used as a key is an error with its line, not a key turne
   }
   assert.deepEqual(warnings, []);
 });
+
+test("an SNMPv3 user with DES privacy is refused at load when this Node's OpenSSL has no des-cbc, not at the first request", async () => {
+  const { getCiphers } = await import('node:crypto');
+  const des = '{ name: admin, authKey: secret-auth, privProtocol: des, privKey: secret-priv }';
+  for (const text of [minimal + `agent: { users: [${des}] }\n`, 'server: { address: 10.0.0.1 }\nswitches: [{ name: sw1, address: 10.0.0.2, ports: 24, version: "3", user: ' + des + ' }]\n']) {
+    if (getCiphers().includes('des-cbc')) {
+      assert.doesNotThrow(() => parseConfigText(text, 'piman.yaml'));
+    } else {
+      const problems = problemsOf(text);
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0]!, /privProtocol.*des-cbc.*aes/);
+    }
+  }
+});
+
+test('dhcp.subnets and dhcp.option82: defaults off, and a valid relay layout parses', () => {
+  const none = parseConfigText(minimal, '/x/piman.yaml');
+  assert.deepEqual(none.dhcp.subnets, []);
+  assert.equal(none.dhcp.option82.bindPorts, false);
+  const cfg = parseConfigText(
+    minimal +
+      'dhcp:\n  relays: [10.0.1.1]\n  subnets: [{ network: 10.0.1.0, netmask: 255.255.255.0, router: 10.0.1.1, pool: { start: 10.0.1.100, end: 10.0.1.150 } }]\n' +
+      '  option82: { bindPorts: true, circuits: [{ circuitId: eth2, switch: sw1, port: 7 }], remoteIds: [{ remoteId: "00:1b:2c:3d:4e:5f", switch: sw1, portBase: 3 }] }\n',
+    '/x/piman.yaml',
+  );
+  assert.equal(cfg.dhcp.subnets[0]?.router, '10.0.1.1');
+  assert.equal(cfg.dhcp.option82.maxBindingsPerMinute, 30);
+  assert.equal(cfg.dhcp.option82.remoteIds[0]?.portBase, 3);
+});
+
+test('dhcp.subnets and dhcp.option82 problems name their key', () => {
+  const sub = (s: string): string => minimal + `dhcp:\n  relays: [10.0.1.1]\n  subnets: [${s}]\n`;
+  assert.match(problemsOf(sub('{ network: 10.0.1.0, netmask: 255.0.255.0, router: 10.0.1.1 }'))[0]!, /dhcp\.subnets\.0\.netmask: must be a netmask/);
+  assert.match(problemsOf(sub('{ network: 10.0.1.5, netmask: 255.255.255.0, router: 10.0.1.1 }'))[0]!, /dhcp\.subnets\.0\.network: has host bits set/);
+  assert.match(problemsOf(sub('{ network: 10.0.1.0, netmask: 255.255.255.0, router: 10.0.2.1 }'))[0]!, /dhcp\.subnets\.0\.router: must be inside 10\.0\.1\.0/);
+  assert.match(
+    problemsOf(sub('{ network: 10.0.1.0, netmask: 255.255.255.0, router: 10.0.1.1, pool: { start: 10.0.1.9, end: 10.0.1.2 } }'))[0]!,
+    /dhcp\.subnets\.0\.pool: start must not be above end/,
+  );
+  assert.match(
+    problemsOf(sub('{ network: 10.0.1.0, netmask: 255.255.255.0, router: 10.0.1.1 }, { network: 10.0.0.0, netmask: 255.255.0.0, router: 10.0.0.9 }')).join('\n'),
+    /dhcp\.subnets\.1\.network: overlaps subnets\.0/,
+  );
+  assert.match(problemsOf(sub('{ network: 10.0.0.0, netmask: 255.255.255.0, router: 10.0.0.9 }')).join('\n'), /dhcp\.relays\.0: 10\.0\.1\.1 is in none of dhcp\.subnets/);
+  assert.match(problemsOf(sub('{ network: 10.0.0.0, netmask: 255.255.255.0, router: 10.0.0.9 }')).join('\n'), /dhcp\.subnets\.0\.network: overlaps piman's own subnet/);
+  const o82 = (s: string): string => minimal + `dhcp:\n  relays: [10.0.1.1]\n  option82: ${s}\n`;
+  assert.match(problemsOf(o82('{ circuits: [{ circuitId: x, switch: sw9, port: 1 }] }'))[0]!, /dhcp\.option82\.circuits\.0\.switch: unknown switch 'sw9'/);
+  assert.match(problemsOf(o82('{ circuits: [{ circuitId: x, switch: sw1, port: 25 }] }'))[0]!, /dhcp\.option82\.circuits\.0\.port: sw1 has ports 1\.\.24/);
+  assert.match(problemsOf(minimal + 'dhcp: { option82: { bindPorts: true } }\n')[0]!, /dhcp\.option82\.bindPorts: needs dhcp\.relays/);
+});

@@ -84,3 +84,18 @@ test('fuzz: hostile text yields bindings or HostsError, nothing else', () => {
     { numRuns: 3000 },
   );
 });
+
+test('with dhcp.subnets, a Pi address must be on piman\'s subnet or one of them (not the network or broadcast address)', () => {
+  const sw = [{ index: 1, name: 'sw1', address: '10.0.0.2', ports: 8 }];
+  const net = { address: '10.0.0.1', netmask: '255.255.255.0', relays: true, subnets: [{ network: '10.0.1.0', netmask: '255.255.255.0' }] };
+  const head = 'switch,port,mac,ip,hostname\n';
+  const ok = parseHostsText(head + 'sw1,1,b8:27:eb:00:00:01,10.0.0.11,\nsw1,2,b8:27:eb:00:00:02,10.0.1.12,\n', 'hosts.csv', sw, net);
+  assert.equal(ok.length, 2);
+  assert.throws(
+    () => parseHostsText(head + 'sw1,3,b8:27:eb:00:00:03,10.0.2.13,\nsw1,4,b8:27:eb:00:00:04,10.0.1.255,\n', 'hosts.csv', sw, net),
+    (e: unknown) =>
+      e instanceof HostsError &&
+      /line 2: IP 10\.0\.2\.13 is on neither piman's subnet 10\.0\.0\.1\/255\.255\.255\.0 nor one of dhcp\.subnets/.test(e.problems[0]!) &&
+      /line 3: IP 10\.0\.1\.255 is the subnet's network or broadcast address/.test(e.problems[1]!),
+  );
+});

@@ -14,7 +14,7 @@ import { PowerController } from '../../src/switch/power.js';
 import { silentLogger } from '../../src/log.js';
 import { MetricRegistry } from '../../src/metrics/registry.js';
 import { PimanError } from '../../src/errors.js';
-import type { DaemonContext, PartFactory } from '../../src/daemon.js';
+import { sharedState, type DaemonContext, type PartFactory } from '../../src/daemon.js';
 import { agentFromConfig, dhcpFromConfig, installFromConfig, metricsFromConfig, tftpFromConfig } from '../../src/parts.js';
 import { writeBootFolder, writeRootfs } from '../../src/lab/lab-files.js';
 
@@ -49,7 +49,7 @@ async function context(raw: Record<string, unknown>): Promise<DaemonContext> {
   );
   const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.9', ports: 2 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 1000 });
   const power = new PowerController({ cluster, switches: new Map(), offMs: 0, staggerMs: 0 });
-  return { config, cluster, power, switches: new Map(), log: silentLogger(), metrics: new MetricRegistry() };
+  return { config, cluster, power, switches: new Map(), log: silentLogger(), metrics: new MetricRegistry(), ...sharedState() };
 }
 
 const cases: ReadonlyArray<{ part: string; factory: PartFactory; config: Record<string, unknown>; key: RegExp }> = [

@@ -90,3 +90,30 @@ export const PI_OPTION_43 = Buffer.from([
   ...ascii('Raspberry Pi Boot'),
   0xff,
 ]);
+
+/**
+ * A client packet as a relay forwards it: giaddr (bytes 24..27) set, hops
+ * counted, and option 82 (`agentInfo`, the sub-options without the option's
+ * own code and length) appended before END, as RFC 3046 2.1 has relays do.
+ */
+export function relayed(packet: Buffer, giaddr: number[], agentInfo?: number[]): Buffer {
+  const b = Array.from(packet);
+  b.splice(24, 4, ...giaddr);
+  b[3] = b[3]! + 1;
+  const end = b.lastIndexOf(255);
+  if (agentInfo) b.splice(end, 0, 82, agentInfo.length, ...agentInfo);
+  return Buffer.from(b);
+}
+
+/** Option 82 as ISC dhcrelay -a sends it: circuit-id = the receiving interface's name, no remote-id. */
+export function dhcrelayAgentInfo(ifname: string): number[] {
+  return [1, ifname.length, ...ascii(ifname)];
+}
+
+/**
+ * Option 82 in the Cisco Catalyst / D-Link default form: circuit-id
+ * `00 04 VLAN(2) module port`, remote-id `00 06 <switch base MAC>`.
+ */
+export function ciscoAgentInfo(vlan: number, module: number, port: number, switchMac: number[]): number[] {
+  return [1, 6, 0, 4, (vlan >> 8) & 255, vlan & 255, module, port, 2, 8, 0, 6, ...switchMac];
+}

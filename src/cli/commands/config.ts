@@ -1,11 +1,4 @@
 import type { Command } from 'commander';
-import { loadHosts } from '../../config/hosts.js';
-import { loadConfig } from '../../config/load.js';
-import { checkRootfsTar } from '../../config/rootfs-tar.js';
-import { portProblems } from '../../config/ports.js';
-import { Daemon, switchInfos } from '../../daemon.js';
-import { partFactories } from '../../parts.js';
-import { silentLogger } from '../../log.js';
 import { isPimanError, describeError } from '../../errors.js';
 import { configPath } from '../options.js';
 import type { HostBinding } from '../../cluster/types.js';
@@ -21,6 +14,8 @@ interface Report {
   switches: number;
   hosts: number;
   problems: Problem[];
+  /** Images of install.images that cannot be installed while others can: piman starts, their Pis wait. */
+  warnings: Problem[];
 }
 
 /** Every line of a PimanError (config and hosts errors carry one problem per line) as a problem with its code. */
@@ -36,7 +31,17 @@ function asProblems(e: unknown): Problem[] {
  * interface) and whether the rootfs is really a gzipped tar.
  */
 export async function checkInstallation(path: string | undefined, opts: { ports?: boolean } = {}): Promise<Report> {
-  const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [] };
+  const report: Report = { ok: false, config: null, switches: 0, hosts: 0, problems: [], warnings: [] };
+  // Loaded when the check runs, not for `piman --help`.
+  const [{ loadHosts }, { loadConfig }, { checkRootfsTar }, { portProblems }, { Daemon, switchInfos }, { partFactories }, { silentLogger }] = await Promise.all([
+    import('../../config/hosts.js'),
+    import('../../config/load.js'),
+    import('../../config/rootfs-tar.js'),
+    import('../../config/ports.js'),
+    import('../../daemon.js'),
+    import('../../parts.js'),
+    import('../../log.js'),
+  ]);
   let loaded;
   try {
     loaded = await loadConfig(path);
@@ -49,8 +54,8 @@ export async function checkInstallation(path: string | undefined, opts: { ports?
   report.switches = config.switches.length;
   let hosts: HostBinding[] = [];
   try {
-    const network = { address: config.server.address, netmask: config.server.netmask, relays: config.dhcp.relays.length > 0 };
-    hosts = await loadHosts(config.hosts, switchInfos(config), { required: true, network });
+    const network = { address: config.server.address, netmask: config.server.netmask, relays: config.dhcp.relays.length > 0, subnets: config.dhcp.subnets };
+    hosts = await loadHosts(config.hosts, switchInfos(config), { required: true, network, images: Object.keys(config.install.images) });
     report.hosts = hosts.length;
   } catch (e) {
     report.problems.push(...asProblems(e));
@@ -61,8 +66,16 @@ export async function checkInstallation(path: string | undefined, opts: { ports?
   } catch (e) {
     report.problems.push(...asProblems(e));
   }
-  if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
-    await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
+  const images = Object.entries(config.install.images);
+  if (images.length === 1) {
+    if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
+      await checkRootfsTar(config.install.rootfs).catch((e: unknown) => report.problems.push(...asProblems(e)));
+    }
+  } else if (!report.problems.some((p) => p.code === 'E_ROOTFS')) {
+    // Several images: the server starts while one is usable; the others are named here, as warnings.
+    for (const [name, path] of images) {
+      await checkRootfsTar(path).catch((e: unknown) => report.warnings.push(...asProblems(e).map((p) => ({ ...p, message: `image '${name}': ${p.message}` }))));
+    }
   }
   if (opts.ports) for (const message of await portProblems(config)) report.problems.push({ code: 'E_LISTEN', message });
   report.ok = report.problems.length === 0;
@@ -81,6 +94,7 @@ export function registerConfig(program: Command): void {
       const report = await checkInstallation(opts.config ?? configPath(cmd), { ports: opts.ports === true });
       if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
       else if (report.ok) {
+        for (const w of report.warnings) process.stderr.write(`piman: warning: ${w.message} (only the Pis using it wait)\n`);
         process.stdout.write(`ok (${report.switches} switch${report.switches === 1 ? '' : 'es'}, ${report.hosts} hosts)\n`);
       } else {
         // As ExecStartPre the lines go to the journal: `<3>` files them at error priority.

@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { SnmpPoeSwitch } from '../../switch/snmp-switch.js';
-import { resolveSwitch } from '../target.js';
-import { findPort } from '../../switch/findport.js';
-import { normalizeMac, isPiMac } from '../../cluster/mac.js';
 import { PimanError } from '../../errors.js';
 import { intOption, optionalConfig, print } from './switch-common.js';
 
@@ -21,6 +17,12 @@ export function registerFindport(program: Command): void {
     .option('--snmp-port <port>', 'SNMP port of the switch (default 161)', intOption('--snmp-port', 1, 65535))
     .allowUnknownOption(false)
     .action(async (macText: string, opts: FindportOpts, cmd: Command) => {
+      const [{ SnmpPoeSwitch }, { resolveSwitch }, { findPort }, { normalizeMac, isPiMac }] = await Promise.all([
+        import('../../switch/snmp-switch.js'),
+        import('../target.js'),
+        import('../../switch/findport.js'),
+        import('../../cluster/mac.js'),
+      ]);
       const mac = normalizeMac(macText);
       const config = await optionalConfig(cmd);
       const names = opts.switch !== undefined ? [opts.switch] : (config?.switches.map((s) => s.name) ?? []);

@@ -11,6 +11,7 @@ import { registerMonitoring } from './monitoring.js';
 import { registerLab } from './lab.js';
 import { registerMibsPath } from './mibs-path.js';
 import { registerCompletion } from './completion.js';
+import { registerImages } from './images.js';
 
 export function registerCommands(program: Command): void {
   registerServer(program);
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerMapper(program);
   registerMonitoring(program);
   registerStatus(program);
+  registerImages(program);
   registerPower(program);
   registerFindport(program);
   registerConfig(program);

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { SimSwitch } from '../../lab/sim-switch.js';
-import { createLogger } from '../../log.js';
 import { PimanError } from '../../errors.js';
-import { isIpv4 } from '../../cluster/ipv4.js';
 import { intOption, secondsOption } from './switch-common.js';
 
 interface LabSwitchOpts {
@@ -33,6 +30,7 @@ export function registerLabSwitch(lab: Command): void {
     .option('--rate <n>', 'requests per second the agent serves, dropping what it cannot hold (0 = unlimited)', intOption('--rate', 0, 100_000), 0)
     .allowUnknownOption(false)
     .action(async (opts: LabSwitchOpts) => {
+      const [{ SimSwitch }, { createLogger }, { isIpv4 }] = await Promise.all([import('../../lab/sim-switch.js'), import('../../log.js'), import('../../cluster/ipv4.js')]);
       if (!isIpv4(opts.address)) throw new PimanError('E_USAGE', `--address: '${opts.address}' is not an IPv4 address`, { exitCode: 2 });
       const log = createLogger({ level: 'info' });
       const sim = await SimSwitch.start({

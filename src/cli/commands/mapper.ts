@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { SnmpPoeSwitch } from '../../switch/snmp-switch.js';
-import { resolveSwitch } from '../target.js';
-import { parsePortList, runMapper } from '../mapper-run.js';
 import { PimanError } from '../../errors.js';
-import { isIpv4 } from '../../cluster/ipv4.js';
 import { intOption, optionalConfig, print, secondsOption } from './switch-common.js';
 
 interface MapperOpts {
@@ -30,6 +26,12 @@ export function registerMapper(program: Command): void {
     .option('--ip-prefix <a.b.c>', "new hosts.csv rows get <a.b.c>.<port> as IP (the old tool's convention)")
     .allowUnknownOption(false)
     .action(async (address: string, iface: string, portArgs: string[], opts: MapperOpts, cmd: Command) => {
+      const [{ SnmpPoeSwitch }, { resolveSwitch }, { parsePortList, runMapper }, { isIpv4 }] = await Promise.all([
+        import('../../switch/snmp-switch.js'),
+        import('../target.js'),
+        import('../mapper-run.js'),
+        import('../../cluster/ipv4.js'),
+      ]);
       const powerGroup = intOption('<interface>', 1, 65535)(iface);
       const ports = parsePortList(portArgs);
       if (opts.ipPrefix !== undefined && !isIpv4(`${opts.ipPrefix}.1`)) {

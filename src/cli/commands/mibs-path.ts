@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { mibSearchPath } from '../../snmp/mib-path.js';
 
 /** Prints the MIB folders for the net-snmp tools: snmpwalk -M "$(piman mibs-path)" -m +PIMAN-MIB ... */
 export function registerMibsPath(program: Command): void {
@@ -7,7 +6,8 @@ export function registerMibsPath(program: Command): void {
     .command('mibs-path')
     .description("print the -M value for snmpwalk/snmpset/snmptranslate (PIMAN-MIB and the base MIBs Debian lacks)")
     .option('--flags', 'print the complete "-M ... -m ..." options instead')
-    .action((opts: { flags?: boolean }) => {
+    .action(async (opts: { flags?: boolean }) => {
+      const { mibSearchPath } = await import('../../snmp/mib-path.js');
       const path = mibSearchPath();
       process.stdout.write(opts.flags ? `-M ${path} -m PIMAN-MIB:SNMPv2-MIB\n` : `${path}\n`);
     });

@@ -1,49 +1,28 @@
 import type { Command } from 'commander';
-import { loadHosts } from '../../config/hosts.js';
-import { switchInfos } from '../../daemon.js';
-import { describeError } from '../../errors.js';
-import { checkThresholds } from '../../monitor/health.js';
-import { probeHealth } from '../../monitor/probe.js';
+import { PimanError, describeError } from '../../errors.js';
 import { loadCommandConfig } from '../options.js';
+import type { PimanConfig } from '../../config/schema.js';
 import { formatTable } from '../table.js';
+import { NAGIOS, nagiosReport, type MonitoringRow } from '../nagios.js';
 
-interface Row {
-  switch: string;
-  port: number;
-  hostname: string;
-  ip: string;
-  cpu: number | null;
-  memory: number | null;
-  disk: number | null;
-  pids: number | null;
-  temp: number | null;
-  problems: string[];
-}
+type Row = MonitoringRow;
 
 export function registerMonitoring(program: Command): void {
   program
     .command('monitoring')
-    .description("poll every Pi's health endpoint (GET /event/) once and show load, memory, disk, pids, temperature; exit 1 when a Pi is unreachable or over a threshold")
+    .description("poll every Pi's health endpoint (GET /event/) once and show load, memory, disk, pids, temperature; exit 1 when a Pi is unreachable or over a threshold (--nagios: Nagios exit codes)")
     .option('--json', 'print JSON instead of a table')
+    .option('--nagios', 'print one Nagios status line with perfdata; exit 0 OK, 1 WARNING (over a threshold), 2 CRITICAL (unreachable), 3 UNKNOWN')
     .option('--watch', 'repeat every monitor.intervalSeconds until interrupted')
-    .action(async (opts: { json?: boolean; watch?: boolean }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; watch?: boolean; nagios?: boolean }, cmd: Command) => {
+      if (opts.nagios && (opts.json || opts.watch)) {
+        throw new PimanError('E_USAGE', '--nagios prints one status line once; it goes with neither --json nor --watch', { exitCode: 2 });
+      }
+      if (opts.nagios) return nagiosCheck(cmd);
       const { config } = await loadCommandConfig(cmd);
-      const infos = switchInfos(config);
-      const hosts = (await loadHosts(config.hosts, infos)).filter((h) => h.ip !== null);
-      const name = (i: number): string => infos.find((s) => s.index === i)?.name ?? String(i);
       for (;;) {
-        const rows: Row[] = await Promise.all(
-          hosts.map(async (h): Promise<Row> => {
-            const base = { switch: name(h.switchIndex), port: h.port, hostname: h.hostname ?? '', ip: h.ip! };
-            try {
-              const s = await probeHealth(h.ip!, config.monitor.port, 3000);
-              return { ...base, cpu: s.cpuPercent, memory: s.memoryPercent, disk: s.diskPercent, pids: s.pids, temp: s.temp, problems: checkThresholds(s, config.monitor.thresholds) };
-            } catch (e) {
-              return { ...base, cpu: null, memory: null, disk: null, pids: null, temp: null, problems: [`unreachable: ${describeError(e)}`] };
-            }
-          }),
-        );
-        if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
+        const rows = await pollAll(config);
+        if (opts.json) process.stdout.write(JSON.stringify(rows.map(({ unreachable: _, ...r }) => r)) + '\n');
         else {
           const n = (v: number | null): string => (v === null ? '-' : String(Math.round(v * 10) / 10));
           process.stdout.write(
@@ -58,4 +37,42 @@ export function registerMonitoring(program: Command): void {
         await new Promise((r) => setTimeout(r, config.monitor.intervalSeconds * 1000));
       }
     });
+}
+
+/** Every Pi of hosts.csv with an address, probed once, at once. */
+async function pollAll(config: PimanConfig): Promise<Row[]> {
+  // Loaded when the command runs, not for `piman --help`.
+  const [{ loadHosts }, { switchInfos }, { checkThresholds }, { probeHealth }] = await Promise.all([
+    import('../../config/hosts.js'),
+    import('../../daemon.js'),
+    import('../../monitor/health.js'),
+    import('../../monitor/probe.js'),
+  ]);
+  const infos = switchInfos(config);
+  const name = (i: number): string => infos.find((s) => s.index === i)?.name ?? String(i);
+  const hosts = (await loadHosts(config.hosts, infos)).filter((h) => h.ip !== null);
+  return Promise.all(
+    hosts.map(async (h): Promise<Row> => {
+      const base = { switch: name(h.switchIndex), port: h.port, hostname: h.hostname ?? '', ip: h.ip! };
+      try {
+        const s = await probeHealth(h.ip!, config.monitor.port, 3000);
+        return { ...base, cpu: s.cpuPercent, memory: s.memoryPercent, disk: s.diskPercent, pids: s.pids, temp: s.temp, unreachable: false, problems: checkThresholds(s, config.monitor.thresholds) };
+      } catch (e) {
+        return { ...base, cpu: null, memory: null, disk: null, pids: null, temp: null, unreachable: true, problems: [`unreachable: ${describeError(e)}`] };
+      }
+    }),
+  );
+}
+
+/** A Nagios check: whatever goes wrong (even the configuration) is one UNKNOWN line and exit 3, never a stack. */
+async function nagiosCheck(cmd: Command): Promise<void> {
+  try {
+    const { config } = await loadCommandConfig(cmd);
+    const r = nagiosReport(await pollAll(config), config.monitor.thresholds);
+    process.stdout.write(r.line + '\n');
+    process.exitCode = r.exitCode;
+  } catch (e) {
+    process.stdout.write(`PIMAN UNKNOWN - ${describeError(e).replace(/[\r\n|]+/g, ' ')}\n`);
+    process.exitCode = NAGIOS.unknown;
+  }
 }

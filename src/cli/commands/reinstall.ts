@@ -9,6 +9,7 @@ import { ProgressView } from '../progress-view.js';
 
 interface ReinstallOptions extends AgentCommandOptions {
   readonly wait?: boolean;
+  readonly image?: string;
 }
 
 export function registerReinstall(program: Command): void {
@@ -16,15 +17,17 @@ export function registerReinstall(program: Command): void {
     .command('reinstall <port...>')
     .description('mark ports (7, sw2:7, 1-8) for reinstall and power-cycle them')
     .option('--wait', 'show progress until every port is up or failed (exit 1 if any failed)')
+    .option('--image <name>', "install this image (see 'piman images'); set with the marks in one SNMP SET, all or nothing")
     .allowUnknownOption(false);
   addAgentOptions(cmd).action(async (ports: string[], opts: ReinstallOptions, command: Command) => {
     await withAgent(command, opts, async (ctx) => {
       const { client, switches } = ctx;
       const keys = parsePortSpecs(ports, switches);
       // The agent stores every mark before it answers; the power cycles follow.
-      const cycled = await setAndWait(ctx, keys, () => client.setReinstall(keys), cycleEnded, 250);
+      const cycled = await setAndWait(ctx, keys, () => client.setReinstall(keys, opts.image), cycleEnded, 250);
+      const withImage = opts.image === undefined ? '' : ` with image ${opts.image}`;
       if (!opts.wait) {
-        reportOutcomes(cycled, (k) => `${portLabel(k, switches)} marked for reinstall and power-cycled`, switches);
+        reportOutcomes(cycled, (k) => `${portLabel(k, switches)} marked for reinstall${withImage} and power-cycled`, switches);
         return;
       }
       const started = cycled.filter((o) => o.ok).map((o) => o.key);

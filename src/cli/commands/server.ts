@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
-import { Daemon } from '../../daemon.js';
-import { createLogger } from '../../log.js';
 import { describeError } from '../../errors.js';
-import { partFactories, makeSwitch } from '../../parts.js';
-import { loadConfig } from '../../config/load.js';
 import { loadCommandConfig } from '../options.js';
-import { sdNotify } from '../../sd-notify.js';
 
 /** systemd's default TimeoutStopSec is 90 s; piman promises 5 s, with the state saved. */
 const STOP_DEADLINE_MS = 4_000;
@@ -29,6 +24,14 @@ export function registerServer(program: Command): void {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const { config, path } = await loadCommandConfig(cmd);
+      // The daemon and its libraries load here, not for `piman --help` or `--version`.
+      const [{ Daemon }, { createLogger }, { partFactories, makeSwitch }, { loadConfig }, { sdNotify }] = await Promise.all([
+        import('../../daemon.js'),
+        import('../../log.js'),
+        import('../../parts.js'),
+        import('../../config/load.js'),
+        import('../../sd-notify.js'),
+      ]);
       const log = createLogger({ level: config.log.level });
       const daemon = await Daemon.create({ config, log, makeSwitch }, partFactories);
       // Handlers go in before start(): a signal's default action would kill piman without saving its state.

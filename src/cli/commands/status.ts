@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { addAgentOptions, withAgent, type AgentCommandOptions } from '../agent-command.js';
 import { parsePortSpecs } from '../port-spec.js';
 import { formatPortTable, portRowsJson } from '../port-table.js';
-import { formatUnknownMacTable, unknownMacsJson } from '../unknown-macs.js';
 import { PimanError } from '../../errors.js';
-import { formatSwitchLoad } from '../switch-load.js';
 
 interface StatusOptions extends AgentCommandOptions {
   readonly json?: boolean;
@@ -23,6 +21,8 @@ export function registerStatus(program: Command): void {
       throw new PimanError('E_USAGE', `--unknown lists MACs that are bound to no port; it takes no ports (got ${ports.join(' ')})`, { exitCode: 2 });
     }
     await withAgent(command, opts, async ({ client, switches }) => {
+      // The agent's OID tables load with the command, not for --help.
+      const [{ formatUnknownMacTable, unknownMacsJson }, { formatSwitchLoad }] = await Promise.all([import('../unknown-macs.js'), import('../switch-load.js')]);
       if (opts.unknown) {
         const rows = await client.unknownMacs();
         process.stdout.write(opts.json ? unknownMacsJson(rows) : formatUnknownMacTable(rows));

@@ -1,7 +1,6 @@
 /** Helpers shared by the switch commands (mapper, findport). */
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG_PATHS } from '../../config/load.js';
 import type { PimanConfig } from '../../config/schema.js';
 import { PimanError } from '../../errors.js';
 import { configPath, loadCommandConfig } from '../options.js';
@@ -9,6 +8,7 @@ import { configPath, loadCommandConfig } from '../options.js';
 /** The config when one is given or found; null when there is none (the old tool needed none). */
 export async function optionalConfig(cmd: Command): Promise<PimanConfig | null> {
   if (configPath(cmd) === undefined) {
+    const { DEFAULT_CONFIG_PATHS } = await import('../../config/load.js');
     const found = await Promise.all(DEFAULT_CONFIG_PATHS.map((p) => access(p).then(() => true, () => false)));
     if (!found.some(Boolean)) return null;
   }
