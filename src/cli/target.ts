@@ -8,7 +8,7 @@ import type { SwitchInfo } from '../cluster/types.js';
 import { PimanError } from '../errors.js';
 import { isIpv4 } from '../cluster/ipv4.js';
 import type { SnmpSwitchOptions } from '../switch/snmp-switch.js';
-import { switchInfos } from '../daemon.js';
+import { switchInfos } from '../cluster/switch-infos.js';
 
 export interface TargetOverrides {
   readonly community?: string;

@@ -44,7 +44,7 @@ async function pollAll(config: PimanConfig): Promise<Row[]> {
   // Loaded when the command runs, not for `piman --help`.
   const [{ loadHosts }, { switchInfos }, { checkThresholds }, { probeHealth }] = await Promise.all([
     import('../../config/hosts.js'),
-    import('../../daemon.js'),
+    import('../../cluster/switch-infos.js'),
     import('../../monitor/health.js'),
     import('../../monitor/probe.js'),
   ]);
