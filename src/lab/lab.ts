@@ -97,7 +97,7 @@ export function labParts(net?: NeighbourTable): Array<(ctx: DaemonContext) => Pa
   // a control channel from a Pi that uses another's address, as on a real rack.
   const labInstall = (ctx: DaemonContext): Part => {
     const s = installSettings(ctx.config);
-    return new InstallServers({ cluster: ctx.cluster, log: ctx.log, ...s, identity: { ...s.identity, neighbours: net, exemptLoopback: false } });
+    return new InstallServers({ cluster: ctx.cluster, log: ctx.log, images: ctx.images, ...s, identity: { ...s.identity, neighbours: net, exemptLoopback: false } });
   };
   return list.map((f) => (f === installPart ? labInstall : f));
 }
