@@ -424,3 +424,20 @@ test('varbindsBound is enough: an encoder sized by it writes the same bytes as a
     assert.equal(tight.finish().toString('hex'), want);
   }
 });
+
+test('the OID cache is bounded: a walk past the end echoes whatever OIDs it is sent', () => {
+  const enc = new Encoder();
+  const cache = (enc as unknown as { oids: Map<string, Uint8Array> }).oids;
+  assert.ok(cache instanceof Map, 'the cache this test watches');
+  let most = 0;
+  for (let i = 0; i < 50_100; i++) {
+    enc.begin(64);
+    assert.equal(enc.varbinds([vb(`1.3.6.1.4.1.${i}`)]), true);
+    most = Math.max(most, cache.size);
+  }
+  assert.ok(most <= 50_000, `at most 50,000 cached OIDs, saw ${most}`);
+  assert.ok(most >= 10_000, 'and it does keep what it encoded (walks repeat the same OIDs)');
+  enc.begin(64);
+  enc.varbinds([vb('1.3.6.1.4.1.7')]);
+  assert.equal(enc.finish().toString('hex'), '300c300a06062b06010401070500', 'a cleared cache still encodes');
+});
