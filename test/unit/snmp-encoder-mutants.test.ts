@@ -413,6 +413,8 @@ test('varbindsBound is enough: an encoder sized by it writes the same bytes as a
     Array.from({ length: 40 }, (_, i) => vb(`1.3.${i}`, TAG.IP_ADDRESS, '255.255.255.255')),
     Array.from({ length: 40 }, (_, i) => vb(`1.3.${i}`, TAG.END_OF_MIB_VIEW)),
     [vb('1.3', TAG.INTEGER, 0)],
+    // a long name: 128 sub-identifiers of five octets each
+    [vb(['1.3', ...new Array<string>(126).fill('4294967295')].join('.'))],
   ];
   for (const vbs of lists) {
     const bound = varbindsBound(vbs);
