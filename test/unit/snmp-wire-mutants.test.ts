@@ -270,6 +270,8 @@ test('BER lengths: long forms of one to three octets, even for short lengths; in
   const nullLong = decodeMessage(v2c(rawPdu(GET, tlv(0x30, Buffer.concat([oid([1, 3]), Buffer.from([0x05, 0x81, 0x00])])))));
   assert.ok(nullLong && nullLong.version !== 3);
   assert.equal(nullLong.pdu.varbinds[0]!.value, null);
+  // the indefinite form on a primitive value (X.690 8.1.3.2 a: primitives are definite)
+  assert.equal(decodeMessage(v2c(rawPdu(GET, tlv(0x30, Buffer.concat([oid([1, 3]), Buffer.from([0x05, 0x80])]))))), null);
   // length octets cut off by the end of the packet
   assert.equal(decodeMessage(Buffer.from([0x30, 0x82, 0x01])), null);
   assert.equal(decodeMessage(Buffer.from([0x30])), null);
@@ -399,6 +401,8 @@ interface V3Parts {
   user?: Buffer;
   auth?: Buffer;
   priv?: Buffer;
+  /** After the privacy parameters, inside the USM SEQUENCE. */
+  usmTail?: Buffer;
   usmExtra?: Buffer;
   afterUsm?: Buffer;
   data?: Buffer;
@@ -409,7 +413,7 @@ function v3Raw(p: V3Parts): Buffer {
   const header = tlv(0x30, Buffer.concat([p.msgId ?? int(1), p.maxSize ?? int(1500), p.flags ?? str(Buffer.from([4])), p.model ?? int(3), p.headerExtra ?? Buffer.alloc(0)]));
   const usm = tlv(
     0x30,
-    Buffer.concat([p.engineId ?? str(hex('80001f8880aabbccdd')), p.boots ?? int(1), p.time ?? int(2), p.user ?? str('admin'), p.auth ?? str(''), p.priv ?? str('')]),
+    Buffer.concat([p.engineId ?? str(hex('80001f8880aabbccdd')), p.boots ?? int(1), p.time ?? int(2), p.user ?? str('admin'), p.auth ?? str(''), p.priv ?? str(''), p.usmTail ?? Buffer.alloc(0)]),
   );
   const params = str(Buffer.concat([usm, p.afterUsm ?? Buffer.alloc(0)]));
   const data = p.data ?? tlv(0x30, Buffer.concat([str(''), str(''), pdu(GET, 1, [['1.3.6.1']])]));
@@ -433,6 +437,11 @@ test('SNMPv3 header: msgID 0..2^31-1, msgMaxSize at least 484, one flags octet, 
   assert.equal(decodeMessage(v3Raw({ model: str('3') })), null);
   assert.equal(decodeMessage(v3Raw({ headerExtra: int(0) })), null);
   assert.equal(decodeMessage(v3Raw({ model: Buffer.alloc(0) })), null, 'no security model');
+  // four flag octets whose last three read as an INTEGER 3: still not one flags octet
+  assert.equal(decodeMessage(v3Raw({ flags: str(Buffer.from([4, 0x02, 0x01, 0x03])), model: Buffer.alloc(0) })), null);
+  // an SNMPv3 body under version 2 (RFC 3584's SNMPv2u/v2* number) is not SNMPv3
+  assert.equal(decodeMessage(tlv(0x30, Buffer.concat([int(2), v3Raw({}).subarray(5)]))), null);
+  assert.ok(decodeMessage(tlv(0x30, Buffer.concat([int(3), v3Raw({}).subarray(5)]))));
 });
 
 test('USM parameters: engine ID and user name at most 32 octets, boots and time not negative, nothing after them (RFC 3414 2.4)', () => {
@@ -455,6 +464,7 @@ test('USM parameters: engine ID and user name at most 32 octets, boots and time 
   assert.equal(m.authParams.length, 12);
   assert.equal(m.privParams.toString('hex'), '0102030405060708');
   assert.equal(decodeMessage(v3Raw({ afterUsm: Buffer.from([0]) })), null, 'a byte after the USM SEQUENCE in its OCTET STRING');
+  assert.equal(decodeMessage(v3Raw({ usmTail: str('') })), null, 'a seventh element in the USM SEQUENCE');
   assert.equal(decodeMessage(v3Raw({ usmExtra: str('') })), null, 'an element between the parameters and the data');
 });
 
