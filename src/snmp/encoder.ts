@@ -21,6 +21,7 @@ export class Encoder {
   private buf: Buffer;
   private pos = 0;
   private end = 0;
+  // Stryker disable next-line ArrayDeclaration: oidContent() empties the list before use
   private readonly parts: number[] = [];
   private readonly oids = new Map<string, Uint8Array>();
 
@@ -176,6 +177,7 @@ export class Encoder {
         if (typeof value === 'string') {
           const n = Buffer.byteLength(value);
           this.pos -= n;
+          // Stryker disable next-line StringLiteral: Buffer.write takes an empty encoding as UTF-8
           this.buf.write(value, this.pos, n, 'utf8');
           this.header(TAG.OCTET_STRING, n);
           return true;
@@ -207,6 +209,7 @@ export class Encoder {
       case TAG.END_OF_MIB_VIEW:
         this.header(type, 0);
         return true;
+      // Stryker disable next-line ConditionalExpression: without the default value() returns undefined, which varbinds() takes as false
       default:
         return false;
     }
@@ -235,6 +238,7 @@ export class Encoder {
 }
 
 /** Content octets of a dotted OID (at least two parts, first*40+second), or null. */
+// Stryker disable next-line ArrayDeclaration: the list is emptied before use
 export function oidContent(s: string, parts: number[] = []): Uint8Array | null {
   parts.length = 0;
   let v = 0;
@@ -248,6 +252,7 @@ export function oidContent(s: string, parts: number[] = []): Uint8Array | null {
       digits = 0;
     } else if (c >= 0 && c <= 9) {
       v = v * 10 + c;
+      // Stryker disable next-line UpdateOperator: only whether `digits` is zero matters
       digits++;
       if (v > 0xffffffff) return null;
     } else {

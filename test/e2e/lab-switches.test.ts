@@ -11,6 +11,7 @@ import { until } from '../../src/lab/run-lab.js';
 import { silentLogger } from '../../src/log.js';
 import { runTool, v2c } from '../helpers/snmp-tools.js';
 import { skipOrFail } from '../helpers/require-env.js';
+import { eventually } from '../helpers/eventually.js';
 
 const bin = new URL('../../bin/piman.js', import.meta.url).pathname;
 let lab: Lab;
@@ -70,6 +71,7 @@ test('piman restart sw2:2 power-cycles that port of the second switch and nothin
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.deepEqual(power, ['sw2:2 off', 'sw2:2 on']);
   const pi = lab.piAt({ switchIndex: 2, port: 2 })!;
-  assert.equal(pi.status().boots, 2, 'the Pi on sw2:2 booted again');
+  // The command ends when the port is powered on again; the Pi starts its boot after that.
+  await eventually(() => pi.status().boots === 2, 'the Pi on sw2:2 booted again', 10_000);
   assert.equal(lab.piAt({ switchIndex: 1, port: 2 })!.status().boots, 1, 'the Pi on sw1:2 was left alone');
 });
