@@ -2,6 +2,7 @@
  * Pure mapping from the cluster model to PIMAN-MIB values (no net-snmp, no
  * sockets), so every column's encoding is unit-tested on its own.
  */
+import { dateAndTime as utcDateAndTime } from './unknown-mac-values.js';
 import type { PortView, SwitchInfo } from '../cluster/types.js';
 import type { SwitchStats } from '../switch/types.js';
 import { FALSE, IMAGE_COL, PORT_COL, POWER, SWITCH_COL, TRUE, bootStateNumber, type ImageColumn, type StateColumn } from './oids.js';
@@ -110,20 +111,9 @@ export interface ImageRow {
   readonly ports: number;
 }
 
-/** DateAndTime (SNMPv2-TC), UTC: 11 octets with the '+0:0' direction and offset. */
+/** DateAndTime (SNMPv2-TC) of a file time; empty when there is none. */
 export function dateAndTime(ms: number | null): Buffer {
-  if (ms === null || !Number.isFinite(ms)) return Buffer.alloc(0);
-  const d = new Date(ms);
-  const b = Buffer.alloc(11);
-  b.writeUInt16BE(d.getUTCFullYear(), 0);
-  b[2] = d.getUTCMonth() + 1;
-  b[3] = d.getUTCDate();
-  b[4] = d.getUTCHours();
-  b[5] = d.getUTCMinutes();
-  b[6] = d.getUTCSeconds();
-  b[7] = Math.floor(d.getUTCMilliseconds() / 100);
-  b[8] = 0x2b; // '+'
-  return b;
+  return ms === null || !Number.isFinite(ms) ? Buffer.alloc(0) : utcDateAndTime(ms);
 }
 
 export function imageValue(col: ImageColumn, r: ImageRow): MibValue {
