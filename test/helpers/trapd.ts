@@ -33,6 +33,7 @@ export async function startTrapd(t: TestContext): Promise<{ port: number; output
   trapd.stdout.on('data', (d: Buffer) => (out += d.toString()));
   trapd.stderr.on('data', (d: Buffer) => (out += d.toString()));
   t.after(async () => {
+    // snmptrapd writes its persistent file into `dir` as it exits: remove the folder after that.
     if (trapd.exitCode === null && trapd.signalCode === null) {
       const exited = new Promise((r) => trapd.once('exit', r));
       trapd.kill('SIGTERM');

@@ -2,58 +2,15 @@
  * Notifications: snmptrapd (Debian) receives and decodes pimanPortStateChange
  * by name; a burst of changes on one port is paced to one per 500 ms.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import snmp, { type ReceivedNotification } from 'net-snmp';
 import { startAgentFixture } from '../helpers/agent-fixture.js';
 import { freeUdpPort } from '../helpers/ports.js';
-import { MIB_ARGS } from '../helpers/snmp-tools.js';
+import { startTrapd, waitForOutput } from '../helpers/trapd.js';
 import { NOTIFICATION } from '../../src/agent/oids.js';
-
-/** Resolves when `text` has appeared in the accumulated output (rejects after `ms`). */
-function waitForOutput(get: () => string, re: RegExp, ms: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (re.test(get())) return resolve();
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}; output so far:\n${get()}`));
-      setTimeout(check, 50);
-    };
-    check();
-  });
-}
-
-/** snmptrapd on a free loopback port, logging to its output; stopped (and its folder removed) after the test. */
-async function startTrapd(t: TestContext): Promise<{ port: number; output: () => string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'piman-trapd-'));
-  const conf = join(dir, 'snmptrapd.conf');
-  await writeFile(conf, 'disableAuthorization yes\ndoNotRetainNotificationLogs yes\n');
-  const port = await freeUdpPort();
-  const trapd = spawn('snmptrapd', ['-f', '-Lo', '-n', '-C', '-c', conf, ...MIB_ARGS, `udp:127.0.0.1:${port}`], {
-    env: { ...process.env, SNMP_PERSISTENT_DIR: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  trapd.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  trapd.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  t.after(async () => {
-    // snmptrapd writes its persistent file into `dir` as it exits: remove the folder after that.
-    if (trapd.exitCode === null && trapd.signalCode === null) {
-      const exited = new Promise((r) => trapd.once('exit', r));
-      trapd.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
-  await waitForOutput(() => out, /NET-SNMP version/, 20_000, 'snmptrapd to start');
-  return { port, output: () => out };
-}
 
 /** Tag of the PDU in an SNMPv2c message: after the outer SEQUENCE header, the version and the community. */
 function pduTag(b: Buffer): number {
