@@ -2,30 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { healthSite } from '../helpers/health-site.js';
 
 const bin = new URL('../../bin/piman.js', import.meta.url).pathname;
 
 test('piman monitoring --nagios: OK 0, WARNING 1, CRITICAL 2, UNKNOWN 3, one line with perfdata', async (t) => {
-  let cpu = 12.5;
-  const server = createServer((_req, res) => {
-    res.end(JSON.stringify({ cpu_percent: cpu, memory_percent: 30, disk_percent: 40, num_pids: 80, temp: 45.2 }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const port = (server.address() as AddressInfo).port;
-  const dir = await mkdtemp(join(tmpdir(), 'piman-nagios-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const cfg = join(dir, 'piman.yaml');
-  await writeFile(cfg, `server: { address: 127.0.0.1 }\nswitches: [{ name: sw1, address: 127.0.0.1, ports: 8 }]\nmonitor: { port: ${port} }\n`);
-  await writeFile(join(dir, 'hosts.csv'), 'switch,port,mac,ip,hostname\nsw1,1,b827eb000001,127.0.0.1,pi1\n');
+  const site = await healthSite(t, 12.5);
+  const { dir } = site;
+  const cfg = site.configPath;
   const run = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(process.execPath, [bin, '-c', cfg, 'monitoring', ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
@@ -35,7 +21,7 @@ test('piman monitoring --nagios: OK 0, WARNING 1, CRITICAL 2, UNKNOWN 3, one lin
   const ok = await run('--nagios');
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, 'PIMAN OK - 1 Pis healthy | pis=1;;;0 unreachable=0;;1;0;1 alerting=0;1;;0;1 cpu_max=12.5%;50;;0;100 memory_max=30%;70;;0;100 disk_max=40%;50;;0;100 pids_max=80;100;;0 temp_max=45.2;80;;\n');
-  cpu = 97;
+  site.setCpu(97);
   const warn = await run('--nagios');
   assert.equal(warn.code, 1);
   assert.match(warn.stdout, /^PIMAN WARNING - 1 of 1 Pis over a threshold: pi1 \(cpu 97\.0 % > 50 %\) \| /);

@@ -1,29 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { healthSite } from '../helpers/health-site.js';
 
 const bin = new URL('../../bin/piman.js', import.meta.url).pathname;
 
 test('piman monitoring polls each Pi once, shows the figures, flags thresholds and unreachable Pis', async (t) => {
-  let cpu = 12.5;
-  const server = createServer((req, res) => {
-    res.end(JSON.stringify({ cpu_percent: cpu, memory_percent: 30, disk_percent: 40, num_pids: 80, temp: 45.2 }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const port = (server.address() as AddressInfo).port;
-  const dir = await mkdtemp(join(tmpdir(), 'piman-mon-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'piman.yaml'), `server: { address: 127.0.0.1 }\nswitches: [{ name: sw1, address: 127.0.0.1, ports: 8 }]\nmonitor: { port: ${port} }\n`);
-  await writeFile(join(dir, 'hosts.csv'), 'switch,port,mac,ip,hostname\nsw1,1,b827eb000001,127.0.0.1,pi1\n');
+  const site = await healthSite(t, 12.5);
+  const { dir } = site;
   const run = () =>
     new Promise<{ code: number; stdout: string }>((resolve) =>
       execFile(process.execPath, [bin, '-c', join(dir, 'piman.yaml'), 'monitoring', '--json'], { timeout: 60_000 }, (err, stdout) =>
@@ -34,13 +20,12 @@ test('piman monitoring polls each Pi once, shows the figures, flags thresholds a
   assert.equal(ok.code, 0);
   const rows = JSON.parse(ok.stdout) as Array<{ hostname: string; cpu: number; temp: number; problems: string[] }>;
   assert.deepEqual(rows.map((r) => [r.hostname, r.cpu, r.temp, r.problems]), [['pi1', 12.5, 45.2, []]]);
-  cpu = 97;
+  site.setCpu(97);
   const hot = await run();
   assert.equal(hot.code, 1);
   assert.deepEqual((JSON.parse(hot.stdout) as Array<{ problems: string[] }>)[0]?.problems, ['cpu 97.0 % > 50 %']);
   await writeFile(join(dir, 'hosts.csv'), 'switch,port,mac,ip,hostname\nsw1,1,b827eb000001,127.0.0.1,pi1\nsw1,2,b827eb000002,127.0.0.2,pi2\n');
-  server.close();
-  server.closeAllConnections();
+  site.stop();
   const down = await run();
   assert.equal(down.code, 1);
   const downRows = JSON.parse(down.stdout) as Array<{ problems: string[] }>;
