@@ -4,8 +4,9 @@
  * next to it, and 8 virtual Pis, each in its own namespace on a bridge,
  * netbooting with real broadcast DHCP. Pis 1-6 talk to the control channel
  * through busybox nc running the shipped pi/hello_protocol.sh; Pi 7 runs the
- * old piman.py project's script (its model in test/helpers/old-hello-protocol.sh)
- * the same way; Pi 8 uses the lab's built-in client. Pis 1-4 are Pi 4s, 5-8
+ * old piman.py project's script, unchanged (test/vendor/piman-py/, in a chroot
+ * with its disk and clock commands shimmed: test/helpers/old-pi/), the same
+ * way; Pi 8 uses the lab's built-in client. Pis 1-4 are Pi 4s, 5-8
  * Pi 3s (shared xid). piman checks every Pi's MAC in its neighbour table
  * (the Pis are on a real bridge).
  *
@@ -33,7 +34,7 @@ import { mibFlags } from '../../src/lab/lab-snmp.js';
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const PIS = 8;
 const REINSTALL = [2, 5, 7];
-/** Runs the old piman.py script (its model): installed at first, then reinstalled. */
+/** Runs the old piman.py script, unchanged: installed at first, then reinstalled. */
 const OLD_SCRIPT_PI = 7;
 const MODELS: PiModel[] = [4, 4, 4, 4, 3, 3, 3, 3];
 const R1 = 'e2e rootfs 1';
@@ -71,8 +72,8 @@ async function startPi(n: number): Promise<void> {
     disk: piDisk(n),
     ports: { tftp: 69, control: 3333, install: 4444, health: 3000 },
     control: n === PIS ? 'builtin' : 'script',
-    script: join(ROOT, n === OLD_SCRIPT_PI ? 'test/helpers/old-hello-protocol.sh' : 'pi/hello_protocol.sh'),
-    hooks: join(ROOT, n === OLD_SCRIPT_PI ? 'test/helpers/old-pi-shims.sh' : 'src/lab/netns/pi-hooks.sh'),
+    script: join(ROOT, n === OLD_SCRIPT_PI ? 'test/helpers/old-pi/enter.sh' : 'pi/hello_protocol.sh'),
+    hooks: join(ROOT, n === OLD_SCRIPT_PI ? 'test/helpers/old-pi/shims.sh' : 'src/lab/netns/pi-hooks.sh'),
   };
   const p = new NsProcess(`pi${n}`, names.pi(n), [process.execPath, '--import', 'tsx', join(ROOT, 'src/lab/netns/pi-main.ts'), JSON.stringify(args)]);
   pis.set(n, p);

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const HELLO_SCRIPT = resolve(here, '../../pi/hello_protocol.sh');
 export const HOOKS = resolve(here, 'pi-hooks.sh');
-/** The model of the old piman.py project's script, and its disk shims. */
-export const OLD_HELLO_SCRIPT = resolve(here, 'old-hello-protocol.sh');
-export const OLD_HOOKS = resolve(here, 'old-pi-shims.sh');
+/** The old piman.py project's script, unchanged, run in its chroot (test/vendor/piman-py/README.md), and its disk shims. */
+export const OLD_HELLO_SCRIPT = resolve(here, 'old-pi/enter.sh');
+export const OLD_HOOKS = resolve(here, 'old-pi/shims.sh');
 const APPLETS = ['nc', 'gunzip', 'tar', 'cat', 'rm', 'mkdir', 'sh', 'sync', 'printf'];
 
 export interface BusyboxPiOptions {

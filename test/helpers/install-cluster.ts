@@ -17,8 +17,8 @@ export async function startInstall(opts: {
   progressIntervalMs?: number;
   /** Peer checks; default: loopback exempt, a netboot required (as the daemon with its DHCP on). */
   identity?: InstallServersOptions['identity'];
-  control?: { maxConnections?: number; maxConnectionsPerAddress?: number };
-  install?: { maxConnections?: number; maxConnectionsPerAddress?: number };
+  control?: { address?: string; maxConnections?: number; maxConnectionsPerAddress?: number };
+  install?: { address?: string; port?: number; maxConnections?: number; maxConnectionsPerAddress?: number };
 }): Promise<{ cluster: Cluster; servers: InstallServers; controlPort: number; installPort: number }> {
   const cluster = await Cluster.open({
     switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
