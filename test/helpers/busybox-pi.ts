@@ -27,6 +27,8 @@ export interface BusyboxPiOptions {
   /** The Pi-side script and its hooks (default: pi/hello_protocol.sh with pi-hooks.sh). */
   readonly script?: string;
   readonly hooks?: string;
+  /** More environment for the script (e.g. OLD_SCRIPT, which old script enter.sh runs). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface BusyboxPiRun {
@@ -65,6 +67,7 @@ export async function runBusyboxPi(o: BusyboxPiOptions): Promise<BusyboxPiRun> {
       PIMAN_HOOKS: o.hooks ?? HOOKS,
       PIMAN_TEST_LOG: log,
       piman_trace: o.trace ? '1' : '0',
+      ...o.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -2,8 +2,8 @@
  * The old piman.py project's Pi-side script, unchanged
  * (test/vendor/piman-py/hello_protocol.sh, run in a chroot with its disk and
  * clock commands shimmed: test/helpers/old-pi/) under Debian's busybox nc -e,
- * against piman's control and rootfs servers on loopback: an empty card
- * installs, and an installed, marked Pi reinstalls on the first try (issue
+ * against piman's control and rootfs servers on loopback, in its last and its
+ * first version that runs: an empty card installs, and an installed, marked Pi reinstalls on the first try (issue
  * 12, item 6: its early MOUNTING / FINISHED_MOUNTING, sent before it reads
  * the command, used to fail that install).
  *
@@ -34,48 +34,65 @@ after(async () => {
   await servers.stop();
   await rm(work, { recursive: true, force: true });
 });
-const pi = join(work, 'pi');
-const oldPi = () => (netboot(cluster), runBusyboxPi({ work: pi, master: MASTER, controlPort, installPort, script: OLD_HELLO_SCRIPT, hooks: OLD_HOOKS }));
 const notRoot = process.getuid?.() !== 0 ? 'the old script runs in a chroot, which needs root' : '';
 const failures: string[] = [];
 cluster.on(({ effect }) => {
   if (effect.type === 'installFailed') failures.push(effect.reason);
 });
+const done = (): number => cluster.getCounters().installsDone;
 
-test('old script, empty card: format, rootfs unpacked, confirmed by its mount after the archive', async (t) => {
-  if (notRoot) return skipOrFail(t, notRoot);
-  const run = await oldPi();
-  assert.equal(run.code, 0);
-  assert.deepEqual(run.steps, ['clock', 'format', 'format', 'mount'], 'the date set, mkfs twice, then the new root mounted');
-  assert.deepEqual(await listTree(targetOf(pi)), await listTree(fx.tree));
-  await waitForState(cluster, PI, 'up');
-  assert.equal(cluster.port(PI)!.reinstall, false);
-  assert.equal(cluster.getCounters().installsDone, 1);
-  assert.deepEqual(failures, []);
-});
+/**
+ * The last upstream version and the first that runs: that one sends no shell trace,
+ * says IS_FORMATTED before it fetches the archive and `FINISHED MOUNTING`
+ * with a space, and has no case for piman's date command (no `clock` step).
+ */
+const VERSIONS = [
+  { file: 'hello_protocol.sh', clock: ['clock'] },
+  { file: 'hello_protocol-7581d3a.sh', clock: [] },
+];
 
-test('old script, installed and marked: reinstalled on the first try', async (t) => {
-  if (notRoot) return skipOrFail(t, notRoot);
-  await cluster.apply(PI, { type: 'markReinstall' }).persisted;
-  const run = await oldPi();
-  assert.equal(run.code, 0);
-  // Its check mounts the old root before reading `format`, then it formats and mounts the new one.
-  assert.deepEqual(run.steps, ['mount', 'clock', 'format', 'format', 'mount']);
-  assert.deepEqual(await listTree(targetOf(pi)), await listTree(fx.tree));
-  await waitForState(cluster, PI, 'up');
-  const p = cluster.port(PI)!;
-  assert.equal(p.reinstall, false, 'the mark is cleared by the completed install');
-  assert.equal(p.lastError, '');
-  assert.equal(cluster.getCounters().installsDone, 2);
-  assert.equal(cluster.getCounters().installsFailed, 0);
-  assert.deepEqual(failures, []);
-});
+for (const v of VERSIONS) {
+  const pi = join(work, v.file);
+  const oldPi = () => (netboot(cluster), runBusyboxPi({ work: pi, master: MASTER, controlPort, installPort, script: OLD_HELLO_SCRIPT, hooks: OLD_HOOKS, env: { OLD_SCRIPT: v.file } }));
 
-test('old script, installed and not marked: told boot, mounts, up', async (t) => {
-  if (notRoot) return skipOrFail(t, notRoot);
-  const run = await oldPi();
-  assert.equal(run.code, 0);
-  assert.deepEqual(run.steps, ['mount', 'clock', 'mount'], 'no format');
-  await waitForState(cluster, PI, 'up');
-  assert.equal(cluster.getCounters().installsDone, 2);
-});
+  test(`${v.file}, empty card: format, rootfs unpacked, confirmed by its mount after the archive`, async (t) => {
+    if (notRoot) return skipOrFail(t, notRoot);
+    const before = done();
+    const run = await oldPi();
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.steps, [...v.clock, 'format', 'format', 'mount'], 'mkfs twice, as the original, then the new root mounted');
+    assert.deepEqual(await listTree(targetOf(pi)), await listTree(fx.tree));
+    await waitForState(cluster, PI, 'up');
+    assert.equal(cluster.port(PI)!.reinstall, false);
+    assert.equal(done(), before + 1);
+    assert.deepEqual(failures, []);
+  });
+
+  test(`${v.file}, installed and marked: reinstalled on the first try`, async (t) => {
+    if (notRoot) return skipOrFail(t, notRoot);
+    await cluster.apply(PI, { type: 'markReinstall' }).persisted;
+    const before = done();
+    const run = await oldPi();
+    assert.equal(run.code, 0);
+    // Its check mounts the old root before reading `format`, then it formats and mounts the new one.
+    assert.deepEqual(run.steps, ['mount', ...v.clock, 'format', 'format', 'mount']);
+    assert.deepEqual(await listTree(targetOf(pi)), await listTree(fx.tree));
+    await waitForState(cluster, PI, 'up');
+    const p = cluster.port(PI)!;
+    assert.equal(p.reinstall, false, 'the mark is cleared by the completed install');
+    assert.equal(p.lastError, '');
+    assert.equal(done(), before + 1);
+    assert.equal(cluster.getCounters().installsFailed, 0);
+    assert.deepEqual(failures, []);
+  });
+
+  test(`${v.file}, installed and not marked: told boot, mounts, up`, async (t) => {
+    if (notRoot) return skipOrFail(t, notRoot);
+    const before = done();
+    const run = await oldPi();
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.steps, ['mount', ...v.clock, 'mount'], 'no format');
+    await waitForState(cluster, PI, 'up');
+    assert.equal(done(), before);
+  });
+}

@@ -10,10 +10,11 @@
 #
 # Environment, as test/helpers/busybox-pi.ts and src/lab/netns/script-control.ts
 # set it: master, target (the card's partition 2, a folder), PIMAN_TEST_LOG
-# (inside target's parent), PIMAN_HOOKS (shims.sh). Needs root (chroot).
+# (inside target's parent), PIMAN_HOOKS (shims.sh); OLD_SCRIPT picks another
+# vendored version (hello_protocol-7581d3a.sh, the first that runs). Needs root (chroot).
 set -e
 here="${0%/*}"
-script="$here/../../vendor/piman-py/hello_protocol.sh"
+script="$here/../../vendor/piman-py/${OLD_SCRIPT:-hello_protocol.sh}"
 root="${target%/*}"
 card="/${target##*/}"
 log="/${PIMAN_TEST_LOG#"$root"/}"
