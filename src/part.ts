@@ -25,9 +25,13 @@ export interface Part {
   stop(): Promise<void>;
 }
 
-/** The daemon's running services, shared by every part. */
-export interface PartContext {
-  readonly cluster: Cluster;
+/**
+ * The daemon's running services, shared by every part. `C` is the cluster
+ * as the part sees it: the ports of src/cluster/ports.ts it declares (the
+ * composition passes the whole cluster, which implements them all).
+ */
+export interface PartContext<C = Cluster> {
+  readonly cluster: C;
   readonly power: PowerController;
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;
