@@ -58,9 +58,13 @@ export interface PortReader {
   ports(): PortView[];
 }
 
-/** Which port a peer is, by the address or MAC it came from. */
-export interface PeerLookup {
+/** Which port a peer is, by the address it came from (hosts.csv or a DHCP-given learned address). */
+export interface PeersByAddress {
   byIp(ip: string): PortView | undefined;
+}
+
+/** Which port a MAC is bound to (hosts.csv or learned). */
+export interface PortsByMac {
   byMac(mac: string): PortView | undefined;
 }
 
