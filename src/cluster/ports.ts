@@ -52,9 +52,13 @@ export interface BootEvents {
   apply(key: PortKey, event: BootEvent): ApplyResult;
 }
 
-/** A port's current state by its position on a switch, and every port's. */
-export interface PortReader {
+/** A port's current view by its position on a switch (undefined: no such port configured). */
+export interface PortLookup {
   port(key: PortKey): PortView | undefined;
+}
+
+/** Every configured port's current view, switch by switch. */
+export interface PortList {
   ports(): PortView[];
 }
 
@@ -78,9 +82,13 @@ export interface NetbootLog {
   lastNetboot(key: PortKey): number | null;
 }
 
-/** What DHCP learns about bindings: addresses it gave learned-MAC Pis, hosts.csv rows it wrote (option 82). */
-export interface BindingNotes {
+/** The address DHCP gave a Pi known only by a learned MAC, so TFTP, control and agent find it by that address. */
+export interface LearnedAddresses {
   noteLearnedAddress(key: PortKey, ip: string): void;
+}
+
+/** A hosts.csv row piman itself just wrote (DHCP option 82), bound at once. */
+export interface HostBindings {
   /** Refused (false) when the port already has a MAC, or the MAC or address is bound elsewhere. */
   addHost(h: HostBinding): boolean;
 }
