@@ -6,7 +6,7 @@
  * land in the port's lastError through the PowerController). Whatever
  * happens after the test, its reservations are released exactly once.
  */
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, PortLookup } from '../cluster/ports.js';
 import { portId, type PortKey } from '../cluster/types.js';
 import type { Principal } from '../snmp/access.js';
 import { describeError } from '../errors.js';
@@ -23,7 +23,8 @@ export interface PowerControl {
 }
 
 export interface SetHandlerDeps {
-  readonly cluster: Cluster;
+  /** A port's state before a SET; marks, image choices and their undo as events. */
+  readonly cluster: PortLookup & BootEvents;
   readonly power: PowerControl;
   readonly log: Logger;
   /** Switch indexes piman has a switch client for. */
