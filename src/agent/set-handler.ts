@@ -110,13 +110,9 @@ export function createSetHandler(deps: SetHandlerDeps): PimanSetHandler {
       await Promise.all(persisted);
     } catch (e) {
       // Not stored: undo the new marks and start nothing (the manager gets commitFailed).
-      for (const k of marked) {
-        // A write that fails is reported by the cluster (onPersistError), once.
-        cluster.apply(k, { type: 'cancelReinstall' });
-      }
-      for (const c of chosen) {
-        cluster.apply(c.key, { type: 'chooseImage', name: c.before }).persisted.catch((err: unknown) => log.error({ port: portId(c.key), err: describeError(err) }, 'cannot store the state'));
-      }
+      // A write of these undos that fails is reported by the cluster (onPersistError), once.
+      for (const k of marked) cluster.apply(k, { type: 'cancelReinstall' });
+      for (const c of chosen) cluster.apply(c.key, { type: 'chooseImage', name: c.before });
       release();
       log.error({ err: describeError(e) }, 'SNMP SET could not be stored');
       throw e;
