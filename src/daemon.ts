@@ -25,7 +25,7 @@ import type { Part, PartContext } from './part.js';
 export type { Part, PartContext };
 
 /** The services plus the configuration: what src/parts.ts maps onto each part's own options. */
-export interface DaemonContext extends PartContext {
+export interface DaemonContext extends PartContext<Cluster> {
   readonly config: PimanConfig;
 }
 
@@ -43,7 +43,7 @@ export interface DaemonOptions {
 }
 
 /** The state parts share besides the cluster (a fresh set per daemon; tests that build a context use it too). */
-export function sharedState(now = Date.now()): Pick<PartContext, 'health' | 'notices' | 'startedAt'> {
+export function sharedState(now = Date.now()): Pick<PartContext<unknown>, 'health' | 'notices' | 'startedAt'> {
   return { health: new HealthBoard(), notices: new NoticeSignal(), startedAt: now };
 }
 

@@ -3,7 +3,6 @@
  * small options (src/parts.ts maps piman.yaml onto them) and these running
  * services; none of them sees the configuration file.
  */
-import type { Cluster } from './cluster/cluster.js';
 import type { Logger } from './log.js';
 import type { MetricRegistry } from './metrics/registry.js';
 import type { PowerController } from './switch/power.js';
@@ -25,9 +24,13 @@ export interface Part {
   stop(): Promise<void>;
 }
 
-/** The daemon's running services, shared by every part. */
-export interface PartContext {
-  readonly cluster: Cluster;
+/**
+ * The daemon's running services, shared by every part. `C` is the cluster
+ * as the part sees it: the ports of src/cluster/ports.ts it declares (the
+ * composition passes the whole cluster, which implements them all).
+ */
+export interface PartContext<C> {
+  readonly cluster: C;
   readonly power: PowerController;
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;

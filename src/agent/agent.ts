@@ -4,13 +4,13 @@
  * PowerController, and notifications to the configured receivers.
  */
 import os from 'node:os';
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, ClusterEvents, UnknownMacListing } from '../cluster/ports.js';
 import type { PortKey, PortView } from '../cluster/types.js';
 import type { UsmUserSpec } from '../snmp/usm.js';
 import type { Logger } from '../log.js';
 import type { PoeSwitch } from '../switch/types.js';
 import { startAgentHost, type AgentHost, type AgentRequestError, type AgentStats } from '../snmp/agent-host.js';
-import { registerProviders } from './mib-providers.js';
+import { registerProviders, type MibCluster } from './mib-providers.js';
 import { registerUnknownMacTable } from './unknown-mac-table.js';
 import { LogLimiter } from '../log-limit.js';
 import { createSetHandler, type PowerControl } from './set-handler.js';
@@ -22,6 +22,9 @@ import { TrapSender, type TrapReceiver } from './traps.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import { registerImageTable } from './image-table.js';
 import type { HealthReader } from '../monitor/health-board.js';
+
+/** The cluster as the agent sees it. */
+export type AgentCluster = MibCluster & BootEvents & ClusterEvents & UnknownMacListing;
 
 export interface PimanAgentOptions {
   readonly address: string;
@@ -42,7 +45,8 @@ export interface PimanAgentOptions {
   readonly engineID?: string | undefined;
   /** Refuse SNMPv1/v2c: only USM users get in. */
   readonly v3Only?: boolean;
-  readonly cluster: Cluster;
+  /** PIMAN-MIB's reads, SETs as events, events out as traps, the unknown-MAC registry. */
+  readonly cluster: AgentCluster;
   readonly power: PowerControl;
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly log: Logger;

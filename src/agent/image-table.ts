@@ -5,7 +5,7 @@
  * image) are read from the catalog and the cluster right before each answer.
  */
 import snmp, { type MibHandler, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
-import type { Cluster } from '../cluster/cluster.js';
+import type { PortList } from '../cluster/ports.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import type { AgentHost } from '../snmp/agent-host.js';
 import { parseOid } from '../snmp/oid.js';
@@ -41,7 +41,7 @@ const COLUMNS: readonly { number: ImageColumn; name: string }[] = [
 ];
 
 /** Rows of the table as pure data: each image with the number of bound ports whose next install uses it. */
-export function imageRows(images: ImageCatalog, cluster: Cluster): ImageRow[] {
+export function imageRows(images: ImageCatalog, cluster: PortList): ImageRow[] {
   const counts = new Map<string, number>();
   for (const p of cluster.ports()) {
     if (p.mac === null) continue; // a port without a Pi installs nothing
@@ -52,7 +52,7 @@ export function imageRows(images: ImageCatalog, cluster: Cluster): ImageRow[] {
 }
 
 /** Registers the table and follows the catalog's list; returns the function that stops following it. */
-export function registerImageTable(host: AgentHost, images: ImageCatalog, cluster: Cluster): () => void {
+export function registerImageTable(host: AgentHost, images: ImageCatalog, cluster: PortList): () => void {
   const entryLen = parseOid(PIMAN_IMAGE_ENTRY)!.length;
   const sample: ImageRow = { index: 1, name: '', size: 0, sha256: '', mtimeMs: 0, problem: null, ports: 0 };
   const columns: MibTableColumn[] = COLUMNS.map((c) => ({

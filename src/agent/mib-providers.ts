@@ -7,7 +7,8 @@
  */
 import os from 'node:os';
 import snmp, { type MibHandler, type MibProviderDefinition, type MibRequest, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
-import type { Cluster } from '../cluster/cluster.js';
+import type { Counters } from '../cluster/types.js';
+import type { CounterReader, PortList, PortLookup, SwitchList } from '../cluster/ports.js';
 import type { PortKey, PortView, SwitchInfo } from '../cluster/types.js';
 import type { AgentHost } from '../snmp/agent-host.js';
 import type { SwitchStats } from '../switch/types.js';
@@ -47,8 +48,11 @@ export interface SystemInfo {
   readonly sysLocation: string;
 }
 
+/** The cluster as PIMAN-MIB reads it: switches, ports, counters. */
+export type MibCluster = SwitchList & PortList & PortLookup & CounterReader;
+
 export interface ProviderSources {
-  readonly cluster: Cluster;
+  readonly cluster: MibCluster;
   readonly host: AgentHost;
   readonly system: SystemInfo;
   /** ms since epoch when the agent started (sysUpTime zero). */
@@ -122,7 +126,7 @@ export function registerProviders(src: ProviderSources): void {
   scalar('snmpInASNParseErrs', `${SNMP_GROUP}.${SNMP_STATS.snmpInASNParseErrs}`, T.Counter, () => counter(st.asnParseErrs));
   scalar('snmpSilentDrops', `${SNMP_GROUP}.${SNMP_STATS.snmpSilentDrops}`, T.Counter, () => counter(st.silentDrops));
 
-  const c = (): ReturnType<Cluster['getCounters']> => cluster.getCounters();
+  const c = (): Readonly<Counters> => cluster.getCounters();
   scalar('pimanVersion', `${PIMAN_GENERAL}.${GENERAL.pimanVersion}`, T.OctetString, () => VERSION);
   scalar('pimanDhcpOffers', `${PIMAN_GENERAL}.${GENERAL.pimanDhcpOffers}`, T.Counter, () => counter(c().dhcpOffers));
   scalar('pimanDhcpAcks', `${PIMAN_GENERAL}.${GENERAL.pimanDhcpAcks}`, T.Counter, () => counter(c().dhcpAcks));

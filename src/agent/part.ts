@@ -1,6 +1,6 @@
 /** `piman server` part: the SNMP agent over the daemon's cluster, power and switches. */
 import type { Part, PartContext } from '../part.js';
-import { PimanAgent, type PimanAgentOptions } from './agent.js';
+import { PimanAgent, type AgentCluster, type PimanAgentOptions } from './agent.js';
 import { reachabilityFamily, snmpFamilies } from './agent-metrics.js';
 
 /** The agent's settings (src/parts.ts maps the `agent` section and the state folder onto them). */
@@ -17,7 +17,7 @@ export interface AgentPart extends Part {
   readonly port: number | null;
 }
 
-export function agentPart(o: AgentPartOptions, ctx: PartContext): AgentPart {
+export function agentPart(o: AgentPartOptions, ctx: PartContext<AgentCluster>): AgentPart {
   let agent: PimanAgent | null = null;
   let dropMetrics = (): void => undefined;
   return {

@@ -6,7 +6,7 @@
  * land in the port's lastError through the PowerController). Whatever
  * happens after the test, its reservations are released exactly once.
  */
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, PortLookup } from '../cluster/ports.js';
 import { portId, type PortKey } from '../cluster/types.js';
 import type { Principal } from '../snmp/access.js';
 import { describeError } from '../errors.js';
@@ -23,7 +23,8 @@ export interface PowerControl {
 }
 
 export interface SetHandlerDeps {
-  readonly cluster: Cluster;
+  /** A port's state before a SET; marks, image choices and their undo as events. */
+  readonly cluster: PortLookup & BootEvents;
   readonly power: PowerControl;
   readonly log: Logger;
   /** Switch indexes piman has a switch client for. */
@@ -109,13 +110,9 @@ export function createSetHandler(deps: SetHandlerDeps): PimanSetHandler {
       await Promise.all(persisted);
     } catch (e) {
       // Not stored: undo the new marks and start nothing (the manager gets commitFailed).
-      for (const k of marked) {
-        // A write that fails is reported by the cluster (onPersistError), once.
-        cluster.apply(k, { type: 'cancelReinstall' });
-      }
-      for (const c of chosen) {
-        cluster.apply(c.key, { type: 'chooseImage', name: c.before }).persisted.catch((err: unknown) => log.error({ port: portId(c.key), err: describeError(err) }, 'cannot store the state'));
-      }
+      // A write of these undos that fails is reported by the cluster (onPersistError), once.
+      for (const k of marked) cluster.apply(k, { type: 'cancelReinstall' });
+      for (const c of chosen) cluster.apply(c.key, { type: 'chooseImage', name: c.before });
       release();
       log.error({ err: describeError(e) }, 'SNMP SET could not be stored');
       throw e;

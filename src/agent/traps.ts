@@ -4,7 +4,7 @@
  * alerts and resolves, paced per port (NotifyQueue).
  */
 import snmp, { type Session, type Varbind } from 'net-snmp';
-import type { ClusterEvent } from '../cluster/cluster.js';
+import type { ClusterEvent } from '../cluster/ports.js';
 import { portId, type HealthCrossing, type PortKey, type PortView } from '../cluster/types.js';
 import { crossingValues } from './health-values.js';
 import { describeError } from '../errors.js';

@@ -8,7 +8,7 @@
  * read path applies).
  */
 import snmp, { type MibHandler, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
-import type { UnknownMacs } from '../cluster/unknown-macs.js';
+import type { UnknownMacView } from '../cluster/ports.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import type { AgentHost } from '../snmp/agent-host.js';
@@ -46,7 +46,7 @@ const COLUMNS: readonly { number: UnknownMacColumn; name: string; kind: UnknownM
 ];
 
 /** Registers the table and keeps its rows in step with `registry`; returns the function that stops following it. */
-export function registerUnknownMacTable(host: AgentHost, registry: UnknownMacs, log: Logger): () => void {
+export function registerUnknownMacTable(host: AgentHost, registry: UnknownMacView, log: Logger): () => void {
   const entryLen = parseOid(PIMAN_UNKNOWN_MAC_ENTRY)!.length;
   const columns: MibTableColumn[] = COLUMNS.map((c) => ({
     number: c.number,

@@ -2,10 +2,11 @@
  * The live cluster: every port of every configured switch, its binding
  * (hosts.csv or learned MAC) and its persisted boot state. Every part of the
  * daemon (agent, DHCP, TFTP, control, power) reads and changes ports only
- * through this object; it runs the pure boot machine and carries out its
- * effects: persisting, counting, notifying listeners.
+ * through this object, seen through the narrow ports of ./ports.ts it
+ * implements; it runs the pure boot machine and carries out its effects:
+ * persisting, counting, notifying listeners.
  */
-import { step, type BootEvent, type BootEffect } from './boot-machine.js';
+import { step, type BootEvent } from './boot-machine.js';
 import {
   initialPortState,
   parsePortId,
@@ -22,28 +23,29 @@ import {
 } from './types.js';
 import type { ClusterSnapshot, LearnedMac, StateStore, StoredSnapshot } from './persistence.js';
 import { UnknownMacs } from './unknown-macs.js';
+import type {
+  ActivityCounter,
+  ApplyResult,
+  HostBindings,
+  LearnedAddresses,
+  BootEvents,
+  ClusterEvents,
+  ClusterListener,
+  CounterReader,
+  HealthAlertEffect,
+  HealthAlerts,
+  NetbootLog,
+  PeersByAddress,
+  PortsByMac,
+  PortList,
+  PortLookup,
+  SwitchList,
+  UnknownMacListing,
+  UnknownMacSightings,
+} from './ports.js';
 
-/** A health threshold crossed on a running Pi (from the monitor). */
-export interface HealthAlertEffect {
-  readonly type: 'healthAlert';
-  readonly message: string;
-  /** The metric, its value and threshold (absent from callers that only have a message). */
-  readonly crossing?: HealthCrossing;
-}
-
-/** A metric that raised a health alert went back under its threshold. */
-export interface HealthResolvedEffect {
-  readonly type: 'healthResolved';
-  readonly message: string;
-  readonly crossing: HealthCrossing;
-}
-
-export interface ClusterEvent {
-  readonly port: PortView;
-  readonly effect: BootEffect | HealthAlertEffect | HealthResolvedEffect;
-}
-
-export type ClusterListener = (e: ClusterEvent) => void;
+// The event and result types belong to the ports parts see; re-exported for the composition and tests.
+export type { ApplyResult, ClusterEvent, ClusterListener, HealthAlertEffect, HealthResolvedEffect } from './ports.js';
 
 export interface ClusterOptions {
   readonly switches: readonly SwitchInfo[];
@@ -57,22 +59,27 @@ export interface ClusterOptions {
   readonly unknownMacLimit?: number;
 }
 
-export interface ApplyResult {
-  readonly ok: boolean;
-  readonly reason?: string;
-  /** Resolves when any state the event changed is on disk. */
-  readonly persisted: Promise<void>;
-  /**
-   * Puts the port back as it was before the event, unless a later event
-   * changed it since: for a change that only counts once stored (a `format`
-   * decision and its mark) whose write failed.
-   */
-  readonly undo: () => void;
-}
-
 const NOTHING_TO_UNDO = (): void => undefined;
 
-export class Cluster {
+/** Implements every port of ./ports.ts: parts get it typed as the ports they declare. */
+export class Cluster
+  implements
+    BootEvents,
+    PortLookup,
+    PortList,
+    PeersByAddress,
+    PortsByMac,
+    SwitchList,
+    NetbootLog,
+    HostBindings,
+    LearnedAddresses,
+    ActivityCounter,
+    CounterReader,
+    ClusterEvents,
+    HealthAlerts,
+    UnknownMacSightings,
+    UnknownMacListing
+{
   readonly switches: readonly SwitchInfo[];
   /**
    * MACs DHCP saw but could not bind (recorded by the DHCP server, served by

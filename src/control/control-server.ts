@@ -5,7 +5,7 @@
  * conversation and carries out its turns (apply events, then send).
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { ApplyResult, Cluster } from '../cluster/cluster.js';
+import type { ApplyResult, BootEvents, NetbootLog, PeersByAddress, PortLookup } from '../cluster/ports.js';
 import type { PortKey, PortView } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
@@ -26,8 +26,11 @@ export interface InstallIdentity extends PeerIdentityOptions {
   readonly netbootWindowMs: number;
 }
 
+/** The cluster as the control channel sees it: the peer by its address, its port's state and last netboot, the conversation's events. */
+export type ControlCluster = PeersByAddress & PortLookup & NetbootLog & BootEvents;
+
 export interface ControlServerOptions {
-  readonly cluster: Cluster;
+  readonly cluster: ControlCluster;
   readonly hub: InstallHub;
   readonly log: Logger;
   readonly host: string;

@@ -4,9 +4,9 @@
  * stop together. `installPart` is the factory src/parts.ts lists.
  */
 import type { Part, PartContext } from '../part.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { PortList } from '../cluster/ports.js';
 import type { Logger } from '../log.js';
-import { ControlServer } from './control-server.js';
+import { ControlServer, type ControlCluster } from './control-server.js';
 import { RootfsServer } from './rootfs-server.js';
 import { InstallHub } from './hub.js';
 import { checkRootfs } from './rootfs-check.js';
@@ -23,8 +23,11 @@ export interface ConnectionBounds {
 export const CONTROL_LIMITS = { maxConnections: 1024, maxConnectionsPerAddress: 4 } as const;
 export const INSTALL_LIMITS = { maxConnections: 1024, maxConnectionsPerAddress: 2 } as const;
 
+/** The cluster as the install servers see it: both servers' ports, and every port (installs a restart cut). */
+export type InstallCluster = ControlCluster & PortList;
+
 export interface InstallServersOptions {
-  readonly cluster: Cluster;
+  readonly cluster: InstallCluster;
   readonly log: Logger;
   readonly control: { readonly address: string; readonly port: number; readonly timeoutSeconds: number } & ConnectionBounds;
   readonly install: { readonly address: string; readonly port: number; readonly rootfs: string; readonly timeoutSeconds: number } & ConnectionBounds;
@@ -144,6 +147,6 @@ export class InstallServers implements Part {
 /** The install servers' settings (src/parts.ts maps piman.yaml onto them). */
 export type InstallPartOptions = Pick<InstallServersOptions, 'control' | 'install' | 'identity'>;
 
-export function installPart(o: InstallPartOptions, ctx: PartContext): Part {
+export function installPart(o: InstallPartOptions, ctx: PartContext<InstallCluster>): Part {
   return new InstallServers({ cluster: ctx.cluster, log: ctx.log, images: ctx.images, ...o });
 }

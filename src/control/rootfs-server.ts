@@ -22,7 +22,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import type { ImageCatalog, FileVersion } from '../images/catalog.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, PeersByAddress, PortLookup } from '../cluster/ports.js';
 import type { PortKey } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
@@ -35,8 +35,11 @@ import { verifyPeer } from './identity.js';
 import type { InstallIdentity } from './control-server.js';
 import type { Expectation } from './hub.js';
 
+/** The cluster as the rootfs stream sees it: the peer by its address, its port's state, the install's progress as events. */
+export type RootfsCluster = PeersByAddress & PortLookup & BootEvents;
+
 export interface RootfsServerOptions {
-  readonly cluster: Cluster;
+  readonly cluster: RootfsCluster;
   readonly hub: InstallHub;
   readonly log: Logger;
   readonly host: string;

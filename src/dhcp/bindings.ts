@@ -3,7 +3,7 @@
  * the cluster), then pool leases. Implements the read-only `Bindings` view
  * the pure policy consults.
  */
-import type { Cluster } from '../cluster/cluster.js';
+import type { PeersByAddress, PortsByMac, SwitchList } from '../cluster/ports.js';
 import type { PortView } from '../cluster/types.js';
 import { formatIpv4, parseIpv4 } from '../cluster/ipv4.js';
 import type { Bindings, ClientBinding, ServerSettings } from './policy.js';
@@ -13,8 +13,11 @@ import type { PoolRange } from './segment.js';
 
 export type { PoolRange } from './segment.js';
 
+/** The cluster as the bindings read it: switches (for learned addresses), ports by MAC and by address. */
+export type BindingsCluster = SwitchList & PortsByMac & PeersByAddress;
+
 export interface ClusterBindingsOptions {
-  readonly cluster: Cluster;
+  readonly cluster: BindingsCluster;
   readonly leases: LeaseStore;
   readonly settings: ServerSettings;
   readonly pool?: PoolRange | undefined;
@@ -29,7 +32,7 @@ export interface ClusterBindingsOptions {
  * (switch 2's ports follow switch 1's). Undefined when that address is not a
  * host of piman's subnet or is taken (piman itself, hosts.csv, the pool).
  */
-export function learnedAddress(view: PortView, cluster: Cluster, settings: ServerSettings, pool: PoolRange | undefined): string | undefined {
+export function learnedAddress(view: PortView, cluster: SwitchList & PeersByAddress, settings: ServerSettings, pool: PoolRange | undefined): string | undefined {
   let offset = view.port;
   for (const sw of cluster.switches) if (sw.index < view.switchIndex) offset += sw.ports;
   const net = parseIpv4(settings.address)! & parseIpv4(settings.netmask)!;

@@ -1,14 +1,14 @@
 /** Plugs the DHCP server into the daemon (src/parts.ts maps piman.yaml onto its options). */
 import { networkInterfaces } from 'node:os';
 import type { Part, PartContext } from '../part.js';
-import { DhcpServer, type DhcpServerOptions } from './server.js';
+import { DhcpServer, type DhcpCluster, type DhcpServerOptions } from './server.js';
 import { LeaseStore, type Lease } from './leases.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { checkInterfaceAddress } from './interface.js';
 import type { MetricFamily } from '../metrics/registry.js';
-import { HostsFileBinder, type HostsFile } from './port-binder.js';
+import { HostsFileBinder, type BinderCluster, type HostsFile } from './port-binder.js';
 import type { CircuitRules } from './circuit-port.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { SwitchList } from '../cluster/ports.js';
 
 export interface DhcpPart extends Part {
   /** MACs that asked and got nothing, most recent first (the cluster's registry, which the agent serves). */
@@ -45,7 +45,7 @@ export interface PortBindingOptions {
 }
 
 /** The binder over the cluster's switches (undefined while bindPorts is off, the default). */
-export function portBinder(o: PortBindingOptions | undefined, serverAddress: string, cluster: Cluster): HostsFileBinder | undefined {
+export function portBinder(o: PortBindingOptions | undefined, serverAddress: string, cluster: BinderCluster & SwitchList): HostsFileBinder | undefined {
   if (!o) return undefined;
   return new HostsFileBinder({
     cluster,
@@ -57,7 +57,7 @@ export function portBinder(o: PortBindingOptions | undefined, serverAddress: str
   });
 }
 
-export function dhcpPart(o: DhcpPartOptions, ctx: PartContext): DhcpPart {
+export function dhcpPart(o: DhcpPartOptions, ctx: PartContext<DhcpCluster & BinderCluster>): DhcpPart {
   const { cluster } = ctx;
   const log = ctx.log.child({ part: 'dhcp' });
   let server: DhcpServer | null = null;

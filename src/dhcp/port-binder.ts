@@ -11,7 +11,7 @@
  * time, with a bounded queue. Everything else waits for the client's next
  * DHCP retry.
  */
-import type { Cluster } from '../cluster/cluster.js';
+import type { HostBindings, PeersByAddress, PortLookup, PortsByMac } from '../cluster/ports.js';
 import type { HostBinding, PortKey, SwitchInfo } from '../cluster/types.js';
 import { formatIpv4, parseIpv4 } from '../cluster/ipv4.js';
 import { describeError } from '../errors.js';
@@ -64,8 +64,11 @@ export interface HostsFile {
   checkWritable(): Promise<void>;
 }
 
+/** The cluster as the binder sees it: is the port or MAC or address bound already; bind the row it wrote. */
+export type BinderCluster = PortLookup & PortsByMac & PeersByAddress & HostBindings;
+
 export interface HostsFileBinderOptions {
-  readonly cluster: Cluster;
+  readonly cluster: BinderCluster;
   readonly hosts: HostsFile;
   readonly switches: readonly SwitchInfo[];
   readonly rules: CircuitRules;

@@ -10,7 +10,7 @@
  */
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import type { Cluster } from '../cluster/cluster.js';
+import type { ActivityCounter, BootEvents, LearnedAddresses, UnknownMacSightings } from '../cluster/ports.js';
 import type { Logger } from '../log.js';
 import { describeError, listenError } from '../errors.js';
 import { decodeDhcp, encodeDhcp, type DhcpPacket } from './packet.js';
@@ -25,7 +25,7 @@ import {
   type Decision,
   type ServerSettings,
 } from './policy.js';
-import { ClusterBindings, type PoolRange } from './bindings.js';
+import { ClusterBindings, type BindingsCluster, type PoolRange } from './bindings.js';
 import { subnetSegment, type Segment, type Subnet } from './segment.js';
 import { OPT_RELAY_AGENT_INFO, parseRelayAgentInfo } from './relay-agent.js';
 import type { PortBinder } from './port-binder.js';
@@ -33,6 +33,13 @@ import type { LeaseStore } from './leases.js';
 import type { UnknownMac } from '../cluster/unknown-macs.js';
 import { LogLimiter } from '../log-limit.js';
 import { isPiMac } from '../cluster/mac.js';
+
+/**
+ * The cluster as the DHCP server sees it: the bindings' reads, a (PXE) DHCP
+ * as a boot event, learned addresses, OFFERs and ACKs counted, MACs it
+ * could not bind recorded.
+ */
+export type DhcpCluster = BindingsCluster & BootEvents & LearnedAddresses & ActivityCounter & UnknownMacSightings;
 
 export interface DhcpServerOptions {
   readonly settings: ServerSettings;
@@ -49,7 +56,7 @@ export interface DhcpServerOptions {
   readonly subnets?: readonly Subnet[];
   /** dhcp.option82.bindPorts: binds an unknown MAC to the port its relay agent information names. */
   readonly binder?: PortBinder | undefined;
-  readonly cluster: Cluster;
+  readonly cluster: DhcpCluster;
   readonly leases: LeaseStore;
   readonly log: Logger;
   readonly now?: () => number;
@@ -310,7 +317,7 @@ export class DhcpServer {
   }
 }
 
-function notify(cluster: Cluster, port: { switchIndex: number; port: number }, pxe: boolean, log: Logger): void {
+function notify(cluster: BootEvents, port: { switchIndex: number; port: number }, pxe: boolean, log: Logger): void {
   const r = cluster.apply(port, { type: 'dhcp', pxe });
   if (!r.ok) log.debug({ port, reason: r.reason }, 'boot machine refused DHCP event');
   // A write that fails is reported by the cluster (onPersistError), once.

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Part, PartContext } from '../part.js';
+import type { CounterReader, PortList } from '../cluster/ports.js';
 import { describeError, listenError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { wantsOpenMetrics } from './exposition-accept.js';
@@ -18,7 +19,7 @@ export interface MetricsPartOptions {
   readonly port: number;
 }
 
-export function metricsPart(o: MetricsPartOptions, ctx: PartContext): Part {
+export function metricsPart(o: MetricsPartOptions, ctx: PartContext<PortList & CounterReader>): Part {
   const { enabled, address, port } = o;
   let server: Server | null = null;
   return {

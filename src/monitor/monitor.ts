@@ -5,7 +5,7 @@
  * and each metric that crosses its threshold raises one alert, and one
  * resolve when it drops back (HealthBoard.record decides, purely).
  */
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, HealthAlerts, PortList, PortLookup } from '../cluster/ports.js';
 import { portId, type PortView } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
@@ -13,8 +13,11 @@ import { describeCrossing, type HealthSample, type Thresholds } from './health.j
 import { HealthBoard } from './health-board.js';
 import { probeHealth } from './probe.js';
 
+/** The cluster as the health poller sees it: which Pis to probe, `up` as an event, threshold crossings as alerts. */
+export type MonitorCluster = PortList & PortLookup & BootEvents & HealthAlerts;
+
 export interface MonitorOptions {
-  readonly cluster: Cluster;
+  readonly cluster: MonitorCluster;
   readonly log: Logger;
   readonly port: number;
   readonly alerts: boolean;

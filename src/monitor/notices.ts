@@ -4,7 +4,7 @@
  * back. Cluster events become notices through `noticeOf` (pure); switch
  * reachability changes arrive on the daemon's NoticeSignal.
  */
-import type { ClusterEvent } from '../cluster/cluster.js';
+import type { ClusterEvent } from '../cluster/ports.js';
 import type { HealthCrossing } from '../cluster/types.js';
 
 export const NOTICE_KINDS = ['healthAlert', 'healthResolved', 'portFailed', 'installDone', 'installFailed', 'switchUnreachable', 'switchBack'] as const;

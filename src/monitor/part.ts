@@ -1,10 +1,10 @@
 import type { Part, PartContext } from '../part.js';
-import { HealthMonitor, type MonitorOptions } from './monitor.js';
+import { HealthMonitor, type MonitorCluster, type MonitorOptions } from './monitor.js';
 
 /** The health poller's settings (src/parts.ts maps the `monitor` section onto them). */
 export type MonitorPartOptions = Pick<MonitorOptions, 'port' | 'alerts' | 'intervalMs' | 'thresholds'>;
 
-export function monitorPart(o: MonitorPartOptions, ctx: PartContext): Part {
+export function monitorPart(o: MonitorPartOptions, ctx: PartContext<MonitorCluster>): Part {
   const monitor = new HealthMonitor({
     cluster: ctx.cluster,
     log: ctx.log.child({ part: 'monitor' }),

@@ -5,6 +5,7 @@
  * /metrics per webhook (its position in the list, from 1).
  */
 import type { Part, PartContext } from '../part.js';
+import type { ClusterEvents } from '../cluster/ports.js';
 import { realTimers } from '../agent/notify-queue.js';
 import type { MetricFamily } from '../metrics/registry.js';
 import { noticeOf, type Notice, type NoticeKind } from './notices.js';
@@ -28,7 +29,7 @@ export interface WebhookPartOptions {
   readonly webhooks: readonly WebhookOptions[];
 }
 
-export function webhookPart(o: WebhookPartOptions, ctx: PartContext): Part {
+export function webhookPart(o: WebhookPartOptions, ctx: PartContext<ClusterEvents>): Part {
   const hooks = o.webhooks;
   const log = ctx.log.child({ part: 'webhooks' });
   let senders: WebhookSender[] = [];

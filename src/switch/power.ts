@@ -5,12 +5,15 @@
  * port never runs two power operations at once.
  */
 import { PimanError, describeError, isPimanError } from '../errors.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, PortLookup } from '../cluster/ports.js';
 import { portId, type PortKey } from '../cluster/types.js';
 import type { DetectionStatus, PoeSwitch, PortPower } from './types.js';
 
+/** The cluster as power control sees it: is the port configured, is its state unknown; power changes and failures as events. */
+export type PowerCluster = PortLookup & BootEvents;
+
 export interface PowerControllerOptions {
-  readonly cluster: Cluster;
+  readonly cluster: PowerCluster;
   /** PoE switch by switch index (1-based, config order). */
   readonly switches: ReadonlyMap<number, PoeSwitch>;
   readonly offMs: number;
@@ -156,7 +159,7 @@ export class PowerController {
 
   private switchOf(key: PortKey): PoeSwitch {
     const sw = this.opts.switches.get(key.switchIndex);
-    if (!sw || !this.opts.cluster.has(key)) throw new PimanError('E_UNKNOWN_PORT', `no port ${portId(key)} in the configuration`);
+    if (!sw || this.opts.cluster.port(key) === undefined) throw new PimanError('E_UNKNOWN_PORT', `no port ${portId(key)} in the configuration`);
     return sw;
   }
 }

@@ -6,13 +6,16 @@
  * the daemon ticks it.
  */
 import { planRetries, type RetryPolicy } from '../cluster/boot-retry.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { BootEvents, PortList, PortLookup } from '../cluster/ports.js';
 import type { PortKey } from '../cluster/types.js';
 import { describeError } from '../errors.js';
 import type { PowerController } from './power.js';
 
+/** The cluster as the retry runner sees it: every port's state, retries and give-ups as events. */
+export type RetryCluster = PortList & PortLookup & BootEvents;
+
 export interface RetryRunnerOptions {
-  readonly cluster: Cluster;
+  readonly cluster: RetryCluster;
   readonly power: Pick<PowerController, 'cycle' | 'isBusy'>;
   readonly policy: RetryPolicy;
   readonly log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };

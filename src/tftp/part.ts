@@ -9,6 +9,10 @@ import type { Part, PartContext } from '../part.js';
 import { TftpServer, type TftpServerOptions } from './server.js';
 import { checkBootFolder } from './root-check.js';
 import type { MetricFamily } from '../metrics/registry.js';
+import type { ActivityCounter, BootEvents, PeersByAddress } from '../cluster/ports.js';
+
+/** The cluster as TFTP sees it: peers by address, a requested file as a boot event, whole files counted. */
+export type TftpCluster = PeersByAddress & BootEvents & ActivityCounter;
 
 /** tftp.workers as a number: 'auto' is one worker per CPU up to 4, none on a single CPU. */
 export function transferWorkers(setting: number | 'auto', cpus = availableParallelism()): number {
@@ -33,7 +37,7 @@ export type TftpPartOptions = Pick<
   readonly workers: number | 'auto';
 };
 
-export function tftpPart(c: TftpPartOptions, ctx: PartContext): TftpPart {
+export function tftpPart(c: TftpPartOptions, ctx: PartContext<TftpCluster>): TftpPart {
   const log = ctx.log.child({ part: 'tftp' });
   if (!c.enabled) {
     return { name: 'tftp', server: null, start: async () => log.info('TFTP disabled (tftp.enabled: false)'), stop: async () => undefined };

@@ -31,6 +31,8 @@ const isProtocol = under(...PROTOCOLS);
 
 /** Composition: the only code that reads piman.yaml and hosts.csv (src/lab writes a piman.yaml and starts the daemon like `piman server`). */
 const readsConfig = (f: string) => f === 'src/daemon.ts' || f === 'src/parts.ts' || under('config', 'cli', 'lab')(f);
+/** Who may hold the whole Cluster: the cluster folder, the composition, the CLI (its mapper run) and the lab. */
+const holdsCluster = (f: string) => f === 'src/daemon.ts' || f === 'src/parts.ts' || under('cluster', 'cli', 'lab')(f);
 /** The CLI's `lab` commands are the only production code that starts the lab. */
 const mayUseLab = (f: string) => under('lab')(f) || /^src\/cli\/commands\/lab[^/]*\.ts$/.test(f);
 
@@ -58,6 +60,12 @@ export const RULES: readonly Rule[] = [
     why: 'parts know src/part.ts (what a part is and may use), not the daemon or the list of parts that compose them',
     from: (f) => f.startsWith('src/') && f !== 'src/parts.ts' && !under('cli', 'lab')(f),
     to: (f) => f === 'src/daemon.ts' || f === 'src/parts.ts',
+  },
+  {
+    name: 'parts-see-ports',
+    why: 'parts reach the cluster through the narrow ports of src/cluster/ports.ts they declare, never the whole Cluster class (only the composition, the CLI and the lab hold it)',
+    from: (f) => f.startsWith('src/') && !holdsCluster(f),
+    to: (f) => f === 'src/cluster/cluster.ts',
   },
   {
     name: 'lab-out-of-production',

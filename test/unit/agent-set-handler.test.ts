@@ -99,6 +99,30 @@ test('a state write that fails is logged once, by the cluster (onPersistError); 
   assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['SNMP SET could not be stored']);
 });
 
+test('an image choice whose undo cannot be stored either is logged once too, by the cluster', async () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', pretty: false, destination: { write: (l: string) => void lines.push(l) } });
+  const store = new FailingStore();
+  const reported: unknown[] = [];
+  const cluster = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
+    hosts: [],
+    store,
+    timeoutMs: 60_000,
+    onPersistError: (e) => reported.push(e),
+  });
+  const power: PowerControl = { isBusy: () => false, cycle: async () => undefined, setPower: async () => undefined };
+  const handler = createSetHandler({ cluster, power, log, canPower: () => true, imageProblem: (n) => (n === 'b' ? null : 'unknown') });
+  const r = handler.handle([vb(PORT_COL.pimanPortImage, 2, Buffer.from('b'), TAG.OCTET_STRING), vb(PORT_COL.pimanPortReinstall, 2, TRUE)], WHO);
+  assert.ok(r.ok);
+  store.fail = true;
+  await assert.rejects(r.commit(), /disk full/);
+  // The image's and the mark's writes and both undos failed; the cluster reported each.
+  await eventually(() => reported.length === 4, 'every failed write reported by the cluster');
+  await new Promise((res) => setImmediate(res));
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['SNMP SET could not be stored']);
+});
+
 test('image and reinstall in one SET: stored together; when the write fails, both are undone and nothing is power-cycled', async () => {
   const store = new FailingStore();
   const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }], hosts: [], store, timeoutMs: 60_000 });

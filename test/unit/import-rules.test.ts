@@ -15,13 +15,17 @@ test('import rules: each rule reports a deliberate violation in a fixture graph'
     ['src/cluster/cluster.ts', ['src/dhcp/server.ts', 'src/config/load.ts', 'src/store/state-store.ts', 'src/cluster/types.ts', 'src/errors.ts']],
     ['src/tftp/part.ts', ['src/config/schema.ts', 'src/cluster/cluster.ts']],
     ['src/log.ts', ['src/config/hosts.ts']],
-    ['src/daemon.ts', ['src/config/schema.ts', 'src/lab/lab.ts']],
+    ['src/daemon.ts', ['src/config/schema.ts', 'src/lab/lab.ts', 'src/cluster/cluster.ts']],
     ['src/parts.ts', ['src/config/schema.ts']],
     ['src/cli/commands/server.ts', ['src/config/load.ts', 'src/lab/sim-switch.ts']],
     ['src/cli/commands/lab.ts', ['src/lab/run-lab.ts']],
     ['src/lab/lab.ts', ['src/config/load.ts', 'src/lab/tar.ts', 'src/daemon.ts', 'src/parts.ts']],
     ['src/dhcp/part.ts', ['src/part.ts', 'src/daemon.ts']],
     ['src/parts.ts', ['src/daemon.ts', 'src/dhcp/part.ts']],
+    ['src/part.ts', ['src/cluster/cluster.ts', 'src/cluster/ports.ts']],
+    ['src/agent/traps.ts', ['src/cluster/ports.ts', 'src/cluster/types.ts']],
+    ['src/switch/power.ts', ['src/cluster/cluster.ts']],
+    ['src/cli/mapper-run.ts', ['src/cluster/cluster.ts']],
   ]);
   assert.deepEqual(checkImports(graph).map(key).sort(), [
     'cluster-is-the-core: src/cluster/cluster.ts -> src/config/load.ts',
@@ -33,8 +37,29 @@ test('import rules: each rule reports a deliberate violation in a fixture graph'
     'config-read-at-the-root: src/tftp/part.ts -> src/config/schema.ts',
     'lab-out-of-production: src/cli/commands/server.ts -> src/lab/sim-switch.ts',
     'lab-out-of-production: src/daemon.ts -> src/lab/lab.ts',
+    'parts-see-ports: src/part.ts -> src/cluster/cluster.ts',
+    'parts-see-ports: src/switch/power.ts -> src/cluster/cluster.ts',
+    'parts-see-ports: src/tftp/part.ts -> src/cluster/cluster.ts',
     'protocols-without-config-schema: src/tftp/part.ts -> src/config/schema.ts',
   ]);
+});
+
+test('import rules: a part importing the Cluster class, even as a type, is found; its narrow ports are allowed', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'piman-imports-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const put = async (file: string, text: string) => {
+    await mkdir(dirname(join(root, file)), { recursive: true });
+    await writeFile(join(root, file), text);
+  };
+  await put(
+    'src/dhcp/server.ts',
+    ["import type { Cluster } from '../cluster/cluster.js';", "import type { BootEvents, PeersByAddress } from '../cluster/ports.js';"].join('\n'),
+  );
+  await put('src/monitor/notices.ts', "import type { ClusterEvent } from '../cluster/ports.js';\n");
+  await put('src/daemon.ts', "import { Cluster } from './cluster/cluster.js';\n");
+  const violations = checkImports(await importGraph(root));
+  assert.deepEqual(violations.map(key), ['parts-see-ports: src/dhcp/server.ts -> src/cluster/cluster.ts']);
+  assert.match(formatViolation(violations[0]!), /^src\/dhcp\/server\.ts imports src\/cluster\/cluster\.ts: parts reach the cluster through the narrow ports of src\/cluster\/ports\.ts/);
 });
 
 test('import rules: a violating file on disk is found, whatever the import form', async (t) => {
