@@ -5,7 +5,6 @@
  */
 import os from 'node:os';
 import type { BootEvents, ClusterEvents, UnknownMacListing } from '../cluster/ports.js';
-import type { PortKey, PortView } from '../cluster/types.js';
 import type { UsmUserSpec } from '../snmp/usm.js';
 import type { Logger } from '../log.js';
 import type { PoeSwitch } from '../switch/types.js';

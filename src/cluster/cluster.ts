@@ -45,6 +45,13 @@ import type {
 } from './ports.js';
 
 // The event and result types belong to the ports parts see; re-exported for the composition and tests.
+
+interface PeerIndex {
+  readonly version: number;
+  readonly byMac: ReadonlyMap<string, string>;
+  readonly byIp: ReadonlyMap<string, string>;
+}
+
 export type { ApplyResult, ClusterEvent, ClusterListener, HealthAlertEffect, HealthResolvedEffect } from './ports.js';
 
 export interface ClusterOptions {
@@ -101,6 +108,7 @@ export class Cluster
   /** Views are rebuilt only when the port's state object or any binding changed (agent walks read them hot). */
   private readonly viewCache = new Map<string, { st: PortState; bindings: number; view: PortView }>();
   private bindingsVersion = 0;
+  private peerIndex: PeerIndex | null = null;
   /** ms of each port's last PXE DHCP (the boot ROM): the rootfs goes only to a Pi that netbooted. Not persisted. */
   private readonly netboots = new Map<string, number>();
   /**
@@ -185,6 +193,7 @@ export class Cluster
       if (id) this.learned.set(id, l.mac);
       else this.keptLearned.push({ ...l });
     }
+    this.bindingsVersion++;
   }
 
   snapshot(): ClusterSnapshot {
@@ -233,17 +242,31 @@ export class Cluster
   }
 
   byMac(mac: string): PortView | undefined {
-    for (const [id, h] of this.hostsByPort) if (h.mac === mac) return this.port(h);
-    for (const [id, m] of this.learned) {
-      if (m === mac && !this.hostsByPort.has(id)) return this.port(parsePortId(id));
-    }
-    return undefined;
+    const id = this.peers().byMac.get(mac);
+    return id === undefined ? undefined : this.port(parsePortId(id));
   }
 
   byIp(ip: string): PortView | undefined {
-    for (const h of this.hostsByPort.values()) if (h.ip === ip) return this.port(h);
-    for (const [id, a] of this.learnedIps) if (a === ip) return this.port(parsePortId(id));
-    return undefined;
+    const id = this.peers().byIp.get(ip);
+    return id === undefined ? undefined : this.port(parsePortId(id));
+  }
+
+  /**
+   * Port ids by MAC and by address, rebuilt once per binding change: every
+   * DHCP packet and TFTP request looks a Pi up, and that must not cost a scan
+   * of every host. hosts.csv first, then what the mapper and DHCP learned.
+   */
+  private peers(): PeerIndex {
+    if (this.peerIndex?.version === this.bindingsVersion) return this.peerIndex;
+    const byMac = new Map<string, string>();
+    const byIp = new Map<string, string>();
+    for (const [id, h] of this.hostsByPort) {
+      if (!byMac.has(h.mac)) byMac.set(h.mac, id);
+      if (h.ip && !byIp.has(h.ip)) byIp.set(h.ip, id);
+    }
+    for (const [id, m] of this.learned) if (!this.hostsByPort.has(id) && !byMac.has(m)) byMac.set(m, id);
+    for (const [id, a] of this.learnedIps) if (!byIp.has(a)) byIp.set(a, id);
+    return (this.peerIndex = { version: this.bindingsVersion, byMac, byIp });
   }
 
   /**
