@@ -51,9 +51,18 @@ function inRange(ip: string, r: PoolRange): boolean {
   return n >= parseIpv4(r.start)! && n <= parseIpv4(r.end)!;
 }
 
+/** Longest a pool is taken for full without a new scan (hosts.csv may free an address meanwhile). */
+const FULL_POOL_RECHECK_MS = 1000;
+
 export class ClusterBindings implements Bindings {
   readonly hasPool: boolean;
   private readonly pools: readonly PoolRange[];
+  /**
+   * Pools a scan found full, until the first of their addresses can be free
+   * again: a flood of DISCOVERs from new MACs on a full pool costs one scan
+   * per change or per second, not one per packet.
+   */
+  private readonly full = new Map<string, { version: number; until: number }>();
   constructor(private readonly o: ClusterBindingsOptions) {
     this.hasPool = o.pool !== undefined;
     this.pools = [...(o.pool ? [o.pool] : []), ...(o.subnetPools ?? [])];
@@ -86,6 +95,9 @@ export class ClusterBindings implements Bindings {
     const old = this.o.leases.get(mac);
     if (old && inRange(old.ip, pool) && this.free(old.ip, mac, t, true)) return old.ip;
     if (requested && inRange(requested, pool) && this.free(requested, mac, t, true)) return requested;
+    const key = `${pool.start}-${pool.end}`;
+    const full = this.full.get(key);
+    if (full && full.version === this.o.leases.version && t < full.until) return undefined;
     const start = parseIpv4(pool.start)!;
     const end = parseIpv4(pool.end)!;
     for (const allowExpired of [false, true]) {
@@ -94,7 +106,20 @@ export class ClusterBindings implements Bindings {
         if (this.free(ip, mac, t, allowExpired)) return ip;
       }
     }
+    this.full.set(key, { version: this.o.leases.version, until: this.firstFree(start, end, mac, t) });
     return undefined;
+  }
+
+  /** When the first address of a full pool can be free again (at most FULL_POOL_RECHECK_MS away). */
+  private firstFree(start: number, end: number, mac: string, t: number): number {
+    const { leases, cluster, settings } = this.o;
+    let first = t + FULL_POOL_RECHECK_MS;
+    for (let n = start; n <= end; n++) {
+      const ip = formatIpv4(n);
+      if (ip === settings.address || cluster.byIp(ip)) continue;
+      first = Math.min(first, leases.heldUntil(ip, mac, t));
+    }
+    return first;
   }
 
   private free(ip: string, mac: string, t: number, allowExpired: boolean): boolean {

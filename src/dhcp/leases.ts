@@ -41,6 +41,7 @@ export class LeaseStore {
   private readonly offeredIps = new Map<string, string>();
   private readonly declined = new Map<string, number>();
   private readonly writer: CoalescingWriter | null;
+  private changes = 0;
 
   private constructor(readonly file: string | null) {
     this.writer = file ? new CoalescingWriter(file) : null;
@@ -75,7 +76,30 @@ export class LeaseStore {
     return store;
   }
 
+  /** Grows with every change of a lease, offer or quarantine (lets a caller keep what it derived). */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * When the address stops being held for anyone but `mac` (an offer, a
+   * lease, a quarantine); `now` when nothing holds it.
+   */
+  heldUntil(ip: string, mac: string, now: number): number {
+    let until = now;
+    const declined = this.declined.get(ip);
+    if (declined !== undefined && declined > until) until = declined;
+    const offeredTo = this.offeredIps.get(ip);
+    const o = offeredTo !== undefined && offeredTo !== mac ? this.offers.get(offeredTo) : undefined;
+    if (o && o.ip === ip && o.until > until) until = o.until;
+    const owner = this.byIp.get(ip);
+    const l = owner !== undefined && owner !== mac ? this.bound.get(owner) : undefined;
+    if (l && l.expires > until) until = l.expires;
+    return until;
+  }
+
   private put(l: Lease): void {
+    this.changes++;
     const old = this.bound.get(l.mac);
     if (old && this.byIp.get(old.ip) === l.mac) this.byIp.delete(old.ip);
     const prevOwner = this.byIp.get(l.ip);
@@ -108,6 +132,7 @@ export class LeaseStore {
 
   offer(mac: string, ip: string, until: number, now: number): void {
     this.dropOffer(mac);
+    this.changes++;
     this.offers.set(mac, { ip, until });
     this.offeredIps.set(ip, mac);
     // Bound the memory a flood of DISCOVERs can take: expired first, then oldest.
@@ -123,6 +148,7 @@ export class LeaseStore {
   dropOffer(mac: string): void {
     const o = this.offers.get(mac);
     if (!o) return;
+    this.changes++;
     this.offers.delete(mac);
     if (this.offeredIps.get(o.ip) === mac) this.offeredIps.delete(o.ip);
   }
@@ -141,6 +167,7 @@ export class LeaseStore {
     this.put(lease);
     return this.save().catch((e: unknown) => {
       if (this.bound.get(mac) === lease) {
+        this.changes++;
         this.bound.delete(mac);
         if (this.byIp.get(ip) === mac) this.byIp.delete(ip);
         if (ownerHad) this.put(ownerHad);
@@ -154,11 +181,13 @@ export class LeaseStore {
     const l = this.bound.get(mac);
     if (!l) return Promise.resolve();
     // Keep the record (the client gets the same address again) but expired.
+    this.changes++;
     this.bound.set(mac, { ...l, expires: Math.min(l.expires, now) });
     return this.save();
   }
 
   decline(ip: string, until: number): Promise<void> {
+    this.changes++;
     this.declined.set(ip, until);
     const offeredTo = this.offeredIps.get(ip);
     if (offeredTo !== undefined) this.dropOffer(offeredTo);

@@ -83,3 +83,42 @@ test('a lease that cannot be written is taken back (the old one kept) and the er
   assert.equal(store.ownerOf('10.0.0.51'), undefined);
   await rm(dir, { force: true });
 });
+
+/** A pool of `size` addresses from 10.1.0.1, every one leased to another MAC until `expires`. */
+async function fullPool(size: number, expires: number, now: () => number) {
+  const cluster = await Cluster.open({ switches: [{ index: 1, name: 'sw1', address: '10.0.9.1', ports: 1 }], hosts: [], store: new MemoryStateStore(), timeoutMs: 1000 });
+  const leases = LeaseStore.memory();
+  const settings: ServerSettings = { ...S, address: '10.1.255.254', netmask: '255.255.0.0' };
+  const end = `10.1.${size >> 8}.${size & 255}`;
+  for (let n = 1; n <= size; n++) await leases.bind(`02:01:00:00:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`, `10.1.${n >> 8}.${n & 255}`, expires, 'pool');
+  return { leases, b: new ClusterBindings({ cluster, leases, settings, pool: { start: '10.1.0.1', end }, now }) };
+}
+
+test('a DISCOVER flood on a full pool costs one scan per change, not one per packet', async () => {
+  let now = 1000;
+  const newMac = (i: number): string => `02:09:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+  const { leases, b } = await fullPool(60_000, 100_000, () => now);
+  // Every address a scan looks at is checked for a quarantine first: count those checks.
+  let looked = 0;
+  const isDeclined = leases.isDeclined.bind(leases);
+  leases.isDeclined = (ip, t) => (looked++, isDeclined(ip, t));
+  assert.equal(b.allocate(newMac(0), undefined), undefined);
+  assert.equal(looked, 120_000, 'the first DISCOVER scans the pool (never-used, then expired)');
+  for (let i = 1; i <= 300; i++) b.allocate(newMac(i), undefined);
+  assert.equal(looked, 120_000, '300 more DISCOVERs within the second: no scan');
+  now += 1000;
+  b.allocate(newMac(301), undefined);
+  assert.equal(looked, 240_000, 'a second later: scanned again (hosts.csv may have freed one)');
+});
+
+test('a pool taken for full frees at once on a release, and when a lease runs out', async () => {
+  let now = 1000;
+  const { leases, b } = await fullPool(4, 5000, () => now);
+  assert.equal(b.allocate('02:09:00:00:00:01', undefined), undefined);
+  await leases.release('02:01:00:00:00:03', now);
+  assert.equal(b.allocate('02:09:00:00:00:01', undefined), '10.1.0.3', 'a release is a change: scanned again');
+  leases.offer('02:09:00:00:00:01', '10.1.0.3', now + 100, now); // as the policy does with what it offers
+  assert.equal(b.allocate('02:09:00:00:00:02', undefined), undefined);
+  now = 5000; // the other leases run out, with no change to the store
+  assert.equal(b.allocate('02:09:00:00:00:02', undefined), '10.1.0.1');
+});
