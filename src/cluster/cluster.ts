@@ -5,7 +5,7 @@
  * through this object; it runs the pure boot machine and carries out its
  * effects: persisting, counting, notifying listeners.
  */
-import { step, type BootEvent, type BootEffect } from './boot-machine.js';
+import { step, timedOut, type BootEvent, type BootEffect } from './boot-machine.js';
 import {
   initialPortState,
   parsePortId,
@@ -305,9 +305,15 @@ export class Cluster {
 
   /** Applies a `tick` to every port: moves stuck ports to failed. */
   tick(): void {
-    for (const sw of this.switches) {
-      for (let p = 1; p <= sw.ports; p++) this.apply({ switchIndex: sw.index, port: p }, { type: 'tick' });
-    }
+    // Only stuck ports get the event: applying it to every port (a view, closures, a promise each)
+    // made 2.5 MB of garbage a second at 1,000 ports and kept V8's young generation at its largest.
+    const now = this.now();
+    const opts = { timeoutMs: this.timeoutMs };
+    const due: string[] = [];
+    this.states.forEach((st, id) => {
+      if (timedOut(st, now, opts)) due.push(id);
+    });
+    for (const id of due) this.apply(parsePortId(id), { type: 'tick' });
   }
 
   /** Tells listeners (agent traps, logs) that a Pi crossed a health threshold. */
