@@ -225,6 +225,19 @@ export class Cluster {
     return out;
   }
 
+  /**
+   * The ports whose state passes `test` (given the port's id, `2.7`), in port
+   * order. Nothing is built for the others: the once-a-second rounds (retries,
+   * health) look at a few ports of many.
+   */
+  portsWhere(test: (st: PortState, id: string) => boolean): PortView[] {
+    const ids: string[] = [];
+    this.states.forEach((st, id) => {
+      if (test(st, id)) ids.push(id);
+    });
+    return ids.map((id) => this.port(parsePortId(id))!);
+  }
+
   byMac(mac: string): PortView | undefined {
     for (const [id, h] of this.hostsByPort) if (h.mac === mac) return this.port(h);
     for (const [id, m] of this.learned) {

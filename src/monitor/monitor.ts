@@ -55,7 +55,8 @@ export class HealthMonitor {
   round(): Promise<void> {
     const due: PortView[] = [];
     const now = this.now();
-    for (const p of this.opts.cluster.ports()) {
+    // Only ports that are up, booting or still on the board matter: the others cost nothing each second.
+    for (const p of this.opts.cluster.portsWhere((st, id) => st.state === 'up' || st.state === 'booting' || this.board.hasId(id))) {
       if (p.state !== 'up' && p.state !== 'booting' && this.board.has(p)) this.board.forget(p);
       if (!p.ip) continue;
       const id = portId(p);

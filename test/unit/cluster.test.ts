@@ -87,6 +87,17 @@ test('a tick does per-port work only for ports in a boot state (once a second ov
   assert.equal(c.ports().filter((p) => p.state === 'failed').length, 1);
 });
 
+test('portsWhere returns the views of the ports whose state passes, in switch then port order', async () => {
+  const c = await open();
+  c.apply({ switchIndex: 2, port: 2 }, { type: 'powerOn' });
+  c.apply({ switchIndex: 1, port: 3 }, { type: 'powerOn' });
+  const seen: string[] = [];
+  const got = c.portsWhere((st, id) => (seen.push(id), st.state === 'poweringOn'));
+  assert.deepEqual(got.map((p) => `${p.switchName}:${p.port}:${p.state}`), ['sw1:3:poweringOn', 'sw2:2:poweringOn']);
+  assert.equal(got[0], c.port({ switchIndex: 1, port: 3 }), 'the same view port() gives');
+  assert.deepEqual(seen, ['1.1', '1.2', '1.3', '1.4', '2.1', '2.2'], 'every port tested once, by its id');
+});
+
 test('learned MACs bind ports without hosts.csv rows, move with the MAC, and persist', async () => {
   const store = new MemoryStateStore();
   const c = await open(store);
