@@ -6,7 +6,7 @@
  * repeated anywhere. Builds dist/ first when stale. Options:
  *   --node-options '...'  NODE_OPTIONS for piman server (default: none)
  *   --tftp-workers N      tftp.workers (default auto, as the bench)
- *   --wait S              seconds from start to the idle reading (default: the TFTP threads' idle time + 5)
+ *   --wait S              seconds from start to the idle reading (default 65, as npm run bench; 15 s is printed too)
  *   --storm N             then N curl clients at once, each fetching a 20-file 20 MiB Pi 4 boot set
  *   --trace               RSS every second until the idle reading
  * MEMORY_HOOK='cmd PID': run before the idle reading, PID replaced (e.g. a smaps summary).
@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeBootFolder, writeRootfs } from '../src/lab/lab-files.js';
 import { freeUdpPort } from '../src/lab/free-port.js';
-import { WORKER_IDLE_MS } from '../src/tftp/part.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string): string | undefined => {
@@ -28,7 +27,9 @@ const arg = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const nodeOptions = arg('--node-options');
-const waitMs = arg('--wait') ? Number(arg('--wait')) * 1000 : WORKER_IDLE_MS + 5000;
+/** As bench/all.ts: RSS 15 s after the start, and at idle once V8 has given the start-up's memory back. */
+const STARTED_MS = 15_000;
+const waitMs = arg('--wait') ? Number(arg('--wait')) * 1000 : 65_000;
 const tftpWorkers = arg('--tftp-workers') ?? 'auto';
 const stormClients = Number(arg('--storm') ?? 0);
 const HOSTS = 1000;
@@ -128,6 +129,7 @@ try {
       await new Promise((r) => setTimeout(r, Math.min(1000, waitMs - t)));
       if (c.exitCode !== null) throw new Error(`piman server exited ${c.exitCode}`);
       if (process.argv.includes('--trace')) process.stderr.write(`${((t + 1000) / 1000).toFixed(0)} s: ${(await rssMb(c.pid!)).toFixed(1)} MB\n`);
+      if (t + 1000 === STARTED_MS && waitMs > STARTED_MS) console.log(`piman server RSS ${STARTED_MS / 1000} s after start: ${(await rssMb(c.pid!)).toFixed(1)} MB`);
     }
     if (process.env.MEMORY_HOOK) execFileSync('bash', ['-c', process.env.MEMORY_HOOK.replaceAll('PID', String(c.pid))], { stdio: 'inherit' });
     console.log(`piman server RSS at idle (1,000 Pis, ${waitMs / 1000} s after start${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}): ${(await rssMb(c.pid!)).toFixed(1)} MB`);
