@@ -8,6 +8,7 @@
  *   --tftp-workers N      tftp.workers (default auto, as the bench)
  *   --wait S              seconds from start to the idle reading (default 65, as npm run bench; 15 s is printed too)
  *   --storm N             then N curl clients at once, each fetching a 20-file 20 MiB Pi 4 boot set
+ *   --rootfs-mib N        a rootfs.tgz of N MiB of gzip, as the bench's (default: a small one)
  *   --trace               RSS every second until the idle reading
  * MEMORY_HOOK='cmd PID': run before the idle reading, PID replaced (e.g. a smaps summary).
  */
@@ -32,6 +33,7 @@ const STARTED_MS = 15_000;
 const waitMs = arg('--wait') ? Number(arg('--wait')) * 1000 : 65_000;
 const tftpWorkers = arg('--tftp-workers') ?? 'auto';
 const stormClients = Number(arg('--storm') ?? 0);
+const rootfsMib = Number(arg('--rootfs-mib') ?? 0);
 const HOSTS = 1000;
 /** bench/all-servers.ts's full-size boot set: 20 files, 20 MiB. */
 const SET_FILES = 20;
@@ -99,7 +101,12 @@ const dir = await mkdtemp(join(tmpdir(), 'piman-memory-'));
 try {
   await writeBootFolder(join(dir, 'boot'));
   const set = stormClients > 0 ? await writeSet(join(dir, 'boot')) : new Map<string, number>();
-  await writeRootfs(join(dir, 'rootfs.tgz'), 'memory');
+  if (rootfsMib > 0) {
+    // As bench/all-servers.ts: incompressible data, so the archive really is that big.
+    const tree = join(dir, 'tree');
+    await mkdir(join(tree, 'bin'), { recursive: true });
+    execFileSync('bash', ['-c', `head -c ${rootfsMib}M /dev/urandom > ${tree}/blob && echo hi > ${tree}/bin/hello && tar -cf - -C ${tree} . | gzip -1 > ${dir}/rootfs.tgz && rm -rf ${tree}`]);
+  } else await writeRootfs(join(dir, 'rootfs.tgz'), 'memory');
   const mac = (i: number): string => `b8:27:eb:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
   const ip = (i: number): string => (i === 0 ? '10.78.0.2' : `10.78.${1 + (i >> 8)}.${i & 255}`);
   const csv = ['switch,port,mac,ip,hostname', ...Array.from({ length: HOSTS }, (_, i) => `sw1,${i + 1},${mac(i)},${ip(i)},pi${i + 1}`)];
