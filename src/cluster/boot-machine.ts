@@ -59,6 +59,11 @@ export interface StepResult {
 
 const TRANSITIONAL: ReadonlySet<BootState> = new Set(['poweringOn', 'netbooting', 'installing', 'booting']);
 
+/** True when a `tick` would fail this port (no progress in time); any other tick changes nothing. */
+export function timedOut(s: PortState, now: number, opts: MachineOptions): boolean {
+  return TRANSITIONAL.has(s.state) && now - s.lastProgress >= opts.timeoutMs;
+}
+
 export function step(prev: PortState, event: BootEvent, now: number, opts: MachineOptions): StepResult {
   const effects: BootEffect[] = [];
   let s: PortState = prev;
@@ -194,7 +199,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
       fail(event.reason);
       break;
     case 'tick':
-      if (TRANSITIONAL.has(s.state) && now - s.lastProgress >= opts.timeoutMs) {
+      if (timedOut(s, now, opts)) {
         fail(`no progress for ${Math.round((now - s.lastProgress) / 1000)} s while ${s.state}`);
       }
       break;

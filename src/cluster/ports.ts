@@ -8,7 +8,7 @@
  * part uses which port.
  */
 import type { BootEffect, BootEvent } from './boot-machine.js';
-import type { Counters, HealthCrossing, HostBinding, PortKey, PortView, SwitchInfo } from './types.js';
+import type { Counters, HealthCrossing, HostBinding, PortKey, PortState, PortView, SwitchInfo } from './types.js';
 import type { UnknownMac, UnknownMacs } from './unknown-macs.js';
 
 /** A health threshold crossed on a running Pi (from the monitor). */
@@ -60,6 +60,11 @@ export interface PortLookup {
 /** Every configured port's current view, switch by switch. */
 export interface PortList {
   ports(): PortView[];
+}
+
+/** The ports whose state passes a test, with no view built for the others (once-a-second rounds over many ports). */
+export interface PortsWhere {
+  portsWhere(test: (st: PortState, id: string) => boolean): PortView[];
 }
 
 /** Which port a peer is, by the address it came from (hosts.csv or a DHCP-given learned address). */

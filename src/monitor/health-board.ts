@@ -79,7 +79,12 @@ export class HealthBoard implements HealthReader {
   }
 
   has(key: PortKey): boolean {
-    return this.ports.has(portId(key));
+    return this.hasId(portId(key));
+  }
+
+  /** has() by the port's id (`2.7`). */
+  hasId(id: string): boolean {
+    return this.ports.has(id);
   }
 
   private entry(key: PortKey): Entry {

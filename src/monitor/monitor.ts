@@ -5,7 +5,7 @@
  * and each metric that crosses its threshold raises one alert, and one
  * resolve when it drops back (HealthBoard.record decides, purely).
  */
-import type { BootEvents, HealthAlerts, PortList, PortLookup } from '../cluster/ports.js';
+import type { BootEvents, HealthAlerts, PortLookup, PortsWhere } from '../cluster/ports.js';
 import { portId, type PortView } from '../cluster/types.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
@@ -14,7 +14,7 @@ import { HealthBoard } from './health-board.js';
 import { probeHealth } from './probe.js';
 
 /** The cluster as the health poller sees it: which Pis to probe, `up` as an event, threshold crossings as alerts. */
-export type MonitorCluster = PortList & PortLookup & BootEvents & HealthAlerts;
+export type MonitorCluster = PortsWhere & PortLookup & BootEvents & HealthAlerts;
 
 export interface MonitorOptions {
   readonly cluster: MonitorCluster;
@@ -58,7 +58,8 @@ export class HealthMonitor {
   round(): Promise<void> {
     const due: PortView[] = [];
     const now = this.now();
-    for (const p of this.opts.cluster.ports()) {
+    // Only ports that are up, booting or still on the board matter: the others cost nothing each second.
+    for (const p of this.opts.cluster.portsWhere((st, id) => st.state === 'up' || st.state === 'booting' || this.board.hasId(id))) {
       if (p.state !== 'up' && p.state !== 'booting' && this.board.has(p)) this.board.forget(p);
       if (!p.ip) continue;
       const id = portId(p);

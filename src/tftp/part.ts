@@ -57,7 +57,7 @@ export function tftpPart(c: TftpPartOptions, ctx: PartContext<TftpCluster>): Tft
     timeoutMs: c.timeoutMs,
     retries: c.retries,
     workers,
-    // An idle daemon holds no transfer threads (~8 MB each); the next request starts them again.
+    // An idle daemon holds no transfer threads (~6 MB each, left in RSS even once ended): the first request starts them, 10 s without one ends them.
     workerIdleMs: WORKER_IDLE_MS,
     log,
     peerMac: (address) => cluster.byIp(address)?.mac ?? null,
@@ -93,7 +93,7 @@ export function tftpMetrics(server: TftpServer): MetricFamily[] {
   const st = server.stats;
   return [
     { name: 'piman_tftp_transfers_active', type: 'gauge', help: 'TFTP transfers running now (and requests opening their file).', samples: [{ value: server.activeTransfers }] },
-    { name: 'piman_tftp_transfer_threads', type: 'gauge', help: 'TFTP transfer worker threads running (tftp.workers; 0 after 10 s without a transfer).', samples: [{ value: server.transferThreads.length }] },
+    { name: 'piman_tftp_transfer_threads', type: 'gauge', help: 'TFTP transfer worker threads running (tftp.workers; 0 until the first request and after 10 s without a transfer).', samples: [{ value: server.transferThreads.length }] },
     {
       name: 'piman_tftp_transfers_ended_total',
       type: 'counter',

@@ -96,11 +96,11 @@ test('the TFTP part adds its transfer counts to /metrics while it runs', async (
   const got = await tftpGet({ host: '127.0.0.1', port: tport, file: 'start4.elf', timeoutMs: 2000, retries: 2 });
   assert.equal(got.data.length, 3000);
   await assert.rejects(tftpGet({ host: '127.0.0.1', port: tport, file: 'missing.bin', timeoutMs: 2000, retries: 0 }));
-  // The worker reports the end just after the client is done.
+  // The worker reports the end just after the client is done; the first request starts the thread (the transfer ran here meanwhile).
   let text = '';
-  for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
     text = await (await fetch(`http://127.0.0.1:${mport}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    if (/^piman_tftp_transfers_ended_total\{result="complete"\} 1$/m.test(text)) break;
+    if (/^piman_tftp_transfers_ended_total\{result="complete"\} 1$/m.test(text) && /^piman_tftp_transfer_threads 1$/m.test(text)) break;
   }
   assert.match(text, /^piman_tftp_transfers_ended_total\{result="complete"\} 1$/m);
   assert.match(text, /^piman_tftp_requests_rejected_total\{reason="refused"\} 1$/m);
