@@ -203,28 +203,3 @@ test('hello outside an install with a stale archive flag is a new boot; timeouts
   assert.deepEqual(step(s, { type: 'tick' }, 150_000, opts).effects, [], '50 s of silence is below the 60 s timeout');
   assert.equal(step(at('booting', { lastProgress: 10_000 }), { type: 'tick' }, 71_600, opts).state.lastError, 'no progress for 62 s while booting');
 });
-
-test('a retry\'s power-on: power on, and the attempt count and reason stay visible until the Pi makes progress', () => {
-  const r = run(at('off', { power: 'off', bootAttempts: 2, lastError: 'retry 2 of 3: stuck' }), { type: 'powerOn', retry: true });
-  assert.deepEqual(r.state, { ...at('poweringOn'), power: 'on', bootAttempts: 2, lastError: 'retry 2 of 3: stuck', lastChange: NOW, lastProgress: NOW });
-  assert.deepEqual(r.effects, [changed('off', 'poweringOn'), persist]);
-});
-
-test('retry: records attempt and reason, says retried and persists; no state move and no progress (a retry is not a sign of life)', () => {
-  const r = run(at('netbooting', { power: 'on' }), { type: 'retry', attempt: 2, reason: 'stuck' });
-  assert.deepEqual(r.state, { ...at('netbooting'), power: 'on', bootAttempts: 2, lastError: 'stuck' });
-  assert.deepEqual(r.effects, [{ type: 'retried', attempt: 2, reason: 'stuck' }, persist]);
-});
-
-test('chooseImage: a new choice is stored and persisted, the same one again changes nothing; a running install keeps what it sends', () => {
-  const inst = at('installing', { sentImage: 'old', archiveSent: true });
-  const r = run(inst, { type: 'chooseImage', name: 'bookworm' });
-  assert.deepEqual(r.state, { ...inst, image: 'bookworm' });
-  assert.deepEqual(r.effects, [persist]);
-  const again = run(r.state, { type: 'chooseImage', name: 'bookworm' });
-  assert.equal(again.state, r.state);
-  assert.deepEqual(again.effects, []);
-  const back = run(r.state, { type: 'chooseImage', name: '' });
-  assert.deepEqual(back.state, inst, "'' goes back to hosts.csv's or the default image");
-  assert.deepEqual(back.effects, [persist]);
-});
