@@ -100,3 +100,14 @@ test('after `format` was read, a mount report with the whole archive out confirm
   assert.equal(t.conv.phase, 'done');
   assert.deepEqual(t.events, [{ type: 'installReported' }, { type: 'up' }]);
 });
+
+test('a mount report before the Pi read `format` is its check of the old root: ignored with an info note, nothing moves', () => {
+  const c = conv('installing');
+  const t = receiveLine(c, 'FINISHED MOUNTING', facts({ archiveSent: true }));
+  assert.deepEqual(t, {
+    conv: c,
+    send: [],
+    events: [],
+    notes: [{ level: 'info', msg: 'mount report sent before the Pi read `format` (its check of the old root): ignored' }],
+  });
+});
