@@ -85,6 +85,7 @@ export function step(prev: PortState, event: BootEvent, now: number, opts: Machi
   const interruptInstall = (reason: string): void => {
     if (s.state === 'installing') {
       effects.push({ type: 'installFailed', reason });
+      // Stryker disable next-line BooleanLiteral: both callers leave archiveSent false anyway (powerOff's move clears it; hello gets here only before the archive went out)
       s = { ...s, lastError: reason, archiveSent: false };
     }
   };

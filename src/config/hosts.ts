@@ -103,6 +103,7 @@ export function parseHostsText(text: string, file: string, switches: readonly Sw
       throw new HostsError([`${file}: line ${head?.line ?? 1}: header must be '${HEADER.join(',')}'`]);
     }
     if (cols.length > HEADER.length && (cols.length > HEADER.length + 1 || cols[HEADER.length] !== 'image')) {
+      // Stryker disable next-line OptionalChaining: `head` is always there (see above)
       throw new HostsError([`${file}: line ${head?.line ?? 1}: header must be '${HEADER.join(',')}' or '${HEADER.join(',')},image'`]);
     }
   }
