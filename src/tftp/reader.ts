@@ -31,12 +31,15 @@ export class BlockReader {
    * `idle`: true when nothing sent from this reader's packets can still be
    * waiting in the socket's send queue (a buffer is refilled only then);
    * the transfer passes `socket.getSendQueueCount() === 0`.
+   * `inThread`: read chunks with the file's readvSync when it has one
+   * (transfer workers; see "Where the TFTP storm's CPU goes" in README.md).
    */
   constructor(
     private readonly file: OpenedFile,
     private readonly blksize: number,
     private readonly idle: () => boolean = () => true,
     chunkBytes = CHUNK_BYTES,
+    private readonly inThread = false,
   ) {
     this.chunkBlocks = Math.max(1, Math.floor(chunkBytes / blksize));
     this.bufBytes = this.chunkBlocks * (blksize + HEADER);
@@ -96,6 +99,21 @@ export class BlockReader {
     if (dataLen === 0) {
       this.chunks.set(idx, packets);
       return packets;
+    }
+    if (this.inThread && this.file.readvSync) {
+      let n: number;
+      try {
+        n = this.file.readvSync(start, payloads);
+      } catch (e) {
+        // Not kept: a failed read-ahead is read again (and reported) when its block is asked for.
+        this.bufs.delete(idx);
+        const failed = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        failed.catch(() => undefined);
+        return failed;
+      }
+      const ok = n === dataLen ? packets : packets.slice(0, Math.floor(n / blksize));
+      this.chunks.set(idx, ok);
+      return ok;
     }
     const p = this.file.readv(start, payloads).then((n) => {
       // Short read: the file shrank; blocks past the end are refused when asked for.
