@@ -3,11 +3,12 @@
  * node-floor`): what one socket per transfer costs in Node with no server
  * logic at all, to tell piman's own per-block work from the runtime's.
  *   node bench/tftp-floor.mjs ROOT PORT ADDRESS THREADS
- * Not a server to use: no path checks, no timers (a repeated ACK sends
- * the DATA again), no limits; every file is read whole into memory at start. A RRQ gets an
- * OACK (blksize at most 1468, tsize) or DATA 1, then each ACK n gets DATA
- * n+1 from a ready buffer. THREADS > 0 hands transfers to that many worker
- * threads round-robin, as piman does.
+ * Not a server to use: no path checks, no options but blksize and tsize,
+ * a fixed 1 s retransmission timer, no limits; every file is read whole
+ * into memory at start and cut into packets once per thread. A RRQ gets
+ * an OACK (blksize at most 1468, tsize) or DATA 1, then each ACK n gets
+ * DATA n+1 from a ready buffer and refreshes the timer, as piman does.
+ * THREADS > 0 hands transfers to that many worker threads round-robin.
  */
 import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -29,34 +30,56 @@ function loadFiles(root) {
   return files;
 }
 
-/** Sends `content` over a fresh socket connected to the client: lockstep, windowsize 1. */
-function serve(files, bind, j) {
-  const content = files.get(j.file);
-  const total = Math.floor(content.length / j.blksize) + 1;
-  // All DATA packets of the file, ready (what piman's reader does per 64 KiB chunk).
+/** Ready DATA packets of a file, by `blksize:name`: built once per thread (piman's reader fills its per chunk). */
+const ready = new Map();
+
+function packetsOf(content, key, blksize) {
+  const have = ready.get(key);
+  if (have) return have;
+  const total = Math.floor(content.length / blksize) + 1;
   const packets = [];
   for (let b = 1; b <= total; b++) {
-    const payload = content.subarray((b - 1) * j.blksize, Math.min(content.length, b * j.blksize));
+    const payload = content.subarray((b - 1) * blksize, Math.min(content.length, b * blksize));
     const p = Buffer.allocUnsafe(4 + payload.length);
     p.writeUInt16BE(3, 0);
     p.writeUInt16BE(b & 0xffff, 2);
     payload.copy(p, 4);
     packets.push(p);
   }
+  ready.set(key, packets);
+  return packets;
+}
+
+/** Sends a file over a fresh socket connected to the client: lockstep, windowsize 1. */
+function serve(files, bind, j) {
+  const packets = packetsOf(files.get(j.file), `${j.blksize}:${j.file}`, j.blksize);
+  const total = packets.length;
   const s = createSocket('udp4');
+  // ICMP port unreachable once the client has gone (ECONNREFUSED on a connected socket): that transfer is over.
+  s.on('error', () => s.close());
   let sent = 0;
+  let tries = 0;
+  // Retransmission on a timer, as any server must (resending on a repeated ACK would double packets).
+  const timer = setTimeout(() => {
+    if (++tries > 5) return s.close();
+    if (sent === 0) sendOack();
+    else s.send(packets[sent - 1]);
+    timer.refresh();
+  }, 1000);
+  s.on('close', () => clearTimeout(timer));
   s.on('message', (msg) => {
     if (msg.length !== 4 || msg[1] !== 4) return s.close();
     const acked = (msg[2] << 8) | msg[3];
-    // The client repeats its ACK when our DATA was lost (curl does on its timeout): send that DATA again.
-    if (sent > 0 && acked === ((sent - 1) & 0xffff)) return void s.send(packets[sent - 1]);
     if (acked !== (sent & 0xffff)) return;
     if (sent >= total) return s.close();
+    tries = 0;
+    timer.refresh();
     s.send(packets[sent++]);
   });
+  const sendOack = () => s.send(Buffer.from([0, 6, ...j.oack.flatMap(([k, v]) => [...Buffer.from(`${k}\0${v}\0`, 'latin1')])]));
   s.bind({ address: bind, port: 0 }, () =>
     s.connect(j.port, j.address, () => {
-      if (j.oack.length > 0) s.send(Buffer.from([0, 6, ...j.oack.flatMap(([k, v]) => [...Buffer.from(`${k}\0${v}\0`, 'latin1')])]));
+      if (j.oack.length > 0) sendOack();
       else s.send(packets[sent++]);
     }),
   );

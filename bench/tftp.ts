@@ -101,7 +101,7 @@ function startServer(s: Server, root: string, cpu: string | null): Promise<Child
     if (!/^stats /.test(t) && s.name !== 'dnsmasq') process.stderr.write(`[${s.name}] ${t}`);
   });
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`${s.name} did not start within 20 s`)), 20_000);
+    const deadline = setTimeout(() => reject(new Error(`${s.name} did not start within 60 s`)), 60_000);
     const poll = (): void => {
       // Ready when something listens on its UDP port inside the namespace.
       const r = spawnSync('ip', ['netns', 'exec', NS, 'ss', '-Hlun', `sport = :${s.port}`], { encoding: 'utf8' });
@@ -295,6 +295,7 @@ async function storm(root: string, set: Map<string, number>): Promise<Map<string
         });
       }
       out.set(s.name, { secs, failed, serverCpu, serverUser, serverSys, threads, machineCpu });
+      console.error(`  (${s.name}: ${secs.toFixed(1)} s, failed ${failed}, server CPU ${serverCpu.toFixed(1)} s)`);
     } finally {
       await stopServer(child);
     }
