@@ -4,7 +4,8 @@
  * DATA out) rarely waits for the disk thread pool. A chunk is laid out as
  * ready packets (4-byte DATA header, then the payload, for each block) and
  * filled with one scattered read, so sending a block copies and allocates
- * nothing but a view. At most three chunks are held (the previous one for
+ * nothing but a view. In a transfer thread the read is synchronous (from
+ * the page cache it costs less than libuv's pool round trip). At most three chunks are held (the previous one for
  * retransmissions across a chunk edge). Buffers of chunks left behind are
  * filled again rather than allocated anew: a fresh 64 KiB ArrayBuffer per
  * chunk drove V8's external-memory GCs (boot storm: server CPU -14 %).

@@ -232,3 +232,15 @@ test('in-thread reads of an in-memory file (cmdline.txt) match its async reads',
   assert.ok(Buffer.concat(bufs).subarray(0, n).equals(want.subarray(5)));
   await r.file.close();
 });
+
+test('block reader in a transfer thread: a read that fails is reported for the block asked for, not thrown', async () => {
+  writeFileSync(join(root, 'gone.bin'), Buffer.alloc(5_000, 1));
+  const r = await src.open('gone.bin', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const reader = new BlockReader(r.file, 1000, () => true, undefined, true);
+  await r.file.close(); // the handle is closed: every read fails
+  const p = reader.packet(1);
+  assert.ok(p instanceof Promise);
+  await assert.rejects(p, /"fd"|EBADF/);
+});
