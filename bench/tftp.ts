@@ -75,7 +75,8 @@ const ALL_SERVERS: Server[] = [
   },
 ];
 
-const SERVERS = ONLY ? ALL_SERVERS.filter((s) => ONLY.includes(s.name)) : ALL_SERVERS.filter((s) => s.name !== 'node-floor' && s.name !== 'piman-base');
+// In the order --servers names them (load drifts: swap the order to see its effect).
+const SERVERS = ONLY ? ONLY.flatMap((n) => ALL_SERVERS.filter((s) => s.name === n)) : ALL_SERVERS.filter((s) => s.name !== 'node-floor' && s.name !== 'piman-base');
 
 const children = new Set<ChildProcess>();
 let work = '';
