@@ -4,7 +4,9 @@
  *
  *   npx tsx bench/tftp.ts [--size-mib 32] [--clients 100] [--files 20]
  *                         [--set-mib 20] [--runs 3] [--no-storm] [--no-single]
- *                         [--servers piman,tftpd-hpa,dnsmasq]
+ *                         [--servers piman,tftpd-hpa,dnsmasq,node-floor]
+ *                         [--piman-node-options '--cpu-prof --cpu-prof-dir=/tmp/p']
+ *                         [--baseline DIR]   (also runs piman from checkout DIR as piman-base)
  *
  * 1. single transfer of one file (blksize 1468), server pinned to CPU 0 and
  *    curl to CPU 1 (peers.md: compare single streams only under equal pinning),
@@ -17,7 +19,7 @@
  * bench/tftp-deps.sh. Cleans up its namespace, processes and files.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -37,6 +39,10 @@ const SET_MIB = opt('set-mib', 20);
 const RUNS = opt('runs', 3);
 /** piman's transfer worker threads (tftp.workers). */
 const WORKERS = opt('workers', 2);
+/** Extra node flags for piman's server alone (profiling: --cpu-prof reaches the transfer threads too). */
+const PIMAN_NODE_OPTIONS = args.includes('--piman-node-options') ? args[args.indexOf('--piman-node-options') + 1]!.split(' ').filter(Boolean) : [];
+/** Another checkout of piman (with node_modules), run as `piman-base` in the same run: before/after under the same load. */
+const BASELINE = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1]! : null;
 const ONLY = args.includes('--servers') ? args[args.indexOf('--servers') + 1]!.split(',') : null;
 
 interface Server {
@@ -50,7 +56,16 @@ const ALL_SERVERS: Server[] = [
   {
     name: 'piman',
     port: 6969,
-    start: (root) => [process.execPath, '--import', 'tsx', join(here, 'tftp-serve.ts'), root, '6969', '127.0.0.1', String(WORKERS)],
+    start: (root) => [process.execPath, ...PIMAN_NODE_OPTIONS, '--import', 'tsx', join(here, 'tftp-serve.ts'), root, '6969', '127.0.0.1', String(WORKERS)],
+  },
+  ...(BASELINE
+    ? [{ name: 'piman-base', port: 6972, start: (root: string) => [process.execPath, '--import', 'tsx', join(BASELINE, 'bench', 'tftp-serve.ts'), root, '6972', '127.0.0.1', String(WORKERS)] }]
+    : []),
+  {
+    // Not a peer: node:dgram with no server logic (bench/tftp-floor.mjs), piman's floor in Node. Only with --servers.
+    name: 'node-floor',
+    port: 6971,
+    start: (root) => [process.execPath, join(here, 'tftp-floor.mjs'), root, '6971', '127.0.0.1', String(WORKERS)],
   },
   { name: 'tftpd-hpa', port: 6970, start: (root) => ['/usr/sbin/in.tftpd', '-L', '-4', '-a', '127.0.0.1:6970', '-s', '-u', 'root', '-B', '1468', root] },
   {
@@ -60,7 +75,8 @@ const ALL_SERVERS: Server[] = [
   },
 ];
 
-const SERVERS = ONLY ? ALL_SERVERS.filter((s) => ONLY.includes(s.name)) : ALL_SERVERS;
+// In the order --servers names them (load drifts: swap the order to see its effect).
+const SERVERS = ONLY ? ONLY.flatMap((n) => ALL_SERVERS.filter((s) => s.name === n)) : ALL_SERVERS.filter((s) => s.name !== 'node-floor' && s.name !== 'piman-base');
 
 const children = new Set<ChildProcess>();
 let work = '';
@@ -86,7 +102,7 @@ function startServer(s: Server, root: string, cpu: string | null): Promise<Child
     if (!/^stats /.test(t) && s.name !== 'dnsmasq') process.stderr.write(`[${s.name}] ${t}`);
   });
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`${s.name} did not start within 20 s`)), 20_000);
+    const deadline = setTimeout(() => reject(new Error(`${s.name} did not start within 60 s`)), 60_000);
     const poll = (): void => {
       // Ready when something listens on its UDP port inside the namespace.
       const r = spawnSync('ip', ['netns', 'exec', NS, 'ss', '-Hlun', `sport = :${s.port}`], { encoding: 'utf8' });
@@ -160,17 +176,50 @@ function makeSet(root: string): Map<string, number> {
   return files;
 }
 
-/** CPU seconds of a process and its reaped children (in.tftpd forks one per transfer), from /proc. */
-function processCpu(pid: number | undefined): number {
-  if (!pid) return NaN;
+/** CPU seconds (user, system) of a process and its reaped children (in.tftpd forks one per transfer), from /proc. */
+function processCpu(pid: number | undefined): { user: number; sys: number } {
+  if (!pid) return { user: NaN, sys: NaN };
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const f = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     // fields 14-17 of stat(5): utime stime cutime cstime, here at 11-14
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLOCK_TICKS;
+    return { user: (Number(f[11]) + Number(f[13])) / CLOCK_TICKS, sys: (Number(f[12]) + Number(f[14])) / CLOCK_TICKS };
   } catch {
-    return NaN;
+    return { user: NaN, sys: NaN };
   }
+}
+
+const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+
+/** CPU seconds (user + system) of each live thread of `pid`, by thread id, with its name. */
+function threadCpu(pid: number | undefined): Map<string, { name: string; cpu: number }> {
+  const out = new Map<string, { name: string; cpu: number }>();
+  if (!pid) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = statFields(stat);
+        out.set(tid, { name, cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS });
+      } catch {
+        /* thread ended meanwhile */
+      }
+    }
+  } catch {
+    /* process ended */
+  }
+  return out;
+}
+
+/** Per-thread CPU used between two threadCpu() samples, summed by thread name (threads that ended are missing). */
+function threadDelta(a: Map<string, { name: string; cpu: number }>, b: Map<string, { name: string; cpu: number }>): string {
+  const by = new Map<string, number[]>();
+  for (const [tid, t] of b) {
+    const used = t.cpu - (a.get(tid)?.cpu ?? 0);
+    if (used < 0.05) continue;
+    by.set(t.name, [...(by.get(t.name) ?? []), used]);
+  }
+  return [...by].map(([name, xs]) => `${name} ${xs.sort((x, y) => y - x).map((x) => x.toFixed(1)).join('+')}`).join(', ');
 }
 
 /** Busy CPU seconds of the whole machine (all CPUs, everything but idle and iowait). */
@@ -213,6 +262,10 @@ interface StormResult {
   failed: number;
   /** CPU seconds of the server and of the whole machine during the storm. */
   serverCpu: number;
+  serverUser: number;
+  serverSys: number;
+  /** piman only: CPU seconds per thread name. */
+  threads: string;
   machineCpu: number;
 }
 
@@ -224,11 +277,16 @@ async function storm(root: string, set: Map<string, number>): Promise<Map<string
     const child = await startServer(s, root, null);
     try {
       const cpu0 = processCpu(child.pid);
+      const th0 = threadCpu(child.pid);
       const busy0 = machineBusyCpu();
       const t0 = process.hrtime.bigint();
       const results = await Promise.all(Array.from({ length: CLIENTS }, () => run(curlCmd(s.port, names, null), 300_000)));
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-      const serverCpu = processCpu(child.pid) - cpu0;
+      const cpu1 = processCpu(child.pid);
+      const threads = s.name !== 'dnsmasq' && s.name !== 'tftpd-hpa' ? threadDelta(th0, threadCpu(child.pid)) : '';
+      const serverUser = cpu1.user - cpu0.user;
+      const serverSys = cpu1.sys - cpu0.sys;
+      const serverCpu = serverUser + serverSys;
       const machineCpu = machineBusyCpu() - busy0;
       let failed = 0;
       for (const r of results) {
@@ -237,7 +295,8 @@ async function storm(root: string, set: Map<string, number>): Promise<Map<string
           if (got[i] !== size) failed++;
         });
       }
-      out.set(s.name, { secs, failed, serverCpu, machineCpu });
+      out.set(s.name, { secs, failed, serverCpu, serverUser, serverSys, threads, machineCpu });
+      console.error(`  (${s.name}: ${secs.toFixed(1)} s, failed ${failed}, server CPU ${serverCpu.toFixed(1)} s)`);
     } finally {
       await stopServer(child);
     }
@@ -282,8 +341,9 @@ async function main(): Promise<void> {
     console.log(`\nboot storm (${CLIENTS} x ${set.size} files, unpinned):`);
     const secs = new Map([...r].map(([k, v]) => [k, v.secs]));
     for (const [name, v] of r) {
-      const cpu = `server CPU ${v.serverCpu.toFixed(1)} s, machine ${v.machineCpu.toFixed(1)} s`;
+      const cpu = `server CPU ${v.serverCpu.toFixed(1)} s (user ${v.serverUser.toFixed(1)}, sys ${v.serverSys.toFixed(1)}), machine ${v.machineCpu.toFixed(1)} s`;
       console.log(`  ${name.padEnd(10)} ${v.secs.toFixed(2).padStart(7)} s   failed ${v.failed}/${CLIENTS * set.size}   ${cpu}   ${name === 'piman' ? 'speed ' + ratios(name, v.secs, secs, false) : ''}`);
+      if (v.threads) console.log(`             threads (CPU s): ${v.threads}`);
     }
   }
 }

@@ -5,7 +5,7 @@
  * opened with O_NOFOLLOW and checked to be a regular file. Files are read
  * by position (streamed); only cmdline.txt is read whole, to replace MASTER.
  */
-import { constants } from 'node:fs';
+import { constants, readSync, readvSync } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { isRewritten, requestCandidates, rewriteMaster } from './paths.js';
@@ -17,6 +17,12 @@ export interface OpenedFile {
   read(position: number, buf: Buffer): Promise<number>;
   /** Fills `bufs` in order from `position` (one scattered read where the file allows); returns the count. */
   readv(position: number, bufs: readonly Buffer[]): Promise<number>;
+  /**
+   * `readv` in the calling thread, for transfer workers: no hop through
+   * libuv's pool and back per chunk. Absent where reads must stay in order
+   * through `read` (netascii).
+   */
+  readvSync?(position: number, bufs: readonly Buffer[]): number;
   close(): Promise<void>;
   /**
    * The file as something a worker thread can take over (its FileHandle is
@@ -90,6 +96,32 @@ class DiskFile implements OpenedFile {
     }
     return got;
   }
+  readvSync(position: number, bufs: readonly Buffer[]): number {
+    const fd = this.fh.fd;
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    const first = readvSync(fd, bufs, position);
+    if (first === total) return first;
+    // Short (end of file or a signal): finish piecewise, as readv does.
+    let skip = first;
+    let got = first;
+    for (const b of bufs) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      const want = b.length - skip;
+      let n = 0;
+      while (n < want) {
+        const r = readSync(fd, b, skip + n, want - n, position + got + n);
+        if (r === 0) break;
+        n += r;
+      }
+      got += n;
+      if (n < want) break;
+      skip = 0;
+    }
+    return got;
+  }
   close(): Promise<void> {
     return this.fh.close();
   }
@@ -108,6 +140,15 @@ class MemoryFile implements OpenedFile {
   }
   readv(position: number, bufs: readonly Buffer[]): Promise<number> {
     return readvEach(this, position, bufs);
+  }
+  readvSync(position: number, bufs: readonly Buffer[]): number {
+    let got = 0;
+    for (const b of bufs) {
+      const n = this.content.copy(b, 0, Math.min(position + got, this.content.length));
+      got += n;
+      if (n < b.length) break;
+    }
+    return got;
   }
   async close(): Promise<void> {}
   portable(): PortableFile {

@@ -63,9 +63,17 @@ export function openTransferSocket(bindAddress: string, peerAddress: string, pee
  * closed and the promise rejects. When `stillWanted` says no once the socket
  * is bound (the server stopped, or the client moved on meanwhile), socket
  * and file are closed and the result is null. Once started, every end goes
- * to hooks.onEnd.
+ * to hooks.onEnd. `readInThread`: file chunks are read in this thread
+ * (transfer workers, which run nothing else; the server's own thread keeps
+ * its reads in libuv's pool).
  */
-export async function launchTransfer(spec: TransferSpec, file: OpenedFile, hooks: TransferHooks, stillWanted: () => boolean = () => true): Promise<Transfer | null> {
+export async function launchTransfer(
+  spec: TransferSpec,
+  file: OpenedFile,
+  hooks: TransferHooks,
+  stillWanted: () => boolean = () => true,
+  readInThread = false,
+): Promise<Transfer | null> {
   let sock: Socket;
   try {
     sock = await openTransferSocket(spec.bindAddress, spec.peerAddress, spec.peerPort);
@@ -79,7 +87,7 @@ export async function launchTransfer(spec: TransferSpec, file: OpenedFile, hooks
     return null;
   }
   const session = new TftpSession(spec.session);
-  const reader = new BlockReader(file, spec.session.blksize, () => sock.getSendQueueCount() === 0);
+  const reader = new BlockReader(file, spec.session.blksize, () => sock.getSendQueueCount() === 0, undefined, readInThread);
   const t = new Transfer(sock, spec.peerAddress, spec.peerPort, session, reader, hooks);
   t.start();
   return t;

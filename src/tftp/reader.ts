@@ -4,7 +4,8 @@
  * DATA out) rarely waits for the disk thread pool. A chunk is laid out as
  * ready packets (4-byte DATA header, then the payload, for each block) and
  * filled with one scattered read, so sending a block copies and allocates
- * nothing but a view. At most three chunks are held (the previous one for
+ * nothing but a view. In a transfer thread the read is synchronous (from
+ * the page cache it costs less than libuv's pool round trip). At most three chunks are held (the previous one for
  * retransmissions across a chunk edge). Buffers of chunks left behind are
  * filled again rather than allocated anew: a fresh 64 KiB ArrayBuffer per
  * chunk drove V8's external-memory GCs (boot storm: server CPU -14 %).
@@ -31,12 +32,15 @@ export class BlockReader {
    * `idle`: true when nothing sent from this reader's packets can still be
    * waiting in the socket's send queue (a buffer is refilled only then);
    * the transfer passes `socket.getSendQueueCount() === 0`.
+   * `inThread`: read chunks with the file's readvSync when it has one
+   * (transfer workers; see "Where the TFTP storm's CPU goes" in README.md).
    */
   constructor(
     private readonly file: OpenedFile,
     private readonly blksize: number,
     private readonly idle: () => boolean = () => true,
     chunkBytes = CHUNK_BYTES,
+    private readonly inThread = false,
   ) {
     this.chunkBlocks = Math.max(1, Math.floor(chunkBytes / blksize));
     this.bufBytes = this.chunkBlocks * (blksize + HEADER);
@@ -96,6 +100,21 @@ export class BlockReader {
     if (dataLen === 0) {
       this.chunks.set(idx, packets);
       return packets;
+    }
+    if (this.inThread && this.file.readvSync) {
+      let n: number;
+      try {
+        n = this.file.readvSync(start, payloads);
+      } catch (e) {
+        // Not kept: a failed read-ahead is read again (and reported) when its block is asked for.
+        this.bufs.delete(idx);
+        const failed = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        failed.catch(() => undefined);
+        return failed;
+      }
+      const ok = n === dataLen ? packets : packets.slice(0, Math.floor(n / blksize));
+      this.chunks.set(idx, ok);
+      return ok;
     }
     const p = this.file.readv(start, payloads).then((n) => {
       // Short read: the file shrank; blocks past the end are refused when asked for.

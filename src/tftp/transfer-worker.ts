@@ -48,7 +48,8 @@ function start(m: Extract<ToWorker, { type: 'start' }>): void {
     onMalformed: (from: { address: string; port: number }, err: unknown) =>
       post({ type: 'malformed', id: m.id, address: from.address, port: from.port, message: err instanceof Error ? err.message : String(err) }),
   };
-  launchTransfer(m.spec, fromPortable(m.file), hooks, () => entry.abortedBy === null).then(
+  // Chunks are read in this thread: a 64 KiB read from the page cache is cheaper here than the pool's round trip.
+  launchTransfer(m.spec, fromPortable(m.file), hooks, () => entry.abortedBy === null, true).then(
     (t) => {
       if (t) entry.transfer = t;
       else end({ result: 'aborted', detail: entry.abortedBy ?? 'aborted', bytes: 0 });

@@ -187,3 +187,60 @@ test('netascii: LF -> CR LF, CR -> CR NUL, converted size up front, reads in ord
     await f.close();
   }
 });
+
+test('block reader in a transfer thread reads chunks at once: packets are ready Buffers, every block right', async () => {
+  const big = Buffer.alloc(200_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 11) & 0xff;
+  writeFileSync(join(root, 'sync.bin'), big);
+  const r = await src.open('sync.bin', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const reader = new BlockReader(r.file, 1000, () => true, undefined, true);
+  for (let b = 1; b <= 201; b++) {
+    const p = reader.packet(b);
+    assert.ok(Buffer.isBuffer(p), `block ${b} is served without waiting`);
+    assert.equal(p.readUInt16BE(2), b);
+    assert.ok(p.subarray(4).equals(big.subarray((b - 1) * 1000, Math.min(big.length, b * 1000))), `block ${b}`);
+  }
+  // A retransmission of the previous chunk's last block, after moving on.
+  assert.ok((reader.packet(65) as Buffer).subarray(4).equals(big.subarray(64_000, 65_000)));
+  await reader.close();
+});
+
+test('block reader in a transfer thread: a file that shrank while served is an error for the missing blocks', async () => {
+  writeFileSync(join(root, 'shrink.bin'), Buffer.alloc(150_000, 7));
+  const r = await src.open('shrink.bin', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  writeFileSync(join(root, 'shrink.bin'), Buffer.alloc(70_500, 7));
+  const reader = new BlockReader(r.file, 1000, () => true, undefined, true);
+  assert.equal((reader.packet(70) as Buffer).length, 1004);
+  assert.throws(() => reader.packet(71), /file shrank/);
+  await reader.close();
+});
+
+test('in-thread reads of an in-memory file (cmdline.txt) match its async reads', async () => {
+  const r = await src.open('cmdline.txt', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const bufs = [Buffer.alloc(10), Buffer.alloc(10), Buffer.alloc(100)];
+  assert.ok(r.file.readvSync);
+  const n = r.file.readvSync!(5, bufs);
+  const want = Buffer.alloc(r.file.size);
+  await r.file.read(0, want);
+  assert.equal(n, want.length - 5);
+  assert.ok(Buffer.concat(bufs).subarray(0, n).equals(want.subarray(5)));
+  await r.file.close();
+});
+
+test('block reader in a transfer thread: a read that fails is reported for the block asked for, not thrown', async () => {
+  writeFileSync(join(root, 'gone.bin'), Buffer.alloc(5_000, 1));
+  const r = await src.open('gone.bin', null);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const reader = new BlockReader(r.file, 1000, () => true, undefined, true);
+  await r.file.close(); // the handle is closed: every read fails
+  const p = reader.packet(1);
+  assert.ok(p instanceof Promise);
+  await assert.rejects(p, /"fd"|EBADF/);
+});
