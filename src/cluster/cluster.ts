@@ -46,14 +46,14 @@ import type {
 } from './ports.js';
 
 // The event and result types belong to the ports parts see; re-exported for the composition and tests.
+export type { ApplyResult, ClusterEvent, ClusterListener, HealthAlertEffect, HealthResolvedEffect } from './ports.js';
 
+/** Port ids by MAC and by address, valid for one bindings version (see Cluster.peers). */
 interface PeerIndex {
   readonly version: number;
   readonly byMac: ReadonlyMap<string, string>;
   readonly byIp: ReadonlyMap<string, string>;
 }
-
-export type { ApplyResult, ClusterEvent, ClusterListener, HealthAlertEffect, HealthResolvedEffect } from './ports.js';
 
 export interface ClusterOptions {
   readonly switches: readonly SwitchInfo[];
