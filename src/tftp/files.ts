@@ -63,6 +63,20 @@ export interface FileSourceOptions {
   readonly maxRewriteBytes?: number;
 }
 
+/** The parts of `bufs` past their first `done` bytes: what a short scattered read left to fill. */
+function unfilled(bufs: readonly Buffer[], done: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = done;
+  for (const b of bufs) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      out.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return out;
+}
+
 class DiskFile implements OpenedFile {
   constructor(
     private readonly fh: FileHandle,
@@ -78,47 +92,31 @@ class DiskFile implements OpenedFile {
     return got;
   }
   async readv(position: number, bufs: readonly Buffer[]): Promise<number> {
-    const total = bufs.reduce((n, b) => n + b.length, 0);
-    const { bytesRead } = await this.fh.readv(bufs as Buffer[], position);
+    let got = (await this.fh.readv(bufs as Buffer[], position)).bytesRead;
     // A regular file reads short only at its end or on a signal: finish piecewise.
-    if (bytesRead === total) return bytesRead;
-    let skip = bytesRead;
-    let got = bytesRead;
-    for (const b of bufs) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      const n = await this.read(position + got, skip > 0 ? b.subarray(skip) : b);
+    for (const b of unfilled(bufs, got)) {
+      const n = await this.read(position + got, b);
       got += n;
-      if (n < b.length - skip) break;
-      skip = 0;
+      if (n < b.length) break;
     }
     return got;
   }
   readvSync(position: number, bufs: readonly Buffer[]): number {
-    const fd = this.fh.fd;
-    const total = bufs.reduce((n, b) => n + b.length, 0);
-    const first = readvSync(fd, bufs, position);
-    if (first === total) return first;
-    // Short (end of file or a signal): finish piecewise, as readv does.
-    let skip = first;
-    let got = first;
-    for (const b of bufs) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      const want = b.length - skip;
-      let n = 0;
-      while (n < want) {
-        const r = readSync(fd, b, skip + n, want - n, position + got + n);
-        if (r === 0) break;
-        n += r;
-      }
+    let got = readvSync(this.fh.fd, bufs, position);
+    for (const b of unfilled(bufs, got)) {
+      const n = this.readSync(position + got, b);
       got += n;
-      if (n < want) break;
-      skip = 0;
+      if (n < b.length) break;
+    }
+    return got;
+  }
+  /** `read` in the calling thread. */
+  private readSync(position: number, buf: Buffer): number {
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(this.fh.fd, buf, got, buf.length - got, position + got);
+      if (n === 0) break;
+      got += n;
     }
     return got;
   }
