@@ -35,6 +35,23 @@ const vb = (column: number, port: number, value: unknown, type: number = TAG.INT
   return { oid, address: oid.split('.').map(Number), type: type as never, value: value as never, provider, exists: true };
 };
 
+/** A handler over a cluster whose store can fail: its log lines, and the failed writes the cluster reported. */
+async function loggedSite(more: Pick<Parameters<typeof createSetHandler>[0], 'imageProblem'> = {}) {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', pretty: false, destination: { write: (l: string) => void lines.push(l) } });
+  const store = new FailingStore();
+  const reported: unknown[] = [];
+  const cluster = await Cluster.open({
+    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
+    hosts: [],
+    store,
+    timeoutMs: 60_000,
+    onPersistError: (e) => reported.push(e),
+  });
+  const power: PowerControl = { isBusy: () => false, cycle: async () => undefined, setPower: async () => undefined };
+  return { handler: createSetHandler({ cluster, power, log, canPower: () => true, ...more }), store, reported, lines };
+}
+
 test('test phase: a bad varbind after a good one reserves nothing (finding 3)', async () => {
   const { handler } = await setup();
   const r = handler.handle([vb(PORT_COL.pimanPortRestart, 2, TRUE), vb(PORT_COL.pimanPortRestart, 3, 7)], WHO);
@@ -76,19 +93,7 @@ test('success: the power action starts and the reservation is gone', async () =>
 });
 
 test('a state write that fails is logged once, by the cluster (onPersistError); the handler only says the SET was not stored', async () => {
-  const lines: string[] = [];
-  const log = createLogger({ level: 'info', pretty: false, destination: { write: (l: string) => void lines.push(l) } });
-  const store = new FailingStore();
-  const reported: unknown[] = [];
-  const cluster = await Cluster.open({
-    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
-    hosts: [],
-    store,
-    timeoutMs: 60_000,
-    onPersistError: (e) => reported.push(e),
-  });
-  const power: PowerControl = { isBusy: () => false, cycle: async () => undefined, setPower: async () => undefined };
-  const handler = createSetHandler({ cluster, power, log, canPower: () => true });
+  const { handler, store, reported, lines } = await loggedSite();
   const r = handler.handle([vb(PORT_COL.pimanPortReinstall, 2, TRUE)], WHO);
   assert.ok(r.ok);
   store.fail = true;
@@ -100,19 +105,7 @@ test('a state write that fails is logged once, by the cluster (onPersistError); 
 });
 
 test('an image choice whose undo cannot be stored either is logged once too, by the cluster', async () => {
-  const lines: string[] = [];
-  const log = createLogger({ level: 'info', pretty: false, destination: { write: (l: string) => void lines.push(l) } });
-  const store = new FailingStore();
-  const reported: unknown[] = [];
-  const cluster = await Cluster.open({
-    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 4 }],
-    hosts: [],
-    store,
-    timeoutMs: 60_000,
-    onPersistError: (e) => reported.push(e),
-  });
-  const power: PowerControl = { isBusy: () => false, cycle: async () => undefined, setPower: async () => undefined };
-  const handler = createSetHandler({ cluster, power, log, canPower: () => true, imageProblem: (n) => (n === 'b' ? null : 'unknown') });
+  const { handler, store, reported, lines } = await loggedSite({ imageProblem: (n) => (n === 'b' ? null : 'unknown') });
   const r = handler.handle([vb(PORT_COL.pimanPortImage, 2, Buffer.from('b'), TAG.OCTET_STRING), vb(PORT_COL.pimanPortReinstall, 2, TRUE)], WHO);
   assert.ok(r.ok);
   store.fail = true;

@@ -2,16 +2,8 @@
 // written to kill the mutants the older tests let live (README "Mutation testing").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { step, type BootEvent, type BootEffect } from '../../src/cluster/boot-machine.js';
-import { initialPortState, type BootState, type PortState } from '../../src/cluster/types.js';
-
-const opts = { timeoutMs: 60_000 };
-const T0 = 1_000;
-const NOW = 5_000;
-const at = (state: BootState, patch: Partial<PortState> = {}): PortState => ({ ...initialPortState(T0), state, ...patch });
-const run = (s: PortState, e: BootEvent, now = NOW) => step(s, e, now, opts);
-const changed = (from: BootState, to: BootState): BootEffect => ({ type: 'stateChanged', from, to });
-const persist: BootEffect = { type: 'persist' };
+import { step, type BootEvent } from '../../src/cluster/boot-machine.js';
+import { at, changed, persist, run, NOW, T0, opts } from '../helpers/boot-steps.js';
 
 test('powerOn: whole new state and effects; clears an old error', () => {
   const r = run(at('off', { lastError: 'old', power: 'off' }), { type: 'powerOn' });

@@ -3,16 +3,7 @@
 // live once those steps were added (README "Mutation testing").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { step, type BootEvent, type BootEffect } from '../../src/cluster/boot-machine.js';
-import { initialPortState, type BootState, type PortState } from '../../src/cluster/types.js';
-
-const opts = { timeoutMs: 60_000 };
-const T0 = 1_000;
-const NOW = 5_000;
-const at = (state: BootState, patch: Partial<PortState> = {}): PortState => ({ ...initialPortState(T0), state, ...patch });
-const run = (s: PortState, e: BootEvent, now = NOW) => step(s, e, now, opts);
-const changed = (from: BootState, to: BootState): BootEffect => ({ type: 'stateChanged', from, to });
-const persist: BootEffect = { type: 'persist' };
+import { at, changed, persist, run, NOW } from '../helpers/boot-steps.js';
 
 test('a retry\'s power-on: power on, and the attempt count and reason stay visible until the Pi makes progress', () => {
   const r = run(at('off', { power: 'off', bootAttempts: 2, lastError: 'retry 2 of 3: stuck' }), { type: 'powerOn', retry: true });

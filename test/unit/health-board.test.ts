@@ -65,7 +65,8 @@ test('MIB values: tenths, percent clamped to 0..1000, enums, TimeStamp; zeros wi
   assert.equal(tenths(-1e12), -0x80000000);
 });
 
-test('the monitor turns board changes into cluster alerts and resolves with their crossing; a silent up Pi reads unreachable', async () => {
+/** A cluster of 8 ports with pi7 on port 7, and what a monitor over it needs. */
+async function pi7Cluster() {
   const { Cluster } = await import('../../src/cluster/cluster.js');
   const { MemoryStateStore } = await import('../../src/store/state-store.js');
   const { HealthMonitor } = await import('../../src/monitor/monitor.js');
@@ -76,6 +77,11 @@ test('the monitor turns board changes into cluster alerts and resolves with thei
     store: new MemoryStateStore(),
     timeoutMs: 180_000,
   });
+  return { c, HealthMonitor, silentLogger };
+}
+
+test('the monitor turns board changes into cluster alerts and resolves with their crossing; a silent up Pi reads unreachable', async () => {
+  const { c, HealthMonitor, silentLogger } = await pi7Cluster();
   c.apply(k, { type: 'up' });
   const seen: string[] = [];
   c.on((e) => {
@@ -106,16 +112,7 @@ test('the monitor turns board changes into cluster alerts and resolves with thei
 });
 
 test('without monitor.enabled the boot probe moves a Pi up but keeps no sample (it would go stale): status unknown', async () => {
-  const { Cluster } = await import('../../src/cluster/cluster.js');
-  const { MemoryStateStore } = await import('../../src/store/state-store.js');
-  const { HealthMonitor } = await import('../../src/monitor/monitor.js');
-  const { silentLogger } = await import('../../src/log.js');
-  const c = await Cluster.open({
-    switches: [{ index: 1, name: 'sw1', address: '127.0.0.1', ports: 8 }],
-    hosts: [{ switchIndex: 1, port: 7, mac: 'b8:27:eb:00:00:07', ip: '127.0.1.7', hostname: 'pi7' }],
-    store: new MemoryStateStore(),
-    timeoutMs: 180_000,
-  });
+  const { c, HealthMonitor, silentLogger } = await pi7Cluster();
   c.apply(k, { type: 'decision', action: 'boot' });
   const m = new HealthMonitor({ cluster: c, log: silentLogger(), port: 3000, alerts: false, intervalMs: 10, thresholds: t, probe: async () => fine });
   await m.round();

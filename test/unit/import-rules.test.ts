@@ -10,6 +10,17 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const key = (v: { rule: string; from: string; to: string }) => `${v.rule}: ${v.from} -> ${v.to}`;
 
+/** A temporary source tree, removed after the test: `put` writes a file into it. */
+async function sourceTree(t: { after(fn: () => Promise<void>): void }) {
+  const root = await mkdtemp(join(tmpdir(), 'piman-imports-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const put = async (file: string, text: string): Promise<void> => {
+    await mkdir(dirname(join(root, file)), { recursive: true });
+    await writeFile(join(root, file), text);
+  };
+  return { root, put };
+}
+
 test('import rules: each rule reports a deliberate violation in a fixture graph', () => {
   const graph: ImportGraph = new Map([
     ['src/cluster/cluster.ts', ['src/dhcp/server.ts', 'src/config/load.ts', 'src/store/state-store.ts', 'src/cluster/types.ts', 'src/errors.ts']],
@@ -45,12 +56,7 @@ test('import rules: each rule reports a deliberate violation in a fixture graph'
 });
 
 test('import rules: a part importing the Cluster class, even as a type, is found; its narrow ports are allowed', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'piman-imports-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
-  const put = async (file: string, text: string) => {
-    await mkdir(dirname(join(root, file)), { recursive: true });
-    await writeFile(join(root, file), text);
-  };
+  const { root, put } = await sourceTree(t);
   await put(
     'src/dhcp/server.ts',
     ["import type { Cluster } from '../cluster/cluster.js';", "import type { BootEvents, PeersByAddress } from '../cluster/ports.js';"].join('\n'),
@@ -63,12 +69,7 @@ test('import rules: a part importing the Cluster class, even as a type, is found
 });
 
 test('import rules: a violating file on disk is found, whatever the import form', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'piman-imports-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
-  const put = async (file: string, text: string) => {
-    await mkdir(dirname(join(root, file)), { recursive: true });
-    await writeFile(join(root, file), text);
-  };
+  const { root, put } = await sourceTree(t);
   await put(
     'src/cluster/bad.ts',
     [
