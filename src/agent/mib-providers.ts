@@ -1,9 +1,12 @@
 /**
  * Registers PIMAN-MIB and the SNMPv2-MIB system/snmp groups on a net-snmp
- * Mib. Rows are fixed by configuration (every port of every switch), so the
- * instances are added once; each provider handler refreshes the instance's
- * value from the live model right before net-snmp answers, so GET, GETNEXT
- * and GETBULK always see the current cluster.
+ * Mib. Rows are fixed by configuration (every switch, every port of every
+ * switch). Scalars and the switch table are tree instances whose provider
+ * handler refreshes the value from the live model right before the agent
+ * answers; the port table (24 columns x every port) is a virtual table
+ * (src/snmp/virtual-table.ts) read from the live port when asked, with no
+ * tree node per cell. So GET, GETNEXT and GETBULK always see the current
+ * cluster.
  */
 import os from 'node:os';
 import snmp, { type MibHandler, type MibProviderDefinition, type MibRequest, type MibTableColumn, type ObjectTypeCode, type VarbindValue } from 'net-snmp';
@@ -208,7 +211,6 @@ function registerSwitchTable(src: ProviderSources): void {
 
 function registerPortTable(src: ProviderSources): void {
   const { host, cluster } = src;
-  const entryLen = PIMAN_PORT_ENTRY.split('.').length;
   const col = (number: PortColumn, name: string, value: MibValue, maxAccess: 0 | 2 | 3 = RO): MibTableColumn => ({
     number,
     name,
@@ -251,16 +253,6 @@ function registerPortTable(src: ProviderSources): void {
     col(PORT_COL.pimanPortHealthValue, 'pimanPortHealthValue', v(PORT_COL.pimanPortHealthValue)),
     col(PORT_COL.pimanPortHealthThreshold, 'pimanPortHealthThreshold', v(PORT_COL.pimanPortHealthThreshold)),
   ];
-  const handler: MibHandler = (req) => {
-    // entry.<column>.<switch>.<port>, read in place (this runs for every port value a GET or walk returns)
-    const node = req.instanceNode;
-    const addr = node?.address;
-    if (node && addr && addr.length === entryLen + 3) {
-      const p = cluster.port({ switchIndex: Number(addr[entryLen + 1]), port: Number(addr[entryLen + 2]) });
-      if (p) node.value = cell(Number(addr[entryLen]) as PortColumn, p).value;
-    }
-    req.done();
-  };
   host.mib.registerProvider({
     name: PORT_TABLE,
     type: snmp.MibProviderType.Table,
@@ -268,12 +260,16 @@ function registerPortTable(src: ProviderSources): void {
     maxAccess: NA,
     tableColumns: columns,
     tableIndex: [{ columnName: 'pimanSwitchIndex', foreign: SWITCH_TABLE }, { columnName: 'pimanPortIndex' }],
-    handler,
   });
-  for (const p of cluster.ports()) {
-    const row: VarbindValue[] = [p.switchIndex, ...columns.map((c) => cell(c.number as PortColumn, p).value)];
-    host.mib.addTableRow(PORT_TABLE, row);
-  }
+  // Every port of every switch, fixed by the configuration; each value read from the live port when asked.
+  const keys: PortKey[] = cluster.ports().map((p) => ({ switchIndex: p.switchIndex, port: p.port }));
+  host.addVirtualTable(PORT_TABLE, {
+    rows: keys.map((k) => [k.switchIndex, k.port]),
+    read: (column, row) => {
+      const p = cluster.port(keys[row]!);
+      return p ? cell(column as PortColumn, p).value : null;
+    },
+  });
 }
 
 /** Port key of an instance of the port table, or null when the OID is not one. */

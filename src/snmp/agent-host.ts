@@ -20,6 +20,7 @@ import { Encoder, varbindsBound } from './encoder.js';
 import type { EngineIdentity } from './engine-state.js';
 import { newEngineId } from './engine-state.js';
 import { MibView } from './mib-view.js';
+import type { VirtualRows } from './virtual-table.js';
 import { DEFAULT_LIMITS, processPdu, tooBig, type Limits, type Outcome, type SetHandler } from './process.js';
 import { UsmAgent, type UsmStats } from './usm-agent.js';
 import { decodeMessage, PDU, type DecodedMessage, type RequestPdu, type RequestPduType, type V3Message } from './wire.js';
@@ -108,6 +109,8 @@ export interface AgentHost {
   setSetHandler(h: SetHandler): void;
   /** Call after adding or removing instances (addTableRow, deleteTableRow, registerProvider). */
   invalidateIndex(): void;
+  /** Serves a registered table provider with no rows from a model instead of tree nodes (virtual-table.ts). */
+  addVirtualTable(name: string, rows: VirtualRows): void;
   close(): Promise<void>;
 }
 
@@ -255,6 +258,7 @@ export async function startAgentHost(opts: AgentHostOptions): Promise<AgentHost>
       setHandler = h;
     },
     invalidateIndex: () => view.index.invalidate(),
+    addVirtualTable: (name, rows) => view.addVirtualTable(name, rows),
     close: () =>
       new Promise<void>((resolve) => {
         listening = false;

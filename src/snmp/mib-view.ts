@@ -10,6 +10,8 @@
  */
 import type { Mib, MibRequest, ObjectTypeCode, VarbindValue } from 'net-snmp';
 import { LeafIndex, type TreeNode } from './leaf-index.js';
+import { compareOid, parseOid } from './oid.js';
+import { VirtualTable, type VirtualRows } from './virtual-table.js';
 
 /** net-snmp's MibNode as far as the agent reads it. */
 export interface MibNode extends TreeNode {
@@ -19,6 +21,16 @@ export interface MibNode extends TreeNode {
   readonly parent: MibNode | null;
   readonly children: Record<string, MibNode>;
   readonly provider?: ProviderDefinition;
+  /** Set on an instance of a virtual table (virtual-table.ts), which is no node of the tree. */
+  readonly cell?: VirtualCell;
+}
+
+/** Where an instance of a virtual table sits in it. */
+export interface VirtualCell {
+  readonly table: VirtualTable;
+  /** Position among the table's instance columns, and among its rows. */
+  readonly column: number;
+  readonly row: number;
 }
 
 interface ProviderDefinition {
@@ -51,17 +63,37 @@ const stub = {
   },
 };
 
+/** The earlier of two instances in OID order (null: none). */
+function earlier(a: MibNode | null, b: MibNode | null): MibNode | null {
+  if (!a) return b;
+  if (!b) return a;
+  return compareOid(a.address, b.address) <= 0 ? a : b;
+}
+
 export class MibView {
   readonly index: LeafIndex;
   private readonly root: MibNode;
+  private readonly tables: VirtualTable[] = [];
 
   constructor(readonly mib: Mib) {
     this.root = (mib as unknown as { root: MibNode }).root;
     this.index = new LeafIndex(() => this.root);
   }
 
+  /**
+   * Serves table provider `name` (registered, with no rows) from `rows`
+   * instead of tree nodes; its OID range must hold no other instance.
+   */
+  addVirtualTable(name: string, rows: VirtualRows): void {
+    const provider = this.mib.getProvider(name);
+    const entry = provider && provider.type === TABLE ? parseOid(provider.oid) : null;
+    if (!provider || !entry) throw new Error(`no table provider ${name} is registered`);
+    this.tables.push(new VirtualTable(provider, entry, rows));
+  }
+
   /** Walks the tree along `address` once: O(length). */
   find(address: readonly number[]): Found {
+    for (const t of this.tables) if (t.covers(address)) return { node: t.find(address), provider: t.providerNode };
     let node: MibNode | null = this.root;
     let provider: MibNode | null = null;
     for (let i = 0; i < address.length; i++) {
@@ -81,8 +113,24 @@ export class MibView {
     return p.tableColumns?.find((c) => c.number === column)?.maxAccess ?? 0;
   }
 
-  /** True when `node` is an instance (a leaf holding a value). */
+  /** The first instance strictly after `oid` (tree or virtual table), or null at the end of the MIB. */
+  next(oid: readonly number[]): MibNode | null {
+    let n = this.index.next(oid) as MibNode | null;
+    for (const t of this.tables) n = earlier(n, t.next(oid));
+    return n;
+  }
+
+  /** The instance right after instance `node`: O(1) along a tree's leaves or a virtual table's cells. */
+  after(node: MibNode): MibNode | null {
+    if (node.cell) return earlier(node.cell.table.after(node.cell), this.index.next(node.address) as MibNode | null);
+    let n = this.index.after(node) as MibNode | null;
+    for (const t of this.tables) n = earlier(n, t.next(node.address));
+    return n;
+  }
+
+  /** True when `node` is an instance (a leaf holding a value, or a virtual table's cell). */
   static isInstance(node: MibNode): boolean {
+    if (node.cell) return true;
     for (const _ in node.children) return false;
     return node.value !== undefined && node.value !== null;
   }
@@ -95,6 +143,7 @@ export class MibView {
 
   /** Lets the provider refresh the instance's value; false when it has none afterwards. */
   refresh(node: MibNode, pn: MibNode, operation: number): boolean {
+    if (node.cell) return node.cell.table.refresh(node, node.cell);
     const handler = pn.provider!.handler;
     if (handler) {
       stub.operation = operation;

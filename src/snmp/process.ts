@@ -139,12 +139,12 @@ function get(ctx: ProcessContext, v1: boolean, who: Principal, pdu: RequestPdu):
 
 /** The next instance `who` may read after `from` (an OID or an indexed node), or null at the end of the MIB view. */
 function next(ctx: ProcessContext, who: Principal, from: readonly number[] | MibNode, op: number, v1: boolean): MibNode | null {
-  const idx = ctx.view.index;
-  let node = (Array.isArray(from) ? idx.next(from as readonly number[]) : idx.after(from as MibNode)) as MibNode | null;
+  const view = ctx.view;
+  let node = Array.isArray(from) ? view.next(from as readonly number[]) : view.after(from as MibNode);
   while (node) {
     // SNMPv1 has no Counter64: such instances are skipped (RFC 2576 4.1.2.1)
-    if (readable(ctx.view, who, node, op) && !(v1 && node.valueType === TAG.COUNTER64)) return node;
-    node = idx.after(node) as MibNode | null;
+    if (readable(view, who, node, op) && !(v1 && node.valueType === TAG.COUNTER64)) return node;
+    node = view.after(node);
   }
   return null;
 }
