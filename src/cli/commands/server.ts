@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeError } from '../../errors.js';
 import { loadCommandConfig } from '../options.js';
+import { keepYoungGenerationSmall } from '../../young-generation.js';
 
 /** systemd's default TimeoutStopSec is 90 s; piman promises 5 s, with the state saved. */
 const STOP_DEADLINE_MS = 4_000;
@@ -23,6 +24,7 @@ export function registerServer(program: Command): void {
       ].join('\n'),
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      keepYoungGenerationSmall();
       const { config, path } = await loadCommandConfig(cmd);
       // The daemon and its libraries load here, not for `piman --help` or `--version`.
       const [{ Daemon }, { createLogger }, { partFactories, makeSwitch }, { loadConfig }, { sdNotify }] = await Promise.all([
