@@ -25,10 +25,12 @@ const CHECK_TIMEOUT_MS = 1_000;
 /**
  * V8's young generation per thread, MB. Its default (48) let each thread grow
  * to tens of MB during a boot storm: the daemon peaked at 242 MB with two
- * threads, 171 MB with this cap, in the same time and CPU (README
- * "Benchmarks"); a transfer's garbage is short-lived and small.
+ * threads, 171 MB with a 6 MB cap, in the same time and CPU (README
+ * "Benchmarks"); 3 MB (1 MB semi-spaces) took another 12-20 MB off the
+ * peak (README "Where the memory goes"). A transfer's garbage is
+ * short-lived and small.
  */
-const YOUNG_GENERATION_MB = 6;
+const YOUNG_GENERATION_MB = 3;
 
 interface PoolWorker {
   readonly worker: Worker;
