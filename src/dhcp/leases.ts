@@ -1,13 +1,15 @@
 /**
  * DHCP leases: which MAC holds which address until when. Bound leases are
- * persisted in `<state>/dhcp-leases.json` (atomic writes, bursts coalesced);
+ * persisted in `<state>/dhcp-leases.json`, a snapshot, and
+ * `<state>/dhcp-leases.journal`, a line per change since it (journal.ts:
+ * a lease is on disk before its ACK at the cost of one appended line);
  * offers and declined addresses live in memory only.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PimanError } from '../errors.js';
-import { CoalescingWriter } from '../store/atomic-file.js';
+import { Journal, readJournal } from '../store/journal.js';
 import type { BindingSource } from './policy.js';
 
 export interface Lease {
@@ -18,19 +20,29 @@ export interface Lease {
   readonly source: BindingSource;
 }
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  leases: z.array(
-    z.object({
-      mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
-      ip: z.string(),
-      expires: z.number(),
-      source: z.enum(['static', 'learned', 'pool']),
-    }),
-  ),
+const leaseSchema = z.object({
+  mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
+  ip: z.string(),
+  expires: z.number(),
+  source: z.enum(['static', 'learned', 'pool']),
 });
 
+const fileSchema = z.object({
+  version: z.literal(1),
+  /** The journal generation that follows this snapshot (absent: written before the journal, 0). */
+  journal: z.number().int().nonnegative().optional(),
+  leases: z.array(leaseSchema),
+});
+
+/** A journal line: a lease as it now is, or the MAC that lost its lease. */
+const dropSchema = z.object({ drop: leaseSchema.shape.mac }).strict();
+const parseRecord = (v: unknown): Lease | { drop: string } =>
+  typeof v === 'object' && v !== null && 'drop' in v ? dropSchema.parse(v) : leaseSchema.strict().parse(v);
+
 export const LEASE_FILE = 'dhcp-leases.json';
+export const LEASE_JOURNAL = 'dhcp-leases.journal';
+/** Lines the journal may hold before it is folded into the snapshot (or twice the leases, if more). */
+const COMPACT_AFTER = 4096;
 const MAX_OFFERS = 4096;
 
 export class LeaseStore {
@@ -40,39 +52,60 @@ export class LeaseStore {
   /** ip -> MAC of the latest offer of that address (keeps pool scans O(pool)). */
   private readonly offeredIps = new Map<string, string>();
   private readonly declined = new Map<string, number>();
-  private readonly writer: CoalescingWriter | null;
+  private journal: Journal | null = null;
   private changes = 0;
 
-  private constructor(readonly file: string | null) {
-    this.writer = file ? new CoalescingWriter(file) : null;
-  }
+  private constructor(readonly file: string | null) {}
 
   /** In memory only (tests, `state` not wanted). */
   static memory(): LeaseStore {
     return new LeaseStore(null);
   }
 
-  /** Opens `<stateDir>/dhcp-leases.json`; a missing file means no leases yet. */
+  /** Opens `<stateDir>/dhcp-leases.json` and replays its journal; a missing file means no leases yet. */
   static async open(stateDir: string): Promise<LeaseStore> {
     const file = join(stateDir, LEASE_FILE);
+    const journalFile = join(stateDir, LEASE_JOURNAL);
     const store = new LeaseStore(file);
-    let text: string;
+    const corrupt = (where: string, e: unknown): PimanError => {
+      const issue = e instanceof z.ZodError ? e.issues[0] : undefined;
+      const why = issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : (e as Error).message.split('\n')[0];
+      return new PimanError('E_STATE_CORRUPT', `${where}: not a piman DHCP lease file (${why}); move it away to start with no leases`);
+    };
+    let text: string | null = null;
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return store;
-      throw new PimanError('E_STATE_IO', `${file}: cannot read the DHCP leases: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new PimanError('E_STATE_IO', `${file}: cannot read the DHCP leases: ${(e as Error).message}`);
     }
-    let parsed: z.infer<typeof fileSchema>;
+    let generation = 0;
+    if (text !== null) {
+      let parsed: z.infer<typeof fileSchema>;
+      try {
+        parsed = fileSchema.parse(JSON.parse(text));
+      } catch (e) {
+        throw corrupt(file, e);
+      }
+      for (const l of parsed.leases) store.put(l);
+      generation = parsed.journal ?? 0;
+    }
+    let lines: string[];
     try {
-      parsed = fileSchema.parse(JSON.parse(text));
+      lines = await readJournal(journalFile, generation);
     } catch (e) {
-      throw new PimanError(
-        'E_STATE_CORRUPT',
-        `${file}: not a piman DHCP lease file (${(e as Error).message.split('\n')[0]}); move it away to start with no leases`,
-      );
+      throw new PimanError('E_STATE_IO', `${journalFile}: cannot read the DHCP lease journal: ${(e as Error).message}`);
     }
-    for (const l of parsed.leases) store.put(l);
+    lines.forEach((line, i) => {
+      let r: Lease | { drop: string };
+      try {
+        r = parseRecord(JSON.parse(line));
+      } catch (e) {
+        throw corrupt(`${journalFile} line ${i + 2}`, e);
+      }
+      if ('drop' in r) store.forget(r.drop);
+      else store.put(r);
+    });
+    store.journal = new Journal(file, journalFile, generation, () => Math.max(COMPACT_AFTER, 2 * store.bound.size));
     return store;
   }
 
@@ -165,7 +198,7 @@ export class LeaseStore {
     const owner = this.byIp.get(ip);
     const ownerHad = owner !== undefined && owner !== mac ? this.bound.get(owner) : undefined;
     this.put(lease);
-    return this.save().catch((e: unknown) => {
+    return this.save(lease).catch((e: unknown) => {
       if (this.bound.get(mac) === lease) {
         this.changes++;
         this.bound.delete(mac);
@@ -181,9 +214,10 @@ export class LeaseStore {
     const l = this.bound.get(mac);
     if (!l) return Promise.resolve();
     // Keep the record (the client gets the same address again) but expired.
+    const expired = { ...l, expires: Math.min(l.expires, now) };
     this.changes++;
-    this.bound.set(mac, { ...l, expires: Math.min(l.expires, now) });
-    return this.save();
+    this.bound.set(mac, expired);
+    return this.save(expired);
   }
 
   decline(ip: string, until: number): Promise<void> {
@@ -192,11 +226,10 @@ export class LeaseStore {
     const offeredTo = this.offeredIps.get(ip);
     if (offeredTo !== undefined) this.dropOffer(offeredTo);
     const owner = this.byIp.get(ip);
-    if (owner !== undefined) {
-      this.byIp.delete(ip);
-      this.bound.delete(owner);
-    }
-    return this.save();
+    if (owner === undefined) return Promise.resolve();
+    this.byIp.delete(ip);
+    this.forget(owner);
+    return this.save({ drop: owner });
   }
 
   isDeclined(ip: string, now: number): boolean {
@@ -210,13 +243,22 @@ export class LeaseStore {
     return [...this.bound.values()];
   }
 
-  private save(): Promise<void> {
-    if (!this.writer) return Promise.resolve();
-    return this.writer.save(() => JSON.stringify({ version: 1, leases: this.list() }));
+  /** Drops `mac`'s lease and its address. */
+  private forget(mac: string): void {
+    const l = this.bound.get(mac);
+    if (!l) return;
+    this.changes++;
+    this.bound.delete(mac);
+    if (this.byIp.get(l.ip) === mac) this.byIp.delete(l.ip);
+  }
+
+  private save(record: Lease | { drop: string }): Promise<void> {
+    if (!this.journal) return Promise.resolve();
+    return this.journal.append(`${JSON.stringify(record)}\n`, (journal) => JSON.stringify({ version: 1, journal, leases: this.list() }));
   }
 
   /** Resolves when every write has reached the disk. */
   async close(): Promise<void> {
-    await this.writer?.idle();
+    await this.journal?.close();
   }
 }
