@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       return [started, await idleRssRow(pid, dir, IDLE_MS)];
     });
     await step('SNMP', () => snmpScenario(plan, dir));
-    await step('DHCP', () => dhcpScenario(plan, dir));
+    await step('DHCP', () => dhcpScenario(plan, dir, pid));
     let stormRow: Row | null = null;
     await step('TFTP', async () => {
       const t = await tftpScenario(plan, inst, pid, sizes.singleMib);
