@@ -35,7 +35,7 @@ const ratesAt = process.argv.indexOf('--dhcp-rates');
 const rates = ratesAt > 0 ? (process.argv[ratesAt + 1] ?? '').split(',').map(Number) : null;
 const plan: Plan = quick
   ? { quick, snmpSeconds: 1, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000], dhcpPeriod: 2, singleRuns: 1, stormClients: stormClients ?? 20, labPis: 20, cliRuns: 5 }
-  : { quick, snmpSeconds: 3, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000], dhcpPeriod: 4, singleRuns: 3, stormClients: stormClients ?? 100, labPis: 100, cliRuns: 20 };
+  : { quick, snmpSeconds: 3, dhcpRates: rates ?? [500, 1000, 2000, 4000, 8000, 10000, 12000, 14000, 16000, 20000, 24000], dhcpPeriod: 4, singleRuns: 3, stormClients: stormClients ?? 100, labPis: 100, cliRuns: 20 };
 const sizes: Sizes = quick ? { singleMib: 8, setMib: 4, setFiles: 10, rootfsMib: 64 } : { singleMib: 32, setMib: 20, setFiles: 20, rootfsMib: 256 };
 
 function fmt(v: number | null): string {
