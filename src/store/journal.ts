@@ -16,7 +16,8 @@
  * A torn last line (a crash during an append) was never acknowledged and is
  * dropped when read.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { nodeFs, writeFileAtomic, type AtomicFs } from './atomic-file.js';
 
 interface Waiter {
@@ -52,7 +53,8 @@ export async function readJournal(path: string, generation: number): Promise<str
 }
 
 export class Journal {
-  private fh: FileHandle | null = null;
+  /** False until a compaction made a journal of this generation (and after a failed write). */
+  private ready = false;
   private lines = 0;
   private running: Promise<void> | null = null;
   private pending: Job | null = null;
@@ -89,7 +91,6 @@ export class Journal {
 
   async close(): Promise<void> {
     await this.idle();
-    await this.closeFile();
   }
 
   private async drain(): Promise<void> {
@@ -98,30 +99,38 @@ export class Journal {
       this.pending = null;
       let done = [job];
       try {
-        if (!this.fh || this.lines + job.lines.length > this.compactAfter()) done = await this.compact(job);
+        if (!this.ready || this.lines + job.lines.length > this.compactAfter()) done = await this.compact(job);
         else await this.write(job.lines);
         for (const j of done) for (const w of j.waiters) w.resolve();
       } catch (e) {
         // The journal may end in part of a line now: the next change starts a new generation.
-        await this.closeFile();
+        this.ready = false;
         for (const j of done) for (const w of j.waiters) w.reject(e);
       }
     }
     this.running = null;
   }
 
+  /**
+   * Opened for each write, not kept open: a removed state folder is then an
+   * error instead of lines appended to a file no one can read again, and
+   * the folder can be remounted read-only while piman runs.
+   */
   private async write(lines: readonly string[]): Promise<void> {
-    const fh = this.fh!;
-    await fh.write(lines.join(''));
-    await fh.datasync();
-    // An open file outlives its name: appending to a journal someone removed would lose every lease at the next start.
-    if ((await fh.stat()).nlink === 0) throw Object.assign(new Error(`${this.journalPath} was removed`), { code: 'ENOENT' });
+    // No O_CREAT: a journal that is gone is an error, never a new file without its generation line.
+    const fh = await open(this.journalPath, constants.O_WRONLY | constants.O_APPEND);
+    try {
+      await fh.write(lines.join(''));
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
     this.lines += lines.length;
   }
 
   /** Snapshot, then a new journal; the jobs the snapshot covers (this one, and any that queued meanwhile). */
   private async compact(job: Job): Promise<Job[]> {
-    await this.closeFile();
+    this.ready = false;
     const next = this.generation + 1;
     // Taken at one instant: every change queued until now is in it, so those jobs are done with it.
     const covered = [job];
@@ -132,14 +141,8 @@ export class Journal {
     await writeFileAtomic(this.snapshotPath, (covered.at(-1) ?? job).snapshot(next), this.fs);
     this.generation = next;
     await writeFileAtomic(this.journalPath, header(next), this.fs);
-    this.fh = await open(this.journalPath, 'a');
     this.lines = 0;
+    this.ready = true;
     return covered;
-  }
-
-  private async closeFile(): Promise<void> {
-    const fh = this.fh;
-    this.fh = null;
-    await fh?.close().catch(() => undefined);
   }
 }
