@@ -97,15 +97,14 @@ export class Journal {
     while (this.pending) {
       const job = this.pending;
       this.pending = null;
-      let done = [job];
       try {
-        if (!this.ready || this.lines + job.lines.length > this.compactAfter()) done = await this.compact(job);
+        if (!this.ready || this.lines + job.lines.length > this.compactAfter()) await this.compact(job);
         else await this.write(job.lines);
-        for (const j of done) for (const w of j.waiters) w.resolve();
+        for (const w of job.waiters) w.resolve();
       } catch (e) {
         // The journal may end in part of a line now: the next change starts a new generation.
         this.ready = false;
-        for (const j of done) for (const w of j.waiters) w.reject(e);
+        for (const w of job.waiters) w.reject(e);
       }
     }
     this.running = null;
@@ -128,21 +127,18 @@ export class Journal {
     this.lines += lines.length;
   }
 
-  /** Snapshot, then a new journal; the jobs the snapshot covers (this one, and any that queued meanwhile). */
-  private async compact(job: Job): Promise<Job[]> {
+  /**
+   * Snapshot, then a new journal. The snapshot is taken before any await:
+   * it holds exactly the changes of `job` and before; later ones go to the
+   * new journal.
+   */
+  private async compact(job: Job): Promise<void> {
     this.ready = false;
     const next = this.generation + 1;
-    // Taken at one instant: every change queued until now is in it, so those jobs are done with it.
-    const covered = [job];
-    if (this.pending) {
-      covered.push(this.pending);
-      this.pending = null;
-    }
-    await writeFileAtomic(this.snapshotPath, (covered.at(-1) ?? job).snapshot(next), this.fs);
+    await writeFileAtomic(this.snapshotPath, job.snapshot(next), this.fs);
     this.generation = next;
     await writeFileAtomic(this.journalPath, header(next), this.fs);
     this.lines = 0;
     this.ready = true;
-    return covered;
   }
 }
