@@ -45,6 +45,30 @@ export const LEASE_JOURNAL = 'dhcp-leases.journal';
 const COMPACT_AFTER = 4096;
 const MAX_OFFERS = 4096;
 
+/** A lease file that does not parse: where, what, and what to do. */
+function corrupt(where: string, e: unknown): PimanError {
+  const issue = e instanceof z.ZodError ? e.issues[0] : undefined;
+  const why = issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : (e as Error).message.split('\n')[0];
+  return new PimanError('E_STATE_CORRUPT', `${where}: not a piman DHCP lease file (${why}); move it away to start with no leases`);
+}
+
+/** The snapshot's leases and the journal generation it names; none when there is no file yet. */
+async function readSnapshot(file: string): Promise<{ leases: Lease[]; generation: number }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { leases: [], generation: 0 };
+    throw new PimanError('E_STATE_IO', `${file}: cannot read the DHCP leases: ${(e as Error).message}`);
+  }
+  try {
+    const parsed = fileSchema.parse(JSON.parse(text));
+    return { leases: parsed.leases, generation: parsed.journal ?? 0 };
+  } catch (e) {
+    throw corrupt(file, e);
+  }
+}
+
 export class LeaseStore {
   private readonly bound = new Map<string, Lease>();
   private readonly byIp = new Map<string, string>();
@@ -67,31 +91,11 @@ export class LeaseStore {
     const file = join(stateDir, LEASE_FILE);
     const journalFile = join(stateDir, LEASE_JOURNAL);
     const store = new LeaseStore(file);
-    const corrupt = (where: string, e: unknown): PimanError => {
-      const issue = e instanceof z.ZodError ? e.issues[0] : undefined;
-      const why = issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : (e as Error).message.split('\n')[0];
-      return new PimanError('E_STATE_CORRUPT', `${where}: not a piman DHCP lease file (${why}); move it away to start with no leases`);
-    };
-    let text: string | null = null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new PimanError('E_STATE_IO', `${file}: cannot read the DHCP leases: ${(e as Error).message}`);
-    }
-    let generation = 0;
-    if (text !== null) {
-      let parsed: z.infer<typeof fileSchema>;
-      try {
-        parsed = fileSchema.parse(JSON.parse(text));
-      } catch (e) {
-        throw corrupt(file, e);
-      }
-      for (const l of parsed.leases) store.put(l);
-      generation = parsed.journal ?? 0;
-    }
+    const snapshot = await readSnapshot(file);
+    for (const l of snapshot.leases) store.put(l);
     let lines: string[];
     try {
-      lines = await readJournal(journalFile, generation);
+      lines = await readJournal(journalFile, snapshot.generation);
     } catch (e) {
       throw new PimanError('E_STATE_IO', `${journalFile}: cannot read the DHCP lease journal: ${(e as Error).message}`);
     }
@@ -105,7 +109,7 @@ export class LeaseStore {
       if ('drop' in r) store.forget(r.drop);
       else store.put(r);
     });
-    store.journal = new Journal(file, journalFile, generation, () => Math.max(COMPACT_AFTER, 2 * store.bound.size));
+    store.journal = new Journal(file, journalFile, snapshot.generation, () => Math.max(COMPACT_AFTER, 2 * store.bound.size));
     return store;
   }
 
