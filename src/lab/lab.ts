@@ -251,10 +251,15 @@ export class Lab {
     await this.daemon.ctx.power.idle(10_000);
     for (const off of this.unsubscribe) off();
     await Promise.all(this.pis.map((p) => p.powerOff()));
-    await this.daemon.stop();
-    await Promise.all(this.sims.map((s) => s.stop()));
-    await this.demux.close();
-    if (!this.o.keep) await rm(this.dir, { recursive: true, force: true });
+    try {
+      await this.daemon.stop();
+    } finally {
+      // A daemon that could not save its state on the way out (a full state folder) is reported,
+      // but the switches and the demux are let go all the same: nothing of the lab is left running.
+      await Promise.all(this.sims.map((s) => s.stop()));
+      await this.demux.close();
+      if (!this.o.keep) await rm(this.dir, { recursive: true, force: true });
+    }
   }
 }
 
