@@ -42,15 +42,26 @@ function marks(d: Daemon): string[] {
     .map((p) => `${p.switchName}:${p.port}`);
 }
 
-async function folder(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+/**
+ * A test folder, removed after the test once the daemons given to `stopBefore` have stopped:
+ * a daemon stopped after the removal saves its state into a new folder of the same name.
+ */
+async function folder(t: { after: (fn: () => Promise<void>) => void }): Promise<{ dir: string; stopBefore: (d: Daemon) => void }> {
   const dir = await mkdtemp(join(tmpdir(), 'piman-swkeys-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const daemons: Daemon[] = [];
+  t.after(async () => {
+    try {
+      for (const d of daemons) await d.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   await writeFile(join(dir, 'hosts.csv'), 'switch,port,mac,ip,hostname\n');
-  return dir;
+  return { dir, stopBefore: (d) => void daemons.push(d) };
 }
 
 test('a switch inserted above another: after a restart every mark stays on the switch it was set on', async (t) => {
-  const dir = await folder(t);
+  const { dir, stopBefore } = await folder(t);
   await writeYaml(dir, [{ name: 'sw1', ports: 8 }]);
   const a = await start(dir);
   const sw1 = a.daemon.ctx.cluster.switches.find((s) => s.name === 'sw1')!;
@@ -64,14 +75,14 @@ test('a switch inserted above another: after a restart every mark stays on the s
     { name: 'sw1', ports: 8 },
   ]);
   const b = await start(dir);
-  t.after(() => b.daemon.stop());
+  stopBefore(b.daemon);
   assert.deepEqual(marks(b.daemon), ['sw1:5'], 'the mark stays on sw1, the new switch sw0 has none');
   const learned = b.daemon.ctx.cluster.ports().filter((p) => p.mac !== null).map((p) => `${p.switchName}:${p.port}=${p.mac}`);
   assert.deepEqual(learned, ['sw1:3=b8:27:eb:00:00:03'], 'the learned MAC stays on sw1 too');
 });
 
 test('an old state file (keyed by position) is migrated on first start with that start\'s config', async (t) => {
-  const dir = await folder(t);
+  const { dir, stopBefore } = await folder(t);
   await writeYaml(dir, [
     { name: 'left', ports: 4 },
     { name: 'right', ports: 4 },
@@ -88,7 +99,7 @@ test('an old state file (keyed by position) is migrated on first start with that
   };
   await writeFile(join(dir, 'state', 'cluster.json'), JSON.stringify(old));
   const { daemon, logs } = await start(dir);
-  t.after(() => daemon.stop());
+  stopBefore(daemon);
   assert.deepEqual(marks(daemon), ['right:4']);
   assert.equal(daemon.ctx.cluster.port({ switchIndex: 2, port: 1 })!.mac, 'b8:27:eb:00:00:01');
   assert.equal(daemon.ctx.cluster.getCounters().installsDone, 4);
@@ -100,7 +111,7 @@ test('an old state file (keyed by position) is migrated on first start with that
 });
 
 test('state of a switch no longer configured is kept and warned about, never applied to another switch', async (t) => {
-  const dir = await folder(t);
+  const { dir, stopBefore } = await folder(t);
   await writeYaml(dir, [{ name: 'sw1', ports: 8 }]);
   const a = await start(dir);
   await a.daemon.ctx.cluster.apply({ switchIndex: 1, port: 5 }, { type: 'markReinstall' }).persisted;
@@ -124,6 +135,6 @@ test('state of a switch no longer configured is kept and warned about, never app
     { name: 'sw1', ports: 8 },
   ]);
   const c = await start(dir);
-  t.after(() => c.daemon.stop());
+  stopBefore(c.daemon);
   assert.deepEqual(marks(c.daemon).sort(), ['sw1:5', 'sw2:2']);
 });
