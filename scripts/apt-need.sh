@@ -2,6 +2,7 @@
 # Installs the Debian packages whose commands are missing, and nothing else:
 # no `apt-get update` when all are there. Shared by the tests and the benches.
 #   scripts/apt-need.sh [--disable SERVICE]... WHO COMMAND:PACKAGE...
+# A COMMAND that starts with / is a file the package provides (a header).
 # WHO names the user of the packages in the error shown without root.
 # --disable stops and disables a system service the package starts (the
 # tests and benches run their own on other ports), only when just installed.
@@ -13,6 +14,7 @@ need=()
 for pair in "$@"; do
   cmd=${pair%%:*}
   # sbin tools (in.tftpd, dnsmasq) are not on every user's PATH
+  if [ "${cmd:0:1}" = / ]; then [ -e "$cmd" ] || need+=("${pair#*:}"); continue; fi
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("${pair#*:}")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -4,7 +4,8 @@
 # test, tar and gzip for rootfs fixtures; systemd-analyze and systemd-notify
 # for the deploy/piman.service test; zsh for the completion test;
 # isc-dhcp-relay's dhcrelay for the relay test, its system service
-# disabled; promtool from prometheus to check the /metrics exposition).
+# disabled; promtool from prometheus to check the /metrics exposition;
+# gcc and libc6-dev to build the native datagram path, native/udp-batch.c).
 # Idempotent: does nothing,
 # not even `apt-get update`, when everything is already there. The Debian
 # snmpd package starts a system agent on :161, prometheus a server on :9090;
@@ -14,4 +15,4 @@ exec bash "$(dirname "$0")/apt-need.sh" --disable snmpd --disable isc-dhcp-relay
   snmpget:snmp snmpd:snmpd snmptrapd:snmptrapd smilint:smitools \
   busybox:busybox tftp:tftp-hpa ip:iproute2 curl:curl \
   python3:python3-minimal tar:tar gzip:gzip systemd-analyze:systemd systemd-notify:systemd zsh:zsh \
-  dhcrelay:isc-dhcp-relay promtool:prometheus
+  dhcrelay:isc-dhcp-relay promtool:prometheus cc:gcc /usr/include/stdio.h:libc6-dev

@@ -200,6 +200,8 @@ export const configSchema = z.strictObject({
       maxTransfersPerClient: z.number().int().min(1).default(16),
       /** Worker threads running the transfers; 0 = in the main thread; auto = one per CPU, at most 4 (0 on one CPU). */
       workers: z.union([z.literal('auto'), z.number().int().min(0, WORKERS).max(64, WORKERS)], WORKERS).default('auto'),
+      /** What carries transfer datagrams: native (native/udp-batch.c, built at install), node (node:dgram), auto = native when built. */
+      datagrams: z.enum(['auto', 'native', 'node']).default('auto'),
       maxBlksize: z.number().int().min(8).max(65464).default(1468),
       /** RFC 7440 windowsize offered at most (1 = lock-step); only used when a client asks. */
       maxWindowsize: z.number().int().min(1).max(65535).default(16),

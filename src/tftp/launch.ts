@@ -4,7 +4,7 @@
  * connects it to the client and runs the session over it. Shared by the
  * in-thread server and the transfer workers (transfer-worker.ts).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { openLink, type DatagramPath, type TransferLink } from './datagram-link.js';
 import type { OpenedFile } from './files.js';
 import { BlockReader } from './reader.js';
 import { TftpSession, type SessionConfig } from './session.js';
@@ -17,6 +17,8 @@ export interface TransferSpec {
   readonly peerAddress: string;
   readonly peerPort: number;
   readonly session: SessionConfig;
+  /** What carries the datagrams (tftp.datagrams, resolved by the server); node:dgram when absent. */
+  readonly datagrams?: DatagramPath;
 }
 
 /** A running transfer as its owner sees it. */
@@ -28,34 +30,6 @@ export interface TransferHandle {
    * is still running once the packets that already reached it are handled.
    */
   stillRunning?(): Promise<boolean>;
-}
-
-/** Binds and connects the transfer socket; rejects (closing nothing else) when it cannot. */
-export function openTransferSocket(bindAddress: string, peerAddress: string, peerPort: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket({ type: 'udp4' });
-    s.once('error', (e) => {
-      s.close();
-      reject(new Error(`cannot open a transfer socket: ${e.message}`));
-    });
-    s.bind({ address: bindAddress, port: 0 }, () => {
-      try {
-        // connect() throws on a bad peer (port 0 from a forged packet); that must reject, not crash
-        s.connect(peerPort, peerAddress, (err?: Error) => {
-          if (err) {
-            s.close();
-            reject(new Error(`cannot open a transfer socket: ${err.message}`));
-            return;
-          }
-          s.removeAllListeners('error');
-          resolve(s);
-        });
-      } catch (e) {
-        s.close();
-        reject(new Error(`cannot open a transfer socket: ${(e as Error).message}`));
-      }
-    });
-  });
 }
 
 /**
@@ -74,21 +48,21 @@ export async function launchTransfer(
   stillWanted: () => boolean = () => true,
   readInThread = false,
 ): Promise<Transfer | null> {
-  let sock: Socket;
+  let link: TransferLink;
   try {
-    sock = await openTransferSocket(spec.bindAddress, spec.peerAddress, spec.peerPort);
+    link = await openLink(spec.datagrams ?? 'node', spec.bindAddress, spec.peerAddress, spec.peerPort);
   } catch (e) {
     await file.close().catch(() => undefined);
     throw e;
   }
   if (!stillWanted()) {
-    sock.close();
+    link.close();
     await file.close().catch(() => undefined);
     return null;
   }
   const session = new TftpSession(spec.session);
-  const reader = new BlockReader(file, spec.session.blksize, () => sock.getSendQueueCount() === 0, undefined, readInThread);
-  const t = new Transfer(sock, spec.peerAddress, spec.peerPort, session, reader, hooks);
+  const reader = new BlockReader(file, spec.session.blksize, () => link.queued() === 0, undefined, readInThread);
+  const t = new Transfer(link, spec.peerAddress, spec.peerPort, session, reader, hooks);
   t.start();
   return t;
 }

@@ -31,7 +31,7 @@ export interface TftpPart extends Part {
 /** The TFTP settings (src/parts.ts maps the `tftp` section and server.address onto them). */
 export type TftpPartOptions = Pick<
   TftpServerOptions,
-  'address' | 'port' | 'root' | 'serverAddress' | 'maxTransfers' | 'maxTransfersPerClient' | 'maxBlksize' | 'maxWindowsize' | 'timeoutMs' | 'retries'
+  'address' | 'port' | 'root' | 'serverAddress' | 'maxTransfers' | 'maxTransfersPerClient' | 'maxBlksize' | 'maxWindowsize' | 'timeoutMs' | 'retries' | 'datagrams'
 > & {
   readonly enabled: boolean;
   readonly workers: number | 'auto';
@@ -59,6 +59,7 @@ export function tftpPart(c: TftpPartOptions, ctx: PartContext<TftpCluster>): Tft
     workers,
     // An idle daemon holds no transfer threads (~6 MB each, left in RSS even once ended): the first request starts them, 10 s without one ends them.
     workerIdleMs: WORKER_IDLE_MS,
+    datagrams: c.datagrams,
     log,
     peerMac: (address) => cluster.byIp(address)?.mac ?? null,
     // The boot state moves when a Pi asks for a file (in request order); the counter counts whole files.

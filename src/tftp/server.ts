@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { decodeTftp, encodeTftp, TFTP_ERRORS, type TftpRequest } from './packet.js';
-import { listenError } from '../errors.js';
+import { listenError, PimanError } from '../errors.js';
 import { negotiate } from './negotiate.js';
 import { FileSource } from './files.js';
 import { toNetascii } from './netascii.js';
@@ -17,6 +17,8 @@ import { launchTransfer, type TransferHandle, type TransferSpec } from './launch
 import { TransferPool } from './worker-pool.js';
 import type { Worker } from 'node:worker_threads';
 import { LogLimiter } from '../log-limit.js';
+import type { DatagramPath } from './datagram-link.js';
+import { nativeDatagrams } from './native-datagrams.js';
 
 export interface TftpServerOptions {
   /** Listening address ('0.0.0.0' for all) and port (69; tests pass 0). */
@@ -43,6 +45,12 @@ export interface TftpServerOptions {
    * hold their memory (~8 MB each). 0: they run until the server stops.
    */
   readonly workerIdleMs?: number;
+  /**
+   * What carries transfer datagrams (tftp.datagrams): `native` the batch
+   * path of native/udp-batch.c (start fails when it is not built), `node`
+   * node:dgram, `auto` (default) native when built, else node:dgram.
+   */
+  readonly datagrams?: 'auto' | DatagramPath;
   readonly log: Logger;
   /** MAC of a known peer, to look in its `<mac-with-dashes>/` folder first. */
   readonly peerMac?: (address: string) => string | null;
@@ -150,6 +158,8 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   private readonly active = new Map<string, Slot>();
   private readonly files: FileSource;
   private pool: TransferPool | null = null;
+  /** tftp.datagrams once resolved at start. */
+  private path: DatagramPath = 'node';
   /** Slots in `active` per client address (tftp.maxTransfersPerClient). */
   private readonly perClient = new Map<string, number>();
   /** Slots in `active` held by addresses peerMac does not know. */
@@ -179,7 +189,13 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     return this.socket.address();
   }
 
+  /** What carries the transfers' datagrams (known once started). */
+  get datagramPath(): DatagramPath {
+    return this.path;
+  }
+
   async start(): Promise<void> {
+    this.path = this.resolveDatagrams();
     const workers = this.opts.workers ?? 0;
     if (workers > 0) {
       const pool = new TransferPool(workers, this.opts.log, this.opts.workerIdleMs ?? 0);
@@ -193,6 +209,19 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       this.pool = null;
       throw e;
     }
+  }
+
+  private resolveDatagrams(): DatagramPath {
+    const want = this.opts.datagrams ?? 'auto';
+    if (want === 'node') return 'node';
+    const n = nativeDatagrams();
+    if ('addon' in n) {
+      this.opts.log.debug('TFTP: transfers use the native datagram path');
+      return 'native';
+    }
+    if (want === 'native') throw new PimanError('E_TFTP', `tftp.datagrams is native, but ${n.reason}; or set tftp.datagrams: auto`);
+    this.opts.log.info({ reason: n.reason }, 'TFTP: transfers use node:dgram (the native datagram path would use about half the CPU in a boot storm)');
+    return 'node';
   }
 
   private listen(): Promise<void> {
@@ -369,6 +398,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       bindAddress: opts.address,
       peerAddress: rinfo.address,
       peerPort: rinfo.port,
+      datagrams: this.path,
       session: {
         size: file.size,
         blksize: n.blksize,

@@ -1,12 +1,12 @@
 /**
- * Drives one TftpSession over its own UDP socket (a fresh ephemeral port,
- * the transfer ID of RFC 1350): carries out the session's actions in
- * order, feeds it ACK/ERROR/timer events. The socket is connect()ed to the
- * client's address and port: sends skip Node's per-packet address lookup
- * and the kernel drops packets from any other TID (RFC 1350 would answer
- * them with ERROR 5; dropping them disturbs the transfer no more).
+ * Drives one TftpSession over its own link to the client (datagram-link.ts:
+ * a fresh ephemeral port, the transfer ID of RFC 1350, connected to the
+ * client's TID): carries out the session's actions in order, feeds it
+ * ACK/ERROR/timer events. The kernel drops packets from any other TID (RFC
+ * 1350 would answer them with ERROR 5; dropping them disturbs the transfer
+ * no more).
  */
-import type { Socket, RemoteInfo } from 'node:dgram';
+import type { TransferLink } from './datagram-link.js';
 import { decodeTftp, encodeTftp, TFTP_ERRORS } from './packet.js';
 import type { SessionAction, SessionResult, TftpSession } from './session.js';
 import type { BlockReader } from './reader.js';
@@ -32,23 +32,30 @@ export class Transfer {
   private timerMs = 0;
   private ended = false;
 
-  /** `socket` must already be connected to peerAddress:peerPort. */
+  /** `link` must already be connected to peerAddress:peerPort. */
   constructor(
-    private readonly socket: Socket,
+    private readonly link: TransferLink,
     private readonly peerAddress: string,
     private readonly peerPort: number,
     private readonly session: TftpSession,
     private readonly reader: BlockReader,
     private readonly hooks: TransferHooks,
   ) {
-    socket.on('message', (msg, rinfo) => {
-      try {
-        this.onMessage(msg, rinfo);
-      } catch (e) {
-        this.finish('error', `internal error: ${(e as Error).message}`);
-      }
+    link.listen({
+      ack: (block) => this.guard(() => {
+        if (!this.ended) this.run(this.session.onAck(block));
+      }),
+      datagram: (msg) => this.guard(() => this.onDatagram(msg)),
+      failed: (message) => this.finish('error', `socket error: ${message}`),
     });
-    socket.on('error', (e) => this.finish('error', `socket error: ${e.message}`));
+  }
+
+  private guard(handle: () => void): void {
+    try {
+      handle();
+    } catch (e) {
+      this.finish('error', `internal error: ${(e as Error).message}`);
+    }
   }
 
   get isEnded(): boolean {
@@ -66,20 +73,14 @@ export class Transfer {
     this.finish('aborted', reason);
   }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  /** Anything but a plain ACK (the link hands those to session.onAck directly). */
+  private onDatagram(msg: Buffer): void {
     if (this.ended) return;
-    // The socket is connected to the client's TID: the kernel delivers nothing else.
-    if (rinfo.address !== this.peerAddress || rinfo.port !== this.peerPort) return;
-    // Hot path: a well-formed ACK, without building a packet object.
-    if (msg.length === 4 && msg[0] === 0 && msg[1] === 4) {
-      this.run(this.session.onAck((msg[2]! << 8) | msg[3]!));
-      return;
-    }
     let p;
     try {
       p = decodeTftp(msg);
     } catch (e) {
-      this.hooks.onMalformed(rinfo, e);
+      this.hooks.onMalformed({ address: this.peerAddress, port: this.peerPort }, e);
       return;
     }
     if (p.op === 'ack') this.run(this.session.onAck(p.block));
@@ -170,9 +171,7 @@ export class Transfer {
 
   private sendRaw(buf: Buffer): void {
     if (this.ended) return;
-    // Connected socket, no callback: the cheapest send Node has; failures
-    // arrive as the socket's 'error' event.
-    this.socket.send(buf);
+    this.link.send(buf);
   }
 
   private finish(result: TransferEnd['result'], detail: string): void {
@@ -184,13 +183,7 @@ export class Transfer {
     this.head = 0;
     const bytes = result === 'complete' ? this.session.cfg.size : 0;
     // Close after pending sends (the final ERROR) have been handed to the kernel.
-    setImmediate(() => {
-      try {
-        this.socket.close();
-      } catch {
-        /* already closed */
-      }
-    });
+    setImmediate(() => this.link.close());
     this.reader.close().catch(() => undefined);
     this.hooks.onEnd({ result, detail, bytes });
   }

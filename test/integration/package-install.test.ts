@@ -2,7 +2,8 @@
  * The npm package as an admin gets it: `npm pack` (which compiles src/ to
  * dist/), the tarball unpacked into a temporary prefix with its production
  * dependencies only (so no tsx: the compiled code runs), then `piman
- * --version`, `piman config check` and `piman lab --pis 2 --demo` from there.
+ * --version`, `piman config check` and `piman lab --pis 2 --demo` from there
+ * (with the native datagram path built as npm's postinstall builds it).
  * Dependencies come from npm's cache (`npm ci --offline` against the
  * project's lockfile), never from the network.
  */
@@ -47,6 +48,11 @@ test('packed, installed into a temporary prefix: --version, config check and the
     return;
   }
   await assert.rejects(access(join(pkgDir, 'node_modules', 'tsx')), 'tsx is a development dependency only');
+  // What npm's postinstall runs (skipped above with every other script): the native datagram path, from the packed source alone.
+  await assert.rejects(access(join(pkgDir, 'native', 'build')), 'no binary from the checkout is packed');
+  const native = await run(process.execPath, [join(pkgDir, 'scripts', 'build-native.mjs'), '--require'], pkgDir);
+  assert.equal(native.code, 0, native.out);
+  await access(join(pkgDir, 'native', 'build', 'udp-batch.node'));
   const piman = join(work, 'prefix', 'bin', 'piman');
   await symlink('../lib/node_modules/piman/bin/piman.js', piman);
 

@@ -126,8 +126,9 @@ test('stopping the server while a dead worker is being replaced ends the replace
 
 test('file handles moved into workers are closed after complete and aborted transfers', async () => {
   const { server, port } = await serve(2);
-  // Warm up: the first transfer loads modules and opens the runtime's own descriptors.
-  await tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 });
+  // Warm up both threads at once (the least busy takes each): a thread's first transfer loads modules and
+  // opens the runtime's own descriptors, and the native datagram path's one epoll set per thread.
+  await Promise.all([1, 2].map(() => tftpGet({ host: '127.0.0.1', port, file: 'f.bin', blksize: 1468, timeoutMs: 2000, retries: 3 })));
   // The client is done before the worker has seen the final ACK: wait for the server's side too.
   await eventually(() => server.activeTransfers === 0 && openOnFile() === 0, 'the warm-up transfer ended', 5000);
   const c = await udp(); // the aborting client below, opened before counting

@@ -1,18 +1,102 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTransferSocket } from '../../src/tftp/launch.js';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { openLink, type DatagramPath, type LinkEvents, type TransferLink } from '../../src/tftp/datagram-link.js';
+import { nativeDatagrams } from '../../src/tftp/native-datagrams.js';
+import { skipOrFail } from '../helpers/require-env.js';
 
-test('a transfer socket for an impossible peer (port 0) is refused with an error, not thrown out of a callback', async () => {
-  await assert.rejects(openTransferSocket('127.0.0.1', '127.0.0.1', 0), /cannot open a transfer socket: .*Port/);
-});
-
-test('a transfer socket binds an ephemeral port on the given address, connected to the peer', async () => {
-  const s = await openTransferSocket('127.0.0.1', '127.0.0.1', 9);
-  try {
-    assert.equal(s.address().address, '127.0.0.1');
-    assert.ok(s.address().port > 0);
-    assert.deepEqual(s.remoteAddress(), { address: '127.0.0.1', family: 'IPv4', port: 9 });
-  } finally {
-    s.close();
+/** Waits for `pred` over what a link reported, with a deadline. */
+async function until<T>(what: string, read: () => T | undefined, ms = 2000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
-});
+}
+
+function recorder(): { events: LinkEvents; acks: number[]; datagrams: Buffer[]; failures: string[] } {
+  const acks: number[] = [];
+  const datagrams: Buffer[] = [];
+  const failures: string[] = [];
+  return { acks, datagrams, failures, events: { ack: (b) => acks.push(b), datagram: (m) => datagrams.push(m), failed: (m) => failures.push(m) } };
+}
+
+async function peer(): Promise<{ sock: Socket; got: { msg: Buffer; from: RemoteInfo }[] }> {
+  const sock = createSocket('udp4');
+  const got: { msg: Buffer; from: RemoteInfo }[] = [];
+  sock.on('message', (msg, from) => got.push({ msg, from }));
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  return { sock, got };
+}
+
+for (const path of ['node', 'native'] as DatagramPath[]) {
+  const available = (t: { skip(m?: string): void }): boolean => {
+    if (path === 'node') return true;
+    const n = nativeDatagrams();
+    if ('addon' in n) return true;
+    skipOrFail(t, n.reason);
+    return false;
+  };
+
+  test(`${path}: a link to an impossible peer (port 0) is refused with an error, not thrown out of a callback`, async (t) => {
+    if (!available(t)) return;
+    await assert.rejects(openLink(path, '127.0.0.1', '127.0.0.1', 0), /cannot open a transfer socket: /);
+  });
+
+  test(`${path}: a link sends from a fresh port on the given address, reports ACKs as block numbers and anything else as bytes`, async (t) => {
+    if (!available(t)) return;
+    const p = await peer();
+    const r = recorder();
+    let link: TransferLink | null = null;
+    try {
+      link = await openLink(path, '127.0.0.1', '127.0.0.1', p.sock.address().port);
+      link.listen(r.events);
+      link.send(Buffer.from([0, 3, 0, 1, 0xaa]));
+      const first = await until('the first datagram', () => p.got[0]);
+      assert.deepEqual([...first.msg], [0, 3, 0, 1, 0xaa]);
+      assert.equal(first.from.address, '127.0.0.1');
+      assert.ok(first.from.port > 0 && first.from.port !== p.sock.address().port);
+      assert.equal(link.queued(), 0);
+      const tid = first.from.port;
+      p.sock.send(Buffer.from([0, 4, 0xff, 0xfe]), tid, '127.0.0.1');
+      p.sock.send(Buffer.from([0, 4, 0, 1, 9]), tid, '127.0.0.1'); // 5 bytes: not a plain ACK
+      const error = Buffer.concat([Buffer.from([0, 5, 0, 2]), Buffer.from('no thanks\0', 'latin1')]);
+      p.sock.send(error, tid, '127.0.0.1');
+      // Another TID: the connected socket never hears it.
+      const other = await peer();
+      other.sock.send(Buffer.from([0, 4, 0, 9]), tid, '127.0.0.1');
+      await until('three datagrams', () => (r.acks.length + r.datagrams.length >= 3 ? true : undefined));
+      await new Promise((res) => setTimeout(res, 50));
+      other.sock.close();
+      assert.deepEqual(r.acks, [0xfffe]);
+      assert.deepEqual(r.datagrams.map((d) => [...d]), [[0, 4, 0, 1, 9], [...error]]);
+      assert.deepEqual(r.failures, []);
+    } finally {
+      link?.close();
+      p.sock.close();
+    }
+  });
+
+  test(`${path}: a link whose client has gone reports the failure (ICMP port unreachable), and closes cleanly`, async (t) => {
+    if (!available(t)) return;
+    const p = await peer();
+    const port = p.sock.address().port;
+    p.sock.close();
+    const r = recorder();
+    const link = await openLink(path, '127.0.0.1', '127.0.0.1', port);
+    try {
+      link.listen(r.events);
+      // One datagram: the ICMP error then waits on the socket for its next read.
+      link.send(Buffer.from([0, 3, 0, 1]));
+      const failure = await until('a failure', () => r.failures[0]);
+      assert.match(failure, /ECONNREFUSED/);
+    } finally {
+      link.close();
+      link.close(); // twice: no throw
+    }
+  });
+}
