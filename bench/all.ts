@@ -75,6 +75,8 @@ function ensureBuild(): void {
     process.stderr.write('building dist/ (npm run build) ...\n');
     execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   }
+  // The daemon's TFTP transfers run on the native datagram path (tftp.datagrams: auto), as after an install with a compiler.
+  execFileSync(process.execPath, [join(root, 'scripts/build-native.mjs'), '--require'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function main(): Promise<void> {
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const out = join(root, 'bench/results', `${date}-${os.hostname()}${quick ? '-quick' : ''}.json`);
   await mkdir(join(root, 'bench/results'), { recursive: true });
-  const json = { date: new Date().toISOString(), host: os.hostname(), quick, daemonNodeOptions: daemonNodeOptions ?? null, seconds: secs, machine, plan, sizes, rows: rows.map((r) => ({ ...r, ratio: ratioOf(r) })) };
+  const json = { date: new Date().toISOString(), host: os.hostname(), quick, daemonNodeOptions: daemonNodeOptions ?? null, tftpDatagrams: 'native', seconds: secs, machine, plan, sizes, rows: rows.map((r) => ({ ...r, ratio: ratioOf(r) })) };
   await writeFile(out, JSON.stringify(json, null, 2) + '\n');
   console.log(`\nwritten: ${out}`);
 }

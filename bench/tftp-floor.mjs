@@ -2,17 +2,21 @@
  * The floor of a TFTP server on node:dgram, for bench/tftp.ts (`--servers
  * node-floor`): what one socket per transfer costs in Node with no server
  * logic at all, to tell piman's own per-block work from the runtime's.
- *   node bench/tftp-floor.mjs ROOT PORT ADDRESS THREADS
+ *   node bench/tftp-floor.mjs ROOT PORT ADDRESS THREADS [native]
  * Not a server to use: no path checks, no options but blksize and tsize,
  * a fixed 1 s retransmission timer, no limits; every file is read whole
  * into memory at start and cut into packets once per thread. A RRQ gets
  * an OACK (blksize at most 1468, tsize) or DATA 1, then each ACK n gets
  * DATA n+1 from a ready buffer and refreshes the timer, as piman does.
  * THREADS > 0 hands transfers to that many worker threads round-robin.
+ * `native` (`--servers native-floor`): the same over piman's native datagram
+ * path (native/udp-batch.c) instead of node:dgram.
  */
 import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 /** A transfer to run: { file, blksize, oack: [name, value][], address, port } (client's). */
@@ -85,14 +89,69 @@ function serve(files, bind, j) {
   );
 }
 
+/** The addon of native/udp-batch.c (node scripts/build-native.mjs), loaded only for `native`. */
+const loadNative = () => createRequire(import.meta.url)(join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'udp-batch.node'));
+let native = null;
+/** fd -> transfer; one poller per thread, results as (fd, length or -errno, first 4 bytes, spill offset) entries. */
+const byFd = new Map();
+const out = new Int32Array(4 * 128);
+const spill = new Uint8Array(1500 * 128);
+let poller = null;
+function onBatch(count) {
+  for (let i = 0; i < count; i++) {
+    const t = byFd.get(out[4 * i]);
+    if (t) t.onDatagram(out[4 * i + 1], out[4 * i + 2]);
+  }
+}
+
+/** Sends a file over a fresh socket connected to the client: lockstep, windowsize 1, datagrams through the addon. */
+function serveNative(files, bind, j) {
+  native ??= loadNative();
+  poller ??= native.poller(out, spill, onBatch);
+  const packets = packetsOf(files.get(j.file), `${j.blksize}:${j.file}`, j.blksize);
+  const total = packets.length;
+  const fd = native.open(bind, j.address, j.port);
+  if (fd < 0) return;
+  let sent = 0;
+  let tries = 0;
+  const close = () => {
+    clearTimeout(timer);
+    byFd.delete(fd);
+    native.unwatchAndClose(poller, fd);
+  };
+  const timer = setTimeout(() => {
+    if (++tries > 5) return close();
+    if (sent === 0) sendOack();
+    else native.send(fd, packets[sent - 1]);
+    timer.refresh();
+  }, 1000);
+  const sendOack = () => native.send(fd, Buffer.from([0, 6, ...j.oack.flatMap(([k, v]) => [...Buffer.from(`${k}\0${v}\0`, 'latin1')])]));
+  byFd.set(fd, {
+    onDatagram(len, head) {
+      // ICMP port unreachable once the client has gone (ECONNREFUSED): that transfer is over.
+      if (len !== 4 || head >>> 16 !== 4) return close();
+      const acked = head & 0xffff;
+      if (acked !== (sent & 0xffff)) return;
+      if (sent >= total) return close();
+      tries = 0;
+      timer.refresh();
+      native.send(fd, packets[sent++]);
+    },
+  });
+  native.watch(poller, fd);
+  if (j.oack.length > 0) sendOack();
+  else native.send(fd, packets[sent++]);
+}
+
 if (isMainThread) {
-  const [root, port = '0', address = '127.0.0.1', threads = '0'] = process.argv.slice(2);
+  const [root, port = '0', address = '127.0.0.1', threads = '0', path = 'node'] = process.argv.slice(2);
+  const run = path === 'native' ? serveNative : serve;
   if (!root) {
-    console.error('usage: tftp-floor.mjs ROOT PORT ADDRESS THREADS');
+    console.error('usage: tftp-floor.mjs ROOT PORT ADDRESS THREADS [native]');
     process.exit(2);
   }
   const files = loadFiles(root);
-  const workers = Array.from({ length: Number(threads) }, () => new Worker(new URL(import.meta.url), { workerData: { root, address } }));
+  const workers = Array.from({ length: Number(threads) }, () => new Worker(new URL(import.meta.url), { workerData: { root, address, path } }));
   let next = 0;
   const server = createSocket('udp4');
   server.on('message', (msg, rinfo) => {
@@ -111,7 +170,7 @@ if (isMainThread) {
       } else if (k === 'tsize') oack.push(['tsize', String(content.length)]);
     }
     const job = { file, blksize, oack, address: rinfo.address, port: rinfo.port };
-    if (workers.length === 0) serve(files, address, job);
+    if (workers.length === 0) run(files, address, job);
     else workers[next++ % workers.length].postMessage(job);
   });
   server.bind({ address, port: Number(port) }, () => console.log(`listening ${server.address().port}`));
@@ -119,7 +178,8 @@ if (isMainThread) {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } else {
-  const { root, address } = workerData;
+  const { root, address, path } = workerData;
   const files = loadFiles(root);
-  parentPort.on('message', (j) => serve(files, address, j));
+  const run = path === 'native' ? serveNative : serve;
+  parentPort.on('message', (j) => run(files, address, j));
 }

@@ -1,14 +1,14 @@
 /**
  * Runs piman's TFTP server alone (for bench/tftp.ts and manual tests):
- *   npx tsx bench/tftp-serve.ts ROOT [PORT] [ADDRESS] [WORKERS]
+ *   npx tsx bench/tftp-serve.ts ROOT [PORT] [ADDRESS] [WORKERS] [auto|native|node]   (tftp.datagrams)
  * Prints `listening <port>` when ready; stops on SIGTERM/SIGINT.
  */
 import { TftpServer } from '../src/tftp/server.js';
 import { createLogger } from '../src/log.js';
 
-const [root, port = '0', address = '127.0.0.1', workers = '0'] = process.argv.slice(2);
-if (!root) {
-  console.error('usage: tftp-serve.ts ROOT [PORT] [ADDRESS] [WORKERS]');
+const [root, port = '0', address = '127.0.0.1', workers = '0', datagrams = 'auto'] = process.argv.slice(2);
+if (!root || !(datagrams === 'auto' || datagrams === 'native' || datagrams === 'node')) {
+  console.error('usage: tftp-serve.ts ROOT [PORT] [ADDRESS] [WORKERS] [auto|native|node]');
   process.exit(2);
 }
 const server = new TftpServer({
@@ -22,6 +22,7 @@ const server = new TftpServer({
   timeoutMs: 1000,
   retries: 5,
   workers: Number(workers),
+  datagrams,
   log: createLogger({ level: 'warn', pretty: false }),
 });
 await server.start();

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/tftp.ts [--size-mib 32] [--clients 100] [--files 20]
  *                         [--set-mib 20] [--runs 3] [--no-storm] [--no-single]
- *                         [--servers piman,tftpd-hpa,dnsmasq,node-floor]
+ *                         [--servers piman,tftpd-hpa,dnsmasq,node-floor,native-floor,piman-node]
  *                         [--piman-node-options '--cpu-prof --cpu-prof-dir=/tmp/p']
  *                         [--baseline DIR]   (also runs piman from checkout DIR as piman-base)
  *
@@ -49,6 +49,8 @@ interface Server {
   readonly name: string;
   readonly port: number;
   readonly start: (root: string, cpu: string | null) => string[];
+  /** Not a peer (a floor, a variant of piman): runs only when --servers names it. */
+  readonly onRequest?: true;
 }
 
 const NS = `piman-tftpb-${process.pid}`;
@@ -59,13 +61,28 @@ const ALL_SERVERS: Server[] = [
     start: (root) => [process.execPath, ...PIMAN_NODE_OPTIONS, '--import', 'tsx', join(here, 'tftp-serve.ts'), root, '6969', '127.0.0.1', String(WORKERS)],
   },
   ...(BASELINE
-    ? [{ name: 'piman-base', port: 6972, start: (root: string) => [process.execPath, '--import', 'tsx', join(BASELINE, 'bench', 'tftp-serve.ts'), root, '6972', '127.0.0.1', String(WORKERS)] }]
+    ? [{ name: 'piman-base', port: 6972, onRequest: true as const, start: (root: string) => [process.execPath, '--import', 'tsx', join(BASELINE, 'bench', 'tftp-serve.ts'), root, '6972', '127.0.0.1', String(WORKERS)] }]
     : []),
+  {
+    // piman with tftp.datagrams: node (node:dgram), against the native path of `piman`. Only with --servers.
+    name: 'piman-node',
+    onRequest: true,
+    port: 6974,
+    start: (root) => [process.execPath, ...PIMAN_NODE_OPTIONS, '--import', 'tsx', join(here, 'tftp-serve.ts'), root, '6974', '127.0.0.1', String(WORKERS), 'node'],
+  },
   {
     // Not a peer: node:dgram with no server logic (bench/tftp-floor.mjs), piman's floor in Node. Only with --servers.
     name: 'node-floor',
+    onRequest: true,
     port: 6971,
     start: (root) => [process.execPath, join(here, 'tftp-floor.mjs'), root, '6971', '127.0.0.1', String(WORKERS)],
+  },
+  {
+    // The same floor over piman's native datagram path (native/udp-batch.c). Only with --servers.
+    name: 'native-floor',
+    onRequest: true,
+    port: 6973,
+    start: (root) => [process.execPath, join(here, 'tftp-floor.mjs'), root, '6973', '127.0.0.1', String(WORKERS), 'native'],
   },
   { name: 'tftpd-hpa', port: 6970, start: (root) => ['/usr/sbin/in.tftpd', '-L', '-4', '-a', '127.0.0.1:6970', '-s', '-u', 'root', '-B', '1468', root] },
   {
@@ -76,7 +93,7 @@ const ALL_SERVERS: Server[] = [
 ];
 
 // In the order --servers names them (load drifts: swap the order to see its effect).
-const SERVERS = ONLY ? ONLY.flatMap((n) => ALL_SERVERS.filter((s) => s.name === n)) : ALL_SERVERS.filter((s) => s.name !== 'node-floor' && s.name !== 'piman-base');
+const SERVERS = ONLY ? ONLY.flatMap((n) => ALL_SERVERS.filter((s) => s.name === n)) : ALL_SERVERS.filter((s) => !s.onRequest);
 
 const children = new Set<ChildProcess>();
 let work = '';
