@@ -81,6 +81,32 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
     }
   });
 
+  test(`${path}: a datagram larger than any TFTP packet arrives as bytes (at least its first 1,500), never overruns`, async (t) => {
+    if (!available(t)) return;
+    const p = await peer();
+    const r = recorder();
+    const link = await openLink(path, '127.0.0.1', '127.0.0.1', p.sock.address().port);
+    try {
+      link.listen(r.events);
+      link.send(Buffer.from([0, 3, 0, 1]));
+      const tid = (await until('the first datagram', () => p.got[0])).from.port;
+      const big = Buffer.alloc(9000, 0x41);
+      big.writeUInt16BE(5, 0);
+      // 8: more would overflow the socket receive buffer (about 12 of these fit) and be dropped by the kernel
+      for (let i = 0; i < 8; i++) p.sock.send(big, tid, '127.0.0.1');
+      p.sock.send(Buffer.from([0, 4, 0, 2]), tid, '127.0.0.1');
+      await until('the ACK after them', () => (r.acks.includes(2) ? true : undefined));
+      assert.equal(r.datagrams.length, 8);
+      for (const d of r.datagrams) {
+        assert.ok(d.length >= 1500 && d.length <= big.length, `length ${d.length}`);
+        assert.ok(d.equals(big.subarray(0, d.length)));
+      }
+    } finally {
+      link.close();
+      p.sock.close();
+    }
+  });
+
   test(`${path}: a link whose client has gone reports the failure (ICMP port unreachable), and closes cleanly`, async (t) => {
     if (!available(t)) return;
     const p = await peer();
