@@ -6,6 +6,7 @@
  * repeated anywhere. Builds dist/ first when stale. Options:
  *   --node-options '...'  NODE_OPTIONS for piman server (default: none)
  *   --tftp-workers N      tftp.workers (default auto, as the bench)
+ *   --tftp-datagrams P    tftp.datagrams: auto (default, as the bench), native or node
  *   --wait S              seconds from start to the idle reading (default 65, as npm run bench; 15 s is printed too)
  *   --storm N             then N curl clients at once, each fetching a 20-file 20 MiB Pi 4 boot set
  *   --rootfs-mib N        a rootfs.tgz of N MiB of gzip, as the bench's (default: a small one)
@@ -32,6 +33,7 @@ const nodeOptions = arg('--node-options');
 const STARTED_MS = 15_000;
 const waitMs = arg('--wait') ? Number(arg('--wait')) * 1000 : 65_000;
 const tftpWorkers = arg('--tftp-workers') ?? 'auto';
+const tftpDatagrams = arg('--tftp-datagrams') ?? 'auto';
 const stormClients = Number(arg('--storm') ?? 0);
 const rootfsMib = Number(arg('--rootfs-mib') ?? 0);
 const HOSTS = 1000;
@@ -118,7 +120,7 @@ try {
       // bench/all-servers.ts's piman.yaml, on loopback with free ports.
       'server: { address: 127.0.0.1, netmask: 255.0.0.0 }',
       'dhcp: { port: 0, clientPort: 0, listenAddress: 127.0.0.1, relays: [127.0.0.2] }',
-      `tftp: { address: 127.0.0.1, port: ${tftpPort}, root: ./boot, maxTransfers: 400, maxTransfersPerClient: 400, workers: ${tftpWorkers} }`,
+      `tftp: { address: 127.0.0.1, port: ${tftpPort}, root: ./boot, maxTransfers: 400, maxTransfersPerClient: 400, workers: ${tftpWorkers}, datagrams: ${tftpDatagrams} }`,
       'control: { port: 0 }',
       'install: { port: 0, rootfs: ./rootfs.tgz }',
       'agent: { address: 127.0.0.1, port: 0, switchPollSeconds: 0 }',
