@@ -64,7 +64,8 @@ export async function writeInstall(dir: string, s: Sizes): Promise<Install> {
       `server: { address: ${SERVER_IP}, netmask: 255.255.0.0, interface: ${SERVER_DEV} }`,
       `dhcp: { relays: [${CLIENT_IP}] }`,
       // Every bench client shares one address: the per-address limits would stop the storm at 16.
-      'tftp: { root: ./boot, maxTransfers: 400, maxTransfersPerClient: 400 }',
+      // datagrams: native = what `auto` picks after an install with a compiler, and a start error if it is not built.
+      'tftp: { root: ./boot, maxTransfers: 400, maxTransfersPerClient: 400, datagrams: native }',
       'install: { rootfs: ./rootfs.tgz }',
       `agent: { address: 127.0.0.1, port: ${AGENT_PORT}, switchPollSeconds: 0 }`,
       'hosts: ./hosts.csv',
