@@ -46,7 +46,8 @@ typedef struct {
   uint8_t *spill;
   size_t spill_len;
   int epfd;
-  size_t sockets; /* registered; the loop is kept alive only while > 0 */
+  int *fds; /* the watched sockets: closed with the thread if still open */
+  size_t sockets, fds_cap; /* the loop is kept alive only while sockets > 0 */
   uv_poll_t poll;
   napi_async_context async;
   napi_async_cleanup_hook_handle cleanup;
@@ -167,6 +168,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 
 static void on_closed(uv_handle_t *handle) {
   poller_t *p = handle->data;
+  /* A thread that ends (or dies) mid-transfer: node:dgram would close those sockets with it too. */
+  for (size_t i = 0; i < p->sockets; i++) close(p->fds[i]);
+  free(p->fds);
   close(p->epfd);
   napi_remove_async_cleanup_hook(p->cleanup);
   free(p);
@@ -247,8 +251,15 @@ static napi_value poller_watch(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   if (!p) return NULL;
   CALL(env, napi_get_value_int32(env, a[1], &fd));
+  if (p->sockets == p->fds_cap) {
+    size_t cap = p->fds_cap ? 2 * p->fds_cap : 64;
+    int *grown = realloc(p->fds, cap * sizeof *grown);
+    if (!grown) return int32_value(env, -ENOMEM);
+    p->fds = grown, p->fds_cap = cap;
+  }
   struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
   if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return int32_value(env, -errno);
+  p->fds[p->sockets] = fd;
   if (p->sockets++ == 0) uv_ref((uv_handle_t *)&p->poll);
   return int32_value(env, 0);
 }
@@ -261,7 +272,15 @@ static napi_value poller_close(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   if (!p) return NULL;
   CALL(env, napi_get_value_int32(env, a[1], &fd));
-  if (epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL) == 0 && --p->sockets == 0) uv_unref((uv_handle_t *)&p->poll);
+  if (epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) {
+    /* Linear in the thread's transfers (tftp.maxTransfers at most), once per transfer. */
+    for (size_t i = 0; i < p->sockets; i++) {
+      if (p->fds[i] != fd) continue;
+      p->fds[i] = p->fds[--p->sockets];
+      break;
+    }
+    if (p->sockets == 0) uv_unref((uv_handle_t *)&p->poll);
+  }
   close(fd);
   return NULL;
 }

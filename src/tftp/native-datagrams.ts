@@ -8,7 +8,8 @@
 import { constants } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { LinkEvents, TransferLink } from './datagram-link.js';
+import type { DatagramPath, LinkEvents, TransferLink } from './datagram-link.js';
+import { PimanError } from '../errors.js';
 
 /** The addon's functions (native/udp-batch.c); negative numbers are -errno. */
 interface UdpBatchAddon {
@@ -50,6 +51,17 @@ export function nativeDatagrams(): { addon: UdpBatchAddon } | { reason: string }
     };
   }
   return loaded;
+}
+
+/**
+ * tftp.datagrams against what this process has: `fallback` says why `auto`
+ * fell back to node:dgram; `native` without the addon is an E_TFTP error.
+ */
+export function chooseDatagramPath(want: 'auto' | DatagramPath, native: { addon: unknown } | { reason: string }): { path: DatagramPath; fallback?: string } {
+  if (want === 'node') return { path: 'node' };
+  if ('addon' in native) return { path: 'native' };
+  if (want === 'native') throw new PimanError('E_TFTP', `tftp.datagrams is native, but ${native.reason}; or set tftp.datagrams: auto`);
+  return { path: 'node', fallback: native.reason };
 }
 
 /** This thread's poller: every native link of the thread, by socket. */

@@ -96,6 +96,27 @@ test('a worker that dies ends only its transfer with an error; the server serves
   assert.ok(r.data.equals(file));
 });
 
+test('a worker that dies mid-transfer leaves none of its transfer sockets open', async () => {
+  const { server, port } = await serve(1);
+  const c = await udp();
+  const sockets = (): number =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false; // closed in between
+      }
+    }).length;
+  const before = sockets();
+  const { reply } = await request(c, port, 'f.bin');
+  assert.equal(reply.op, 'data', 'the transfer started in the worker');
+  assert.equal(sockets(), before + 1, 'its transfer socket is open');
+  const [thread] = server.transferThreads;
+  assert.ok(thread);
+  await thread.terminate();
+  await eventually(() => sockets() <= before, "the dead worker's transfer socket closed", 5000);
+});
+
 test('stopping the server tells a client mid-transfer with ERROR 0 and ends its threads', async () => {
   const portsBefore = messagePorts();
   const { server, port } = await serve(2);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { openLink, type DatagramPath, type LinkEvents, type TransferLink } from '../../src/tftp/datagram-link.js';
-import { nativeDatagrams } from '../../src/tftp/native-datagrams.js';
+import { chooseDatagramPath, nativeDatagrams } from '../../src/tftp/native-datagrams.js';
+import { PimanError } from '../../src/errors.js';
 import { skipOrFail } from '../helpers/require-env.js';
 
 /** Waits for `pred` over what a link reported, with a deadline. */
@@ -126,3 +127,16 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
     }
   });
 }
+
+test('tftp.datagrams: auto takes the native path when it loads and falls back to node:dgram, saying why; native without it is E_TFTP', () => {
+  const built = { addon: {} };
+  const missing = { reason: '/x/udp-batch.node is not built' };
+  assert.deepEqual(chooseDatagramPath('auto', built), { path: 'native' });
+  assert.deepEqual(chooseDatagramPath('auto', missing), { path: 'node', fallback: '/x/udp-batch.node is not built' });
+  assert.deepEqual(chooseDatagramPath('native', built), { path: 'native' });
+  assert.deepEqual(chooseDatagramPath('node', built), { path: 'node' });
+  assert.throws(
+    () => chooseDatagramPath('native', missing),
+    (e: unknown) => e instanceof PimanError && e.code === 'E_TFTP' && /tftp\.datagrams is native, but \/x\/udp-batch\.node is not built; or set tftp\.datagrams: auto/.test(e.message),
+  );
+});
