@@ -18,6 +18,7 @@
 #include <node_api.h>
 #include <uv.h>
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -68,10 +69,24 @@ static int args(napi_env env, napi_callback_info info, size_t want, napi_value *
   return 1;
 }
 
-static poller_t *poller_of(napi_env env, napi_value v) {
-  void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok) napi_throw_type_error(env, "E_NATIVE_UDP", "not a poller");
-  return p;
+/* Marks the externals this file made, so that no other value is taken for a poller. */
+static const napi_type_tag POLLER_TAG = {0x7069616d6e2d7564ULL, 0x702d626174636801ULL};
+
+/* The poller and the socket of a call (poller, fd); 0 with a JS exception pending when they are not. */
+static int poller_call(napi_env env, napi_callback_info info, poller_t **p, int32_t *fd) {
+  napi_value a[2];
+  bool tagged = false;
+  if (!args(env, info, 2, a)) return 0;
+  if (napi_check_object_type_tag(env, a[0], &POLLER_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, a[0], (void **)p) != napi_ok) {
+    napi_throw_type_error(env, "E_NATIVE_UDP", "not a poller");
+    return 0;
+  }
+  if (napi_get_value_int32(env, a[1], fd) != napi_ok) {
+    napi_throw_type_error(env, "E_NATIVE_UDP", "not a socket");
+    return 0;
+  }
+  return 1;
 }
 
 /* open(bindAddress, peerAddress, peerPort) -> fd, or -errno: a UDP socket on a fresh port, connected to the peer. */
@@ -240,17 +255,15 @@ static napi_value poller_create(napi_env env, napi_callback_info info) {
   CALL(env, napi_create_reference(env, a[1], 1, &p->spill_ref));
   CALL(env, napi_add_async_cleanup_hook(env, on_env_cleanup, p, &p->cleanup));
   CALL(env, napi_create_external(env, p, NULL, NULL, &ext));
+  CALL(env, napi_type_tag_object(env, ext, &POLLER_TAG));
   return ext;
 }
 
 /* watch(poller, fd) -> 0 or -errno. */
 static napi_value poller_watch(napi_env env, napi_callback_info info) {
-  napi_value a[2];
-  if (!args(env, info, 2, a)) return NULL;
-  poller_t *p = poller_of(env, a[0]);
-  int32_t fd = -1;
-  if (!p) return NULL;
-  CALL(env, napi_get_value_int32(env, a[1], &fd));
+  poller_t *p;
+  int32_t fd;
+  if (!poller_call(env, info, &p, &fd)) return NULL;
   if (p->sockets == p->fds_cap) {
     size_t cap = p->fds_cap ? 2 * p->fds_cap : 64;
     int *grown = realloc(p->fds, cap * sizeof *grown);
@@ -266,12 +279,9 @@ static napi_value poller_watch(napi_env env, napi_callback_info info) {
 
 /* close(poller, fd): stops watching a socket and closes it. */
 static napi_value poller_close(napi_env env, napi_callback_info info) {
-  napi_value a[2];
-  if (!args(env, info, 2, a)) return NULL;
-  poller_t *p = poller_of(env, a[0]);
-  int32_t fd = -1;
-  if (!p) return NULL;
-  CALL(env, napi_get_value_int32(env, a[1], &fd));
+  poller_t *p;
+  int32_t fd;
+  if (!poller_call(env, info, &p, &fd)) return NULL;
   if (epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) {
     /* Linear in the thread's transfers (tftp.maxTransfers at most), once per transfer. */
     for (size_t i = 0; i < p->sockets; i++) {
