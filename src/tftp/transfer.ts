@@ -42,20 +42,28 @@ export class Transfer {
     private readonly hooks: TransferHooks,
   ) {
     link.listen({
-      ack: (block) => this.guard(() => {
-        if (!this.ended) this.run(this.session.onAck(block));
-      }),
-      datagram: (msg) => this.guard(() => this.onDatagram(msg)),
+      // One call per block: no closure made per ACK.
+      ack: (block) => {
+        if (this.ended) return;
+        try {
+          this.run(this.session.onAck(block));
+        } catch (e) {
+          this.internalError(e);
+        }
+      },
+      datagram: (msg) => {
+        try {
+          this.onDatagram(msg);
+        } catch (e) {
+          this.internalError(e);
+        }
+      },
       failed: (message) => this.finish('error', `socket error: ${message}`),
     });
   }
 
-  private guard(handle: () => void): void {
-    try {
-      handle();
-    } catch (e) {
-      this.finish('error', `internal error: ${(e as Error).message}`);
-    }
+  private internalError(e: unknown): void {
+    this.finish('error', `internal error: ${(e as Error).message}`);
   }
 
   get isEnded(): boolean {
