@@ -189,11 +189,6 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     return this.socket.address();
   }
 
-  /** What carries the transfers' datagrams (known once started). */
-  get datagramPath(): DatagramPath {
-    return this.path;
-  }
-
   async start(): Promise<void> {
     this.path = this.resolveDatagrams();
     const workers = this.opts.workers ?? 0;
