@@ -6,17 +6,7 @@ import { openLink, type DatagramPath, type LinkEvents, type TransferLink } from 
 import { chooseDatagramPath, nativeDatagrams } from '../../src/tftp/native-datagrams.js';
 import { PimanError } from '../../src/errors.js';
 import { skipOrFail } from '../helpers/require-env.js';
-
-/** Waits for `pred` over what a link reported, with a deadline. */
-async function until<T>(what: string, read: () => T | undefined, ms = 2000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = read();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { eventually } from '../helpers/eventually.js';
 
 function recorder(): { events: LinkEvents; acks: number[]; datagrams: Buffer[]; failures: string[] } {
   const acks: number[] = [];
@@ -57,7 +47,8 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
       link = await openLink(path, '127.0.0.1', '127.0.0.1', p.sock.address().port);
       link.listen(r.events);
       link.send(Buffer.from([0, 3, 0, 1, 0xaa]));
-      const first = await until('the first datagram', () => p.got[0]);
+      await eventually(() => p.got.length > 0, 'the first datagram', 2000);
+      const first = p.got[0]!;
       assert.deepEqual([...first.msg], [0, 3, 0, 1, 0xaa]);
       assert.equal(first.from.address, '127.0.0.1');
       assert.ok(first.from.port > 0 && first.from.port !== p.sock.address().port);
@@ -70,7 +61,7 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
       // Another TID: the connected socket never hears it.
       const other = await peer();
       other.sock.send(Buffer.from([0, 4, 0, 9]), tid, '127.0.0.1');
-      await until('three datagrams', () => (r.acks.length + r.datagrams.length >= 3 ? true : undefined));
+      await eventually(() => r.acks.length + r.datagrams.length >= 3, 'three datagrams', 2000);
       await new Promise((res) => setTimeout(res, 50));
       other.sock.close();
       assert.deepEqual(r.acks, [0xfffe]);
@@ -90,13 +81,14 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
     try {
       link.listen(r.events);
       link.send(Buffer.from([0, 3, 0, 1]));
-      const tid = (await until('the first datagram', () => p.got[0])).from.port;
+      await eventually(() => p.got.length > 0, 'the first datagram', 2000);
+      const tid = p.got[0]!.from.port;
       const big = Buffer.alloc(9000, 0x41);
       big.writeUInt16BE(5, 0);
       // 8: more would overflow the socket receive buffer (about 12 of these fit) and be dropped by the kernel
       for (let i = 0; i < 8; i++) p.sock.send(big, tid, '127.0.0.1');
       p.sock.send(Buffer.from([0, 4, 0, 2]), tid, '127.0.0.1');
-      await until('the ACK after them', () => (r.acks.includes(2) ? true : undefined));
+      await eventually(() => r.acks.includes(2), 'the ACK after them', 2000);
       assert.equal(r.datagrams.length, 8);
       for (const d of r.datagrams) {
         assert.ok(d.length >= 1500 && d.length <= big.length, `length ${d.length}`);
@@ -119,8 +111,8 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
       link.listen(r.events);
       // One datagram: the ICMP error then waits on the socket for its next read.
       link.send(Buffer.from([0, 3, 0, 1]));
-      const failure = await until('a failure', () => r.failures[0]);
-      assert.match(failure, /ECONNREFUSED/);
+      await eventually(() => r.failures.length > 0, 'a failure', 2000);
+      assert.match(r.failures[0]!, /ECONNREFUSED/);
     } finally {
       link.close();
       link.close(); // twice: no throw
