@@ -57,8 +57,12 @@ export function nativeDatagrams(): { addon: UdpBatchAddon } | { reason: string }
  * tftp.datagrams against what this process has: `fallback` says why `auto`
  * fell back to node:dgram; `native` without the addon is an E_TFTP error.
  */
-export function chooseDatagramPath(want: 'auto' | DatagramPath, native: { addon: unknown } | { reason: string }): { path: DatagramPath; fallback?: string } {
-  if (want === 'node') return { path: 'node' };
+export function chooseDatagramPath(
+  want: 'auto' | DatagramPath,
+  loadNative: () => { addon: unknown } | { reason: string },
+): { path: DatagramPath; fallback?: string } {
+  if (want === 'node') return { path: 'node' }; // the addon is not even loaded
+  const native = loadNative();
   if ('addon' in native) return { path: 'native' };
   if (want === 'native') throw new PimanError('E_TFTP', `tftp.datagrams is native, but ${native.reason}; or set tftp.datagrams: auto`);
   return { path: 'node', fallback: native.reason };

@@ -121,12 +121,12 @@ for (const path of ['node', 'native'] as DatagramPath[]) {
 }
 
 test('tftp.datagrams: auto takes the native path when it loads and falls back to node:dgram, saying why; native without it is E_TFTP', () => {
-  const built = { addon: {} };
-  const missing = { reason: '/x/udp-batch.node is not built' };
+  const built = () => ({ addon: {} });
+  const missing = () => ({ reason: '/x/udp-batch.node is not built' });
   assert.deepEqual(chooseDatagramPath('auto', built), { path: 'native' });
   assert.deepEqual(chooseDatagramPath('auto', missing), { path: 'node', fallback: '/x/udp-batch.node is not built' });
   assert.deepEqual(chooseDatagramPath('native', built), { path: 'native' });
-  assert.deepEqual(chooseDatagramPath('node', built), { path: 'node' });
+  assert.deepEqual(chooseDatagramPath('node', () => assert.fail('node:dgram does not load the addon')), { path: 'node' });
   assert.throws(
     () => chooseDatagramPath('native', missing),
     (e: unknown) => e instanceof PimanError && e.code === 'E_TFTP' && /tftp\.datagrams is native, but \/x\/udp-batch\.node is not built; or set tftp\.datagrams: auto/.test(e.message),
