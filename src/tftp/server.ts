@@ -209,7 +209,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   private resolveDatagrams(): DatagramPath {
     const want = this.opts.datagrams ?? 'auto';
     const { path, fallback } = chooseDatagramPath(want, nativeDatagrams);
-    if (fallback) this.opts.log.info({ reason: fallback }, 'TFTP: transfers use node:dgram (the native datagram path used about 30 % less CPU in a boot storm)');
+    if (fallback) this.opts.log.info({ reason: fallback }, 'TFTP: transfers use node:dgram (the native datagram path used 20-30 % less CPU in a boot storm)');
     else this.opts.log.debug(`TFTP: transfers use ${path === 'native' ? 'the native datagram path' : 'node:dgram'}`);
     return path;
   }
